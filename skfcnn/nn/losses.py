@@ -1,0 +1,112 @@
+r"""Loss functions and their gradient with respect to the output pre-activation.
+
+Each loss is paired with its *canonical* output activation:
+
+=====================  ==================  =====================================
+loss                   output activation   per-sample loss :math:`\ell_i`
+=====================  ==================  =====================================
+``squared_error``      ``identity``        :math:`\tfrac12 \sum_k (y_{ik} - t_{ik})^2`
+``log_loss``           ``softmax``         :math:`-\sum_k t_{ik} \log y_{ik}`
+``binary_log_loss``    ``logistic``        :math:`-\sum_k [t_{ik} \log y_{ik} + (1 - t_{ik}) \log (1 - y_{ik})]`
+=====================  ==================  =====================================
+
+The batch loss is the (weighted) mean over samples,
+
+.. math:: L = \frac{\sum_i w_i \ell_i}{\sum_i w_i},
+
+with :math:`w_i = 1` when no sample weights are given.  For every canonical
+pair the gradient with respect to the output pre-activation :math:`z` is the
+same simple expression,
+
+.. math:: \frac{\partial L}{\partial z_{ik}} = \frac{w_i (y_{ik} - t_{ik})}{\sum_j w_j},
+
+so no Jacobian of the output activation is ever formed.  Probabilities are
+clipped to :math:`[\epsilon, 1 - \epsilon]` (the dtype's machine epsilon) inside
+the logarithms, so the loss is finite even when a probability is exactly 0 or 1.
+"""
+
+import numpy as np
+from scipy.special import xlogy
+
+__all__ = ["LOSSES", "OUTPUT_ACTIVATION_OF", "loss_value", "output_delta"]
+
+
+def _per_sample_squared_error(y_true, y_pred):
+    return 0.5 * np.square(y_pred - y_true).sum(axis=1)
+
+
+def _clip_probabilities(y_prob):
+    eps = np.finfo(y_prob.dtype).eps
+    return np.clip(y_prob, eps, 1 - eps)
+
+
+def _per_sample_log_loss(y_true, y_prob):
+    return -xlogy(y_true, _clip_probabilities(y_prob)).sum(axis=1)
+
+
+def _per_sample_binary_log_loss(y_true, y_prob):
+    y_prob = _clip_probabilities(y_prob)
+    return -(xlogy(y_true, y_prob) + xlogy(1 - y_true, 1 - y_prob)).sum(axis=1)
+
+
+LOSSES = {
+    "squared_error": _per_sample_squared_error,
+    "log_loss": _per_sample_log_loss,
+    "binary_log_loss": _per_sample_binary_log_loss,
+}
+
+#: The canonical output activation of each loss.
+OUTPUT_ACTIVATION_OF = {
+    "squared_error": "identity",
+    "log_loss": "softmax",
+    "binary_log_loss": "logistic",
+}
+
+
+def loss_value(loss, y_true, y_pred, sample_weight=None):
+    r"""Mean (or weighted mean) loss of a batch.
+
+    Parameters
+    ----------
+    loss : str
+        A key of :data:`LOSSES`.
+    y_true : ndarray of shape (n_samples, n_outputs)
+        Targets; one-hot or indicator rows for the log losses.
+    y_pred : ndarray of shape (n_samples, n_outputs)
+        Output of the network's canonical output activation.
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Non-negative weights :math:`w_i`; ``None`` means all ones.
+
+    Returns
+    -------
+    float
+        :math:`\sum_i w_i \ell_i / \sum_i w_i`.
+    """
+    per_sample = LOSSES[loss](y_true, y_pred)
+    if sample_weight is None:
+        return float(per_sample.mean())
+    return float(np.dot(per_sample, sample_weight) / sample_weight.sum())
+
+
+def output_delta(y_true, y_pred, sample_weight=None, out=None):
+    r"""Gradient of the batch loss with respect to the output pre-activation.
+
+    .. math:: \delta_{ik} = \frac{w_i (y_{ik} - t_{ik})}{\sum_j w_j}
+
+    Parameters
+    ----------
+    y_true, y_pred : ndarray of shape (n_samples, n_outputs)
+    sample_weight : ndarray of shape (n_samples,), default=None
+    out : ndarray of shape (n_samples, n_outputs), default=None
+        Buffer to write into; may be ``y_pred`` itself.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_outputs)
+    """
+    delta = np.subtract(y_pred, y_true, out=out)
+    if sample_weight is None:
+        delta /= y_pred.shape[0]
+    else:
+        delta *= (sample_weight / sample_weight.sum())[:, None]
+    return delta
