@@ -1,5 +1,7 @@
 """skfcnn: fully connected neural networks with a scikit-learn API."""
 
+from ._estimators import FCNNClassifier, FCNNRegressor
+
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = ["FCNNClassifier", "FCNNRegressor", "__version__"]
