@@ -240,14 +240,14 @@ class FCNNClassifier(ClassifierMixin, _BaseFCNN):
             self._setup_labels(unique_labels(classes))
         elif classes is not None and not np.array_equal(unique_labels(classes), self.classes_):
             raise ValueError(
-                f"classes={list(classes)!r} differs from classes_={list(self.classes_)!r} "
+                f"classes={np.asarray(classes).tolist()!r} differs from classes_={self.classes_.tolist()!r} "
                 "of the earlier calls to partial_fit."
             )
         unknown = np.setdiff1d(unique_labels(y), self.classes_)
         if unknown.size:
             raise ValueError(
-                f"`y` has classes not in `self.classes_`: {list(unknown)!r}; "
-                f"allowed are {list(self.classes_)!r}."
+                f"`y` has classes not in `self.classes_`: {unknown.tolist()!r}; "
+                f"allowed are {self.classes_.tolist()!r}."
             )
         return self._fit(X, self._encode(y), incremental=True)
 

@@ -33,6 +33,9 @@ class TrainingState:
         Epochs run in total (always ``len(loss_curve)``).
     t : int
         Training samples seen in total.
+    last_good_params : ndarray or None
+        The last parameter vector that gave a finite batch loss, restored when
+        training diverges (also across ``partial_fit`` calls; not pickled).
     """
 
     loss_curve: list = field(default_factory=list)
@@ -40,6 +43,10 @@ class TrainingState:
     no_improvement_count: int = 0
     n_iter: int = 0
     t: int = 0
+    last_good_params: np.ndarray = None
+
+    def __getstate__(self):
+        return {**self.__dict__, "last_good_params": None}
 
 
 def resolve_batch_size(batch_size, n_samples):
@@ -80,16 +87,21 @@ class _Batches:
             yield parts[0], parts[1], (parts[2] if self.has_weight else None)
 
 
-def run_epoch(network, optimizer, batches, order, loss, alpha, learning_rate):
+def run_epoch(network, optimizer, batches, order, loss, alpha, learning_rate, last_good):
     """One pass over the data; returns the sample-weighted mean batch objective.
 
-    Raises ``FloatingPointError`` as soon as a batch objective is not finite.
+    Before each update the parameters, which just gave a finite objective, are
+    copied into ``last_good``.  As soon as a batch objective is not finite they
+    are restored from it and ``FloatingPointError`` is raised: the network is
+    left with the last parameters known to give a finite loss.
     """
     total, weight_total = 0.0, 0.0
     for X_batch, Y_batch, w_batch in batches(order):
         value = network.loss_gradient(X_batch, Y_batch, loss, alpha, w_batch)
         if not np.isfinite(value):
+            np.copyto(network.params, last_good)
             raise FloatingPointError(value)
+        np.copyto(last_good, network.params)
         weight = X_batch.shape[0] if w_batch is None else float(w_batch.sum())
         total += value * weight
         weight_total += weight
@@ -112,8 +124,8 @@ def record_epoch(state, epoch_loss, n_samples, tol):
 def _diverged_error(epoch, value):
     return ValueError(
         f"The training loss became {value} at iteration {epoch}: training "
-        "diverged and was stopped; the parameters from the end of the last "
-        "finite iteration were kept. Try scaling the inputs (e.g. with "
+        "diverged and was stopped; the last parameters that gave a finite "
+        "loss were kept. Try scaling the inputs (e.g. with "
         "StandardScaler) or lowering learning_rate_init."
     )
 
@@ -126,26 +138,31 @@ def train(network, optimizer, X, Y, sample_weight, state, *, loss, alpha,
     Stops early, as scikit-learn's MLP does, once the training loss failed to
     improve by ``tol`` for more than ``n_iter_no_change`` epochs in a row
     (only when ``check_convergence``; ``partial_fit`` runs exactly one epoch).
-    A non-finite loss restores the parameters of the last finished epoch and
-    raises ``ValueError``; ``KeyboardInterrupt`` does the same and warns.
+    A non-finite loss restores the last parameters that gave a finite batch
+    loss and raises ``ValueError``; ``KeyboardInterrupt`` restores those of the
+    last finished epoch and warns.
     """
     n_samples = X.shape[0]
     batches = _Batches(X, Y, sample_weight, resolve_batch_size(batch_size, n_samples))
     order = np.arange(n_samples) if shuffle else None
-    snapshot = np.empty_like(network.params)
+    if state.last_good_params is None:
+        state.last_good_params = network.params.copy()
+    epoch_start, last_good = np.empty_like(network.params), state.last_good_params
     for epoch in range(max_epochs):
-        np.copyto(snapshot, network.params)
+        np.copyto(epoch_start, network.params)
         if shuffle:
             rng.shuffle(order)
         try:
-            epoch_loss = run_epoch(network, optimizer, batches, order, loss, alpha, learning_rate)
+            with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked here
+                epoch_loss = run_epoch(network, optimizer, batches, order, loss, alpha,
+                                       learning_rate, last_good)
             if not np.isfinite(network.params).all():
+                np.copyto(network.params, last_good)
                 raise FloatingPointError("non-finite parameters")
         except FloatingPointError as exc:
-            np.copyto(network.params, snapshot)
             raise _diverged_error(state.n_iter + 1, exc.args[0]) from None
         except KeyboardInterrupt:
-            np.copyto(network.params, snapshot)
+            np.copyto(network.params, epoch_start)
             warnings.warn("Training interrupted by user; the parameters of the "
                           f"last finished iteration ({state.n_iter}) were kept.")
             return

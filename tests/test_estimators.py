@@ -1,0 +1,316 @@
+"""Behaviour of FCNNClassifier and FCNNRegressor beyond scikit-learn's checks."""
+
+import pickle
+import re
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits, make_classification, make_regression
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+import skfcnn._training
+from skfcnn import FCNNClassifier, FCNNRegressor
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+BOTH = [FCNNClassifier, FCNNRegressor]
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X[:300] / 16.0, y[:300]
+
+
+@pytest.fixture(scope="module")
+def regression():
+    X, y = make_regression(n_samples=150, n_features=5, noise=1.0, random_state=0)
+    return X, y / y.std()
+
+
+def data_for(cls, digits, regression):
+    return digits if cls is FCNNClassifier else regression
+
+
+# -- drop-in parity with scikit-learn's MLP -------------------------------------------------
+@pytest.mark.parametrize("solver, nesterov", [("adam", True), ("sgd", True), ("sgd", False)])
+@pytest.mark.parametrize("ours, theirs", [(FCNNClassifier, MLPClassifier),
+                                          (FCNNRegressor, MLPRegressor)])
+def test_same_trajectory_as_scikit_learn(ours, theirs, solver, nesterov, digits, regression):
+    X, y = data_for(ours, digits, regression)
+    params = dict(hidden_layer_sizes=(12, 7), solver=solver, nesterovs_momentum=nesterov,
+                  batch_size=64, max_iter=6, learning_rate_init=0.01, random_state=3)
+    a, b = ours(**params).fit(X, y), theirs(**params).fit(X, y)
+    np.testing.assert_allclose(a.loss_curve_, b.loss_curve_, rtol=1e-9)
+    for mine, peer in zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_):
+        np.testing.assert_allclose(mine, peer, rtol=1e-7, atol=1e-10)
+    assert (a.n_iter_, a.t_, a.n_layers_, a.n_outputs_) == (b.n_iter_, b.t_, b.n_layers_, b.n_outputs_)
+    assert a.out_activation_ == b.out_activation_
+
+
+@pytest.mark.parametrize("cls, peer", [(FCNNClassifier, MLPClassifier), (FCNNRegressor, MLPRegressor)])
+def test_defaults_match_scikit_learn(cls, peer):
+    ours, theirs = cls().get_params(), peer().get_params()
+    shared = set(ours) & set(theirs)
+    assert {name: ours[name] for name in shared} == {name: theirs[name] for name in shared}
+
+
+def test_stops_like_scikit_learn_when_loss_stalls(digits):
+    X, y = digits
+    params = dict(hidden_layer_sizes=(5,), tol=10.0, n_iter_no_change=3, random_state=0)
+    ours, theirs = FCNNClassifier(**params).fit(X, y), MLPClassifier(**params).fit(X, y)
+    assert ours.n_iter_ == theirs.n_iter_ == 5
+
+
+# -- the flat parameter vector, dtype and persistence --------------------------------------
+@pytest.mark.parametrize("cls", BOTH)
+def test_coefs_are_views_of_one_flat_vector_also_after_pickling(cls, digits, regression):
+    X, y = data_for(cls, digits, regression)
+    est = cls(hidden_layer_sizes=(6, 4), max_iter=3, random_state=0).fit(X, y)
+    restored = pickle.loads(pickle.dumps(est))
+    for model in (est, restored):
+        flat = model._network.params
+        assert all(np.shares_memory(w, flat) for w in model.coefs_ + model.intercepts_)
+    np.testing.assert_array_equal(est.predict(X), restored.predict(X))
+    restored.coefs_[0][...] = 0.0  # writing into the view changes the model
+    assert np.all(restored._network.params[: restored.coefs_[0].size] == 0)
+    restored.partial_fit(X, y)  # and training goes on through the same views
+    assert np.shares_memory(restored.coefs_[0], restored._network.params)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("cls", BOTH)
+def test_dtype_follows_the_data(cls, dtype, digits, regression):
+    X, y = data_for(cls, digits, regression)
+    est = cls(hidden_layer_sizes=(8,), max_iter=3, random_state=0).fit(X.astype(dtype), y)
+    assert all(w.dtype == dtype for w in est.coefs_ + est.intercepts_)
+    out = est.predict_proba(X.astype(dtype)) if cls is FCNNClassifier else est.predict(X.astype(dtype))
+    assert out.dtype == dtype
+
+
+# -- partial_fit and warm_start keep the optimiser and count consistently ------------------
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+@pytest.mark.parametrize("cls", BOTH)
+def test_partial_fit_epochs_equal_fit_epochs(cls, solver, digits, regression):
+    # without shuffling, k partial_fit calls are k epochs of fit: the optimiser's
+    # velocity / moments and step count carry over between calls
+    X, y = data_for(cls, digits, regression)
+    params = dict(hidden_layer_sizes=(10,), solver=solver, max_iter=4, tol=0.0,
+                  shuffle=False, n_iter_no_change=100, random_state=0)
+    full = cls(**params).fit(X, y)
+    stream = cls(**params)
+    kwargs = {"classes": np.unique(y)} if cls is FCNNClassifier else {}
+    for _ in range(4):
+        stream.partial_fit(X, y, **kwargs)
+    np.testing.assert_allclose(stream._network.params, full._network.params, rtol=1e-12)
+    assert stream.n_iter_ == len(stream.loss_curve_) == 4
+    assert stream.t_ == 4 * X.shape[0]
+
+
+@pytest.mark.parametrize("cls", BOTH)
+def test_shuffled_partial_fit_is_reproducible(cls, digits, regression):
+    X, y = data_for(cls, digits, regression)
+    kwargs = {"classes": np.unique(y)} if cls is FCNNClassifier else {}
+    runs = []
+    for _ in range(2):
+        est = cls(hidden_layer_sizes=(6,), random_state=7)
+        for _ in range(3):
+            est.partial_fit(X, y, **kwargs)
+        runs.append(est._network.params)
+    np.testing.assert_array_equal(*runs)
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+@pytest.mark.parametrize("cls", BOTH)
+def test_warm_start_keeps_optimizer_state(cls, solver, digits, regression):
+    X, y = data_for(cls, digits, regression)
+    params = dict(hidden_layer_sizes=(10,), solver=solver, shuffle=False, tol=0.0,
+                  n_iter_no_change=100, random_state=0)
+    full = cls(max_iter=6, **params).fit(X, y)
+    warm = cls(max_iter=3, warm_start=True, **params).fit(X, y).fit(X, y)
+    np.testing.assert_allclose(warm._network.params, full._network.params, rtol=1e-12)
+    assert warm.n_iter_ == len(warm.loss_curve_) == 6
+    np.testing.assert_allclose(warm.loss_curve_, full.loss_curve_)
+
+
+@pytest.mark.parametrize("cls", BOTH)
+def test_fit_without_warm_start_starts_again(cls, digits, regression):
+    X, y = data_for(cls, digits, regression)
+    est = cls(hidden_layer_sizes=(5,), max_iter=3, random_state=0)
+    first = est.fit(X, y)._network.params.copy()
+    np.testing.assert_array_equal(est.fit(X, y)._network.params, first)
+    assert est.n_iter_ == 3
+
+
+def test_warm_start_with_other_classes_is_an_error(digits):
+    X, y = digits
+    clf = FCNNClassifier(hidden_layer_sizes=(5,), max_iter=2, warm_start=True).fit(X, y)
+    with pytest.raises(ValueError, match="same classes"):
+        clf.fit(X[y < 5], y[y < 5])
+
+
+def test_partial_fit_needs_classes_first_and_rejects_unknown_labels(digits):
+    X, y = digits
+    clf = FCNNClassifier(hidden_layer_sizes=(5,))
+    with pytest.raises(ValueError, match="classes must be passed"):
+        clf.partial_fit(X, y)
+    clf.partial_fit(X[y < 9], y[y < 9], classes=np.arange(9))
+    with pytest.raises(ValueError, match=r"not in `self.classes_`: \[9\]"):
+        clf.partial_fit(X, y)
+    with pytest.raises(ValueError, match="X has 63 features"):
+        clf.partial_fit(X[:, 1:], y)
+
+
+# -- classifier outputs --------------------------------------------------------------------
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_string_labels_and_probabilities(n_classes):
+    X, y = make_classification(n_samples=120, n_features=6, n_informative=4,
+                               n_classes=n_classes, random_state=0)
+    labels = np.array(["ant", "bee", "cat"])[y]
+    clf = FCNNClassifier(hidden_layer_sizes=(10,), learning_rate_init=0.01, random_state=0)
+    clf.fit(X, labels)
+    assert list(clf.classes_) == ["ant", "bee", "cat"][:n_classes]
+    proba = clf.predict_proba(X)
+    assert proba.shape == (120, n_classes)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_allclose(np.exp(clf.predict_log_proba(X)), proba, rtol=1e-10)
+    assert np.array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
+    assert clf.score(X, labels) > 0.9
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_predict_log_proba_stays_finite_for_extreme_logits(n_classes):
+    X, y = make_classification(n_samples=50, n_features=4, n_classes=n_classes,
+                               n_informative=3, n_redundant=0, random_state=0)
+    clf = FCNNClassifier(hidden_layer_sizes=(3,), max_iter=5, random_state=0).fit(X, y)
+    clf.coefs_[-1][...] *= 1e6  # logits of order 1e6: exp underflows to exactly 0
+    log_proba = clf.predict_log_proba(X)
+    assert np.all(np.isfinite(log_proba))
+    assert log_proba.min() < -1000  # really extreme, yet finite
+
+
+def test_single_class_gives_one_probability_column():
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    clf = FCNNClassifier(hidden_layer_sizes=(4,), max_iter=5).fit(X, ["only"] * 20)
+    assert clf.predict_proba(X).shape == (20, 1) == clf.predict_log_proba(X).shape
+    np.testing.assert_array_equal(clf.predict_proba(X), 1.0)
+    assert set(clf.predict(X)) == {"only"}
+
+
+def test_regressor_multi_output(regression):
+    X, y = regression
+    Y = np.column_stack([y, -2 * y])
+    reg = FCNNRegressor(hidden_layer_sizes=(16,), max_iter=500, random_state=0).fit(X, Y)
+    assert reg.predict(X).shape == (150, 2) and reg.n_outputs_ == 2
+    assert reg.score(X, Y) > 0.9
+
+
+# -- bad input and divergence --------------------------------------------------------------
+@pytest.mark.parametrize("cls", BOTH)
+@pytest.mark.parametrize("params, message", [
+    ({"hidden_layer_sizes": (4, 0)}, "hidden_layer_sizes"),
+    ({"hidden_layer_sizes": (4, -2)}, "hidden_layer_sizes"),
+    ({"activation": "sigmoid"}, "'activation' parameter.*'relu'"),
+    ({"solver": "newton"}, "'solver' parameter.*'adam'"),
+    ({"learning_rate_init": 0.0}, "'learning_rate_init' parameter"),
+    ({"alpha": -1.0}, "'alpha' parameter"),
+    ({"momentum": 1.5}, "'momentum' parameter"),
+    ({"beta_2": 1.0}, "'beta_2' parameter"),
+    ({"batch_size": 0}, "'batch_size' parameter"),
+    ({"max_iter": 0}, "'max_iter' parameter"),
+])
+def test_invalid_parameters_are_named(cls, params, message, digits, regression):
+    X, y = data_for(cls, digits, regression)
+    with pytest.raises(ValueError, match=message):
+        cls(**params).fit(X, y)
+
+
+@pytest.mark.parametrize("cls", BOTH)
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_data_is_rejected(cls, bad, digits, regression):
+    X, y = data_for(cls, digits, regression)
+    X_bad = X.copy()
+    X_bad[3, 2] = bad
+    with pytest.raises(ValueError, match="Input X contains (NaN|infinity)"):
+        cls().fit(X_bad, y)
+    y_bad = y.astype(float).copy()
+    y_bad[0] = bad
+    with pytest.raises(ValueError, match="Input y contains (NaN|infinity)"):
+        cls().fit(X, y_bad)
+
+
+@pytest.mark.parametrize("cls", BOTH)
+def test_empty_data_and_wrong_feature_count(cls, digits, regression):
+    X, y = data_for(cls, digits, regression)
+    with pytest.raises(ValueError, match="0 sample"):
+        cls().fit(X[:0], y[:0])
+    est = cls(hidden_layer_sizes=(4,), max_iter=2).fit(X, y)
+    with pytest.raises(ValueError, match=f"X has {X.shape[1] - 1} features"):
+        est.predict(X[:, 1:])
+    with pytest.raises(NotFittedError):
+        cls().predict(X)
+
+
+@pytest.mark.parametrize("cls", BOTH)
+def test_divergence_stops_with_a_clear_error_and_keeps_parameters(cls, regression, digits):
+    X, y = data_for(cls, digits, regression)
+    est = cls(hidden_layer_sizes=(16,), solver="sgd", learning_rate_init=1e-3, random_state=0)
+    kwargs = {"classes": np.unique(y)} if cls is FCNNClassifier else {}
+    est.partial_fit(X, y, **kwargs)
+    est.set_params(learning_rate_init=1e9, momentum=0.0)
+    pattern = r"became (inf|nan) at iteration (\d+).*scaling the inputs.*learning_rate_init"
+    with pytest.raises(ValueError, match=pattern) as error:
+        for _ in range(20):
+            before = est._network.params.copy()
+            est.partial_fit(X * 1e3, y)
+    # the parameters kept are the last ones that gave a finite loss
+    assert np.all(np.isfinite(est._network.params))
+    assert np.all(np.isfinite(est.predict(X)))
+    failed_at = int(re.search(pattern, str(error.value)).group(2))
+    assert est.n_iter_ == len(est.loss_curve_) == failed_at - 1 >= 1
+
+
+@pytest.mark.parametrize("cls", BOTH)
+def test_keyboard_interrupt_leaves_a_consistent_model(cls, monkeypatch, digits, regression):
+    X, y = data_for(cls, digits, regression)
+    params = dict(hidden_layer_sizes=(6,), shuffle=False, tol=0.0, random_state=0)
+    reference = cls(max_iter=2, **params).fit(X, y)
+    real_epoch, calls = skfcnn._training.run_epoch, []
+
+    def interrupted_epoch(*args):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real_epoch(*args)
+
+    monkeypatch.setattr(skfcnn._training, "run_epoch", interrupted_epoch)
+    with pytest.warns(UserWarning, match="interrupted"):
+        est = cls(max_iter=10, **params).fit(X, y)
+    assert est.n_iter_ == len(est.loss_curve_) == 2
+    np.testing.assert_array_equal(est._network.params, reference._network.params)
+
+
+# -- messages to the user ------------------------------------------------------------------
+def test_verbose_prints_each_iteration(capsys, regression):
+    X, y = regression
+    FCNNRegressor(hidden_layer_sizes=(4,), max_iter=3, verbose=True).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(",")[0] for line in lines] == [f"Iteration {i}" for i in (1, 2, 3)]
+    assert re.fullmatch(r"Iteration 1, loss = \d+\.\d{8}", lines[0])
+
+
+def test_convergence_warning_when_max_iter_is_reached(regression):
+    X, y = regression
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ConvergenceWarning, match=r"Maximum iterations \(2\)"):
+            FCNNRegressor(hidden_layer_sizes=(4,), max_iter=2).fit(X, y)
+
+
+def test_batch_size_larger_than_data_is_clipped_with_a_warning(regression):
+    X, y = regression
+    with pytest.warns(UserWarning, match="batch_size"):
+        reg = FCNNRegressor(hidden_layer_sizes=(4,), batch_size=1000, max_iter=2).fit(X, y)
+    assert reg.t_ == 2 * X.shape[0]
