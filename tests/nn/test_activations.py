@@ -1,0 +1,247 @@
+"""Activations: values, derivatives against finite differences, stability."""
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy.special import softmax as scipy_softmax
+
+from skfcnn.nn.activations import (
+    ACTIVATIONS,
+    DERIVATIVES,
+    HIDDEN_ACTIVATIONS,
+    OUTPUT_ACTIVATIONS,
+)
+
+FINITE_FLOAT64 = st.floats(allow_nan=False, allow_infinity=False, width=64)
+
+
+class StrictNumerics:
+    def __enter__(self):
+        self._warnings = warnings.catch_warnings()
+        self._warnings.__enter__()
+        warnings.simplefilter("error")
+        self._errstate = np.errstate(over="raise", divide="raise", invalid="raise")
+        self._errstate.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self._errstate.__exit__(*exc)
+        return self._warnings.__exit__(*exc)
+
+
+# ---------------------------------------------------------------- registries
+
+
+def test_registries_are_consistent():
+    assert set(HIDDEN_ACTIVATIONS) == set(DERIVATIVES)
+    assert set(HIDDEN_ACTIVATIONS) >= {"identity", "logistic", "tanh", "relu"}
+    assert set(OUTPUT_ACTIVATIONS) >= {"identity", "logistic", "softmax"}
+    assert set(ACTIVATIONS) >= set(DERIVATIVES) | set(OUTPUT_ACTIVATIONS)
+
+
+# ------------------------------------------------------------- forward values
+
+Z_GRID = np.array([[-30.0, -2.5, -0.3, 0.0, 0.7, 4.0, 30.0]])
+
+
+@pytest.mark.parametrize(
+    "name, reference",
+    [
+        ("identity", lambda z: z),
+        ("logistic", lambda z: 1.0 / (1.0 + np.exp(-z))),
+        ("tanh", np.tanh),
+        ("relu", lambda z: np.where(z > 0, z, 0.0)),
+    ],
+)
+def test_forward_values_in_place(name, reference):
+    Z = Z_GRID.copy()
+    result = ACTIVATIONS[name](Z)
+    assert_allclose(result, reference(Z_GRID), rtol=1e-14, atol=1e-300)
+    if name != "identity":
+        assert result is Z, "activations must work in place"
+    assert_allclose(Z, reference(Z_GRID), rtol=1e-14, atol=1e-300)
+
+
+def test_softmax_values_in_place():
+    Z = np.array([[1.0, 2.0, 3.0], [-1.0, 0.0, 1000.0], [5.0, 5.0, 5.0]])
+    expected = scipy_softmax(Z, axis=1)
+    result = ACTIVATIONS["softmax"](Z)
+    assert result is Z
+    assert_allclose(Z, expected, rtol=1e-13, atol=1e-300)
+    assert_allclose(Z[2], [1 / 3] * 3, rtol=1e-15)
+    assert_array_equal(Z[1], [0.0, 0.0, 1.0])
+
+
+def test_softmax_float32_stays_float32():
+    Z = np.array([[1.0, 2.0, 3e38], [-3e38, 0.0, 3e38]], dtype=np.float32)
+    with StrictNumerics():
+        ACTIVATIONS["softmax"](Z)
+    assert Z.dtype == np.float32
+    assert np.all(np.isfinite(Z))
+    assert_allclose(Z.sum(axis=1), 1.0, rtol=1e-6)
+
+
+# ----------------------------------------------- derivatives vs finite diffs
+
+
+def _finite_difference(name, z, h):
+    forward = ACTIVATIONS[name]
+    plus = forward(np.array([[z + h]]))[0, 0]
+    minus = forward(np.array([[z - h]]))[0, 0]
+    return (plus - minus) / (2 * h)
+
+
+def _analytic_derivative(name, z):
+    A = ACTIVATIONS[name](np.array([[z]], dtype=np.float64))
+    delta = np.ones_like(A)
+    result = DERIVATIVES[name](A, delta)
+    return result[0, 0], result, delta
+
+
+@pytest.mark.parametrize("name", sorted(DERIVATIVES))
+@pytest.mark.parametrize("z", [-7.3, -2.0, -0.61, -0.05, 0.05, 0.4, 1.3, 3.9])
+def test_derivative_matches_finite_difference(name, z):
+    h = 1e-6
+    analytic, result, delta = _analytic_derivative(name, z)
+    assert result is delta, "derivative must multiply delta in place"
+    assert_allclose(analytic, _finite_difference(name, z, h), rtol=1e-7, atol=1e-10)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    name=st.sampled_from(sorted(DERIVATIVES)),
+    z=st.floats(-20.0, 20.0, allow_nan=False),
+    scale=st.floats(-5.0, 5.0, allow_nan=False),
+)
+def test_derivative_scales_delta_like_chain_rule(name, z, scale):
+    h = 1e-6
+    if name == "relu" and abs(z) <= 2 * h:
+        z = 0.5 + abs(z)  # stay off the kink: the derivative is undefined there
+    A = ACTIVATIONS[name](np.array([[z]]))
+    delta = np.array([[scale]])
+    DERIVATIVES[name](A, delta)
+    expected = scale * _finite_difference(name, z, h)
+    assert_allclose(delta[0, 0], expected, rtol=1e-6, atol=1e-9)
+
+
+def test_relu_derivative_is_zero_at_and_below_zero():
+    A = ACTIVATIONS["relu"](np.array([[-3.0, 0.0, 2.0]]))
+    delta = np.array([[5.0, 5.0, 5.0]])
+    DERIVATIVES["relu"](A, delta)
+    assert_array_equal(delta, [[0.0, 0.0, 5.0]])
+
+
+def test_derivatives_use_outputs_not_inputs():
+    """``derivative(A, delta)`` is expressed in the activation's output A."""
+    A = np.array([[0.25, 0.5, 0.75]])
+    delta = np.ones_like(A)
+    DERIVATIVES["logistic"](A, delta)
+    assert_allclose(delta, A * (1 - A))
+    delta = np.ones_like(A)
+    DERIVATIVES["tanh"](A, delta)
+    assert_allclose(delta, 1 - A**2)
+    delta = np.full_like(A, 3.0)
+    DERIVATIVES["identity"](A, delta)
+    assert_array_equal(delta, 3.0)
+
+
+# --------------------------------------------------------------- stability
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    logits=hnp.arrays(
+        np.float64,
+        st.tuples(st.integers(1, 6), st.integers(1, 7)),
+        elements=st.floats(-1e300, 1e300, allow_nan=False, allow_infinity=False),
+    )
+)
+def test_softmax_rows_finite_and_sum_to_one(logits):
+    Z = logits.copy()
+    with StrictNumerics():
+        ACTIVATIONS["softmax"](Z)
+    assert np.all(np.isfinite(Z))
+    assert np.all((Z >= 0) & (Z <= 1))
+    assert_allclose(Z.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+    # the largest logit of each row gets the largest probability
+    rows = np.arange(Z.shape[0])
+    assert_array_equal(Z[rows, logits.argmax(axis=1)], Z.max(axis=1))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=hnp.arrays(
+        np.float64,
+        st.tuples(st.integers(1, 4), st.integers(1, 5)),
+        elements=FINITE_FLOAT64,
+    ),
+    name=st.sampled_from(["logistic", "tanh", "relu"]),
+)
+def test_hidden_activations_finite_on_any_finite_input(values, name):
+    Z = values.copy()
+    with StrictNumerics():
+        ACTIVATIONS[name](Z)
+        delta = np.ones_like(Z)
+        DERIVATIVES[name](Z, delta)
+    assert np.all(np.isfinite(Z))
+    assert np.all(np.isfinite(delta))
+    if name == "logistic":
+        assert np.all((Z >= 0) & (Z <= 1))
+        assert np.all((delta >= 0) & (delta <= 0.25))
+    elif name == "tanh":
+        assert np.all((Z >= -1) & (Z <= 1))
+        assert np.all((delta >= 0) & (delta <= 1))
+    else:
+        assert_array_equal(Z, np.maximum(values, 0))
+        assert_array_equal(delta, (values > 0).astype(float))
+
+
+@pytest.mark.parametrize("name", ["logistic", "tanh"])
+def test_saturating_activations_at_extremes(name):
+    big = np.finfo(np.float64).max
+    Z = np.array([[-big, -1e300, -800.0, 800.0, 1e300, big]])
+    with StrictNumerics():
+        ACTIVATIONS[name](Z)
+    low = 0.0 if name == "logistic" else -1.0
+    assert_array_equal(Z, [[low, low, low, 1.0, 1.0, 1.0]])
+
+
+needs_exp = pytest.mark.skipif("exp" not in ACTIVATIONS, reason="no exp activation")
+
+
+@needs_exp
+@settings(max_examples=40, deadline=None)
+@given(
+    values=hnp.arrays(
+        np.float64,
+        st.tuples(st.integers(1, 4), st.integers(1, 5)),
+        elements=FINITE_FLOAT64,
+    )
+)
+def test_exp_output_finite_on_any_finite_input(values):
+    Z = values.copy()
+    with StrictNumerics():
+        ACTIVATIONS["exp"](Z)
+    assert np.all(np.isfinite(Z)) and np.all(Z >= 0)
+    moderate = values < 700
+    assert_allclose(Z[moderate], np.exp(values[moderate]), rtol=1e-15)
+
+
+@needs_exp
+@pytest.mark.xfail(
+    strict=True,
+    raises=FloatingPointError,
+    reason="BUG activations.exp: clips at np.log(finfo(float32).max), which "
+    "rounds up in float32, so exp of the clipped value overflows to inf",
+)
+def test_exp_output_finite_on_large_float32_input():
+    Z = np.array([[1.0, 88.8, 1e30, 3e38]], dtype=np.float32)
+    with StrictNumerics():
+        ACTIVATIONS["exp"](Z)
+    assert Z.dtype == np.float32
+    assert np.all(np.isfinite(Z))

@@ -1,0 +1,250 @@
+"""Losses: values against hand formulas, stability at 0/1, the output gradient."""
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from numpy.testing import assert_allclose
+
+from skfcnn.nn import numerical_gradient
+from skfcnn.nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
+from skfcnn.nn.losses import LOSSES, OUTPUT_ACTIVATION_OF, loss_value, output_delta
+
+EPS64 = np.finfo(np.float64).eps
+MAX_LOG_TERM = -np.log(EPS64)  # the largest value one clipped log term can take
+
+
+class StrictNumerics:
+    def __enter__(self):
+        self._warnings = warnings.catch_warnings()
+        self._warnings.__enter__()
+        warnings.simplefilter("error")
+        self._errstate = np.errstate(over="raise", divide="raise", invalid="raise")
+        self._errstate.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self._errstate.__exit__(*exc)
+        return self._warnings.__exit__(*exc)
+
+
+def test_every_loss_has_a_canonical_output_activation():
+    assert set(LOSSES) == set(OUTPUT_ACTIVATION_OF)
+    assert set(OUTPUT_ACTIVATION_OF.values()) <= set(OUTPUT_ACTIVATIONS)
+    canonical = {
+        "squared_error": "identity",
+        "log_loss": "softmax",
+        "binary_log_loss": "logistic",
+    }
+    assert {k: OUTPUT_ACTIVATION_OF[k] for k in canonical} == canonical
+
+
+def encode_targets(loss, rng, n_samples, n_outputs):
+    """Targets of the kind each loss expects."""
+    if loss == "log_loss":  # one-hot rows
+        return np.eye(n_outputs)[rng.randint(n_outputs, size=n_samples)]
+    if loss == "binary_log_loss":  # 0/1 indicators
+        return (rng.uniform(size=(n_samples, n_outputs)) < 0.5).astype(float)
+    if loss == "squared_error":  # real values
+        return rng.normal(size=(n_samples, n_outputs))
+    if loss == "poisson":  # counts
+        return rng.poisson(2.0, size=(n_samples, n_outputs)).astype(float)
+    raise AssertionError(f"no test targets for loss {loss!r}: add them here")
+
+
+# -------------------------------------------------------- hand-written values
+
+Y_TRUE_ONE_HOT = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+Y_PROB = np.array([[0.7, 0.2, 0.1], [0.25, 0.25, 0.5]])
+
+
+def test_squared_error_value():
+    y_true = np.array([[1.0, -2.0], [0.5, 3.0], [0.0, 0.0]])
+    y_pred = np.array([[1.5, -2.0], [0.0, 1.0], [1.0, -1.0]])
+    per_sample = np.array([0.5 * 0.25, 0.5 * (0.25 + 4.0), 0.5 * 2.0])
+    assert loss_value("squared_error", y_true, y_pred) == pytest.approx(per_sample.mean())
+    weights = np.array([1.0, 3.0, 0.5])
+    expected = np.dot(per_sample, weights) / weights.sum()
+    assert loss_value("squared_error", y_true, y_pred, weights) == pytest.approx(expected)
+
+
+def test_log_loss_value():
+    expected = -(np.log(0.7) + np.log(0.5)) / 2
+    assert loss_value("log_loss", Y_TRUE_ONE_HOT, Y_PROB) == pytest.approx(expected, rel=1e-14)
+    weights = np.array([3.0, 1.0])
+    expected = -(3 * np.log(0.7) + np.log(0.5)) / 4
+    value = loss_value("log_loss", Y_TRUE_ONE_HOT, Y_PROB, weights)
+    assert value == pytest.approx(expected, rel=1e-14)
+
+
+def test_binary_log_loss_value():
+    y_true = np.array([[1.0, 0.0], [0.0, 0.0], [1.0, 1.0]])
+    y_prob = np.array([[0.9, 0.2], [0.4, 0.1], [0.6, 0.99]])
+    per_sample = -np.array(
+        [
+            np.log(0.9) + np.log(0.8),
+            np.log(0.6) + np.log(0.9),
+            np.log(0.6) + np.log(0.99),
+        ]
+    )
+    value = loss_value("binary_log_loss", y_true, y_prob)
+    assert value == pytest.approx(per_sample.mean(), rel=1e-14)
+
+
+def test_loss_value_returns_python_float():
+    for loss in LOSSES:
+        value = loss_value(loss, Y_TRUE_ONE_HOT, Y_PROB)
+        assert type(value) is float
+
+
+def test_zero_weight_samples_are_ignored():
+    y_true = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
+    y_prob = np.array([[0.8, 0.2], [0.9, 0.1], [0.6, 0.4]])
+    weights = np.array([1.0, 0.0, 1.0])
+    kept = [0, 2]
+    for loss in LOSSES:
+        weighted = loss_value(loss, y_true, y_prob, weights)
+        assert weighted == pytest.approx(loss_value(loss, y_true[kept], y_prob[kept]))
+
+
+# ---------------------------------------------------------------- stability
+
+
+@st.composite
+def probability_problems(draw):
+    n_samples = draw(st.integers(1, 6))
+    n_outputs = draw(st.integers(2, 5))
+    # probabilities that are often exactly 0 or 1
+    element = st.one_of(st.sampled_from([0.0, 1.0]), st.floats(0.0, 1.0))
+    y_prob = draw(hnp.arrays(np.float64, (n_samples, n_outputs), elements=element))
+    classes = draw(hnp.arrays(np.int64, n_samples, elements=st.integers(0, n_outputs - 1)))
+    one_hot = np.eye(n_outputs)[classes]
+    indicators = draw(hnp.arrays(np.float64, (n_samples, n_outputs), elements=st.sampled_from([0.0, 1.0])))
+    weights = draw(
+        st.none()
+        | hnp.arrays(np.float64, n_samples, elements=st.floats(0.01, 10.0))
+    )
+    return y_prob, one_hot, indicators, weights
+
+
+@settings(max_examples=60, deadline=None)
+@given(problem=probability_problems())
+def test_log_losses_finite_and_non_negative_at_zero_and_one(problem):
+    y_prob, one_hot, indicators, weights = problem
+    n_outputs = y_prob.shape[1]
+    with StrictNumerics():
+        log_loss = loss_value("log_loss", one_hot, y_prob, weights)
+        binary = loss_value("binary_log_loss", indicators, y_prob, weights)
+    assert np.isfinite(log_loss) and 0 <= log_loss <= MAX_LOG_TERM * (1 + 1e-12)
+    assert np.isfinite(binary) and 0 <= binary <= n_outputs * MAX_LOG_TERM * (1 + 1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    arrays=st.integers(1, 5).flatmap(
+        lambda n: st.tuples(
+            *[
+                hnp.arrays(
+                    np.float64,
+                    (n, 3),
+                    elements=st.floats(-1e100, 1e100, allow_nan=False),
+                )
+                for _ in range(2)
+            ]
+        )
+    )
+)
+def test_squared_error_finite_and_non_negative(arrays):
+    y_true, y_pred = arrays
+    with StrictNumerics():
+        value = loss_value("squared_error", y_true, y_pred)
+    assert np.isfinite(value) and value >= 0
+    expected = 0.5 * np.mean(np.sum((y_pred - y_true) ** 2, axis=1))
+    assert value == pytest.approx(expected, rel=1e-12, abs=0)
+    if np.array_equal(y_true, y_pred):
+        assert value == 0.0
+
+
+@pytest.mark.parametrize("loss", sorted(LOSSES))
+def test_loss_is_zero_for_a_perfect_prediction(loss):
+    one_hot = np.eye(4)[[0, 3, 1, 1, 2]]
+    with StrictNumerics():
+        value = loss_value(loss, one_hot, one_hot.copy())
+        weighted = loss_value(loss, one_hot, one_hot.copy(), np.arange(1.0, 6.0))
+    # log losses clip probabilities at eps, so a perfect prediction costs
+    # -log(1 - eps) ~ eps per logarithm (one per output for binary_log_loss):
+    # zero up to machine precision
+    bound = 4 * 1.01 * EPS64
+    assert 0 <= value <= bound
+    assert 0 <= weighted <= bound
+    if loss == "squared_error":
+        assert value == weighted == 0.0
+
+
+def test_worst_prediction_is_finite_and_large():
+    one_hot = np.eye(3)[[0, 1]]
+    wrong = np.eye(3)[[2, 0]]
+    assert loss_value("log_loss", one_hot, wrong) == pytest.approx(MAX_LOG_TERM)
+    value = loss_value("binary_log_loss", one_hot, wrong)
+    assert value == pytest.approx(2 * MAX_LOG_TERM)
+
+
+def test_float32_clipping_uses_float32_eps():
+    one_hot = np.eye(2, dtype=np.float32)
+    wrong = one_hot[::-1].copy()
+    value = loss_value("log_loss", one_hot, wrong)
+    assert value == pytest.approx(-np.log(np.finfo(np.float32).eps), rel=1e-6)
+
+
+# ------------------------------------------------------------- output_delta
+
+
+def test_output_delta_formula_and_out_buffer():
+    y_true = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
+    y_pred = np.array([[0.6, 0.4], [0.3, 0.7], [0.1, 0.9]])
+    assert_allclose(output_delta(y_true, y_pred), (y_pred - y_true) / 3, rtol=1e-15)
+    weights = np.array([2.0, 1.0, 1.0])
+    expected = (y_pred - y_true) * (weights / 4)[:, None]
+    buffer = y_pred.copy()
+    result = output_delta(y_true, buffer, weights, out=buffer)
+    assert result is buffer
+    assert_allclose(buffer, expected, rtol=1e-15)
+
+
+@pytest.mark.parametrize("loss", sorted(LOSSES))
+@pytest.mark.parametrize("weighted", [False, True])
+def test_output_delta_is_gradient_wrt_pre_activation(loss, weighted):
+    """(Y - T) w / sum(w) is dL/dZ for each loss with its canonical output."""
+    rng = np.random.RandomState(42)
+    n_samples, n_outputs = 5, 3
+    activation = ACTIVATIONS[OUTPUT_ACTIVATION_OF[loss]]
+    y_true = encode_targets(loss, rng, n_samples, n_outputs)
+    weights = rng.uniform(0.2, 3.0, n_samples) if weighted else None
+    logits = rng.normal(scale=2.0, size=n_samples * n_outputs)
+
+    def objective(flat):
+        y_pred = activation(flat.reshape(n_samples, n_outputs).copy())
+        return loss_value(loss, y_true, y_pred, weights)
+
+    numeric = numerical_gradient(objective, logits)
+    y_pred = activation(logits.reshape(n_samples, n_outputs).copy())
+    analytic = output_delta(y_true, y_pred, weights)
+    assert_allclose(analytic.ravel(), numeric, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.skipif("poisson" not in LOSSES, reason="no poisson loss")
+def test_poisson_value_is_half_deviance():
+    y_true = np.array([[0.0, 2.0], [3.0, 1.0]])
+    y_pred = np.array([[0.5, 2.0], [1.5, 4.0]])
+    per_sample = np.array(
+        [
+            0.5 + 0.0,
+            (3 * np.log(3 / 1.5) - 3 + 1.5) + (np.log(1 / 4) - 1 + 4),
+        ]
+    )
+    value = loss_value("poisson", y_true, y_pred)
+    assert value == pytest.approx(per_sample.mean(), rel=1e-14)
+    assert loss_value("poisson", y_true, y_true.copy()) == 0.0
