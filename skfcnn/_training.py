@@ -1,8 +1,9 @@
 """The stochastic training loop, as small named steps.
 
-Everything here receives plain values (arrays, numbers, the network and its
-optimiser); nothing reads an estimator's parameters.  The record of training
-that outlives one call (loss curve, best loss, counters) is a
+Everything here receives plain values (arrays, numbers, the network, its
+optimiser and a :class:`TrainingConfig`); nothing reads an estimator's
+parameters.  The record of training that outlives one call (loss curve, best
+loss, counters, the adaptive learning-rate scale, the best parameters) is a
 :class:`TrainingState` that the estimator keeps between ``fit`` /
 ``partial_fit`` calls.
 """
@@ -14,7 +15,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import gen_batches
 
-__all__ = ["TrainingState", "resolve_batch_size", "train"]
+__all__ = ["TrainingConfig", "TrainingState", "Validation", "resolve_batch_size", "train"]
 
 
 @dataclass
@@ -28,11 +29,21 @@ class TrainingState:
     best_loss : float
         Lowest entry of ``loss_curve``.
     no_improvement_count : int
-        Epochs in a row whose loss did not beat ``best_loss - tol``.
+        Epochs in a row without an improvement of ``tol`` (of the training loss,
+        or of the validation score with early stopping).
     n_iter : int
         Epochs run in total (always ``len(loss_curve)``).
     t : int
         Training samples seen in total.
+    learning_rate_scale : float
+        Factor applied to the schedule's rate; the ``adaptive`` rule divides it
+        by 5 on each plateau.
+    validation_scores : list of float
+        Validation score of each epoch run with early stopping.
+    best_validation_score : float
+        Highest validation score so far.
+    best_params : ndarray or None
+        Parameters of the epoch with the best validation score.
     last_good_params : ndarray or None
         The last parameter vector that gave a finite batch loss, restored when
         training diverges (also across ``partial_fit`` calls; not pickled).
@@ -43,10 +54,41 @@ class TrainingState:
     no_improvement_count: int = 0
     n_iter: int = 0
     t: int = 0
+    learning_rate_scale: float = 1.0
+    validation_scores: list = field(default_factory=list)
+    best_validation_score: float = -np.inf
+    best_params: np.ndarray = None
     last_good_params: np.ndarray = None
 
     def __getstate__(self):
         return {**self.__dict__, "last_good_params": None}
+
+
+@dataclass
+class TrainingConfig:
+    """Plain settings of one training call (see the estimators' parameters)."""
+
+    loss: str
+    alpha: float
+    schedule: object  # callable: samples seen -> learning rate
+    adaptive: bool
+    batch_size: object
+    shuffle: bool
+    max_epochs: int
+    tol: float
+    n_iter_no_change: float
+    verbose: bool
+    check_convergence: bool = True
+
+
+@dataclass
+class Validation:
+    """A held-out set and ``score(network, X, y, sample_weight) -> float``."""
+
+    X: object
+    y: object
+    sample_weight: object
+    score: object
 
 
 def resolve_batch_size(batch_size, n_samples):
@@ -62,7 +104,11 @@ def resolve_batch_size(batch_size, n_samples):
 
 
 class _Batches:
-    """Mini-batches of ``(X, Y, sample_weight)``, gathered into reused buffers."""
+    """Mini-batches of ``(X, Y, sample_weight)``, gathered into reused buffers.
+
+    Dense arrays are gathered with ``np.take(..., out=buffer)``; a sparse ``X``
+    (CSR) is sliced by rows, which gives a small sparse batch.
+    """
 
     def __init__(self, X, Y, sample_weight, batch_size):
         self.arrays = [a for a in (X, Y, sample_weight) if a is not None]
@@ -72,9 +118,12 @@ class _Batches:
 
     def _gather(self, index):
         if self.buffers is None:
-            self.buffers = [np.empty((self.batch_size, *a.shape[1:]), a.dtype) for a in self.arrays]
+            self.buffers = [None if not isinstance(a, np.ndarray)
+                            else np.empty((self.batch_size, *a.shape[1:]), a.dtype)
+                            for a in self.arrays]
         n = index.shape[0]
-        return [np.take(a, index, axis=0, out=buf[:n]) for a, buf in zip(self.arrays, self.buffers)]
+        return [a[index] if buf is None else np.take(a, index, axis=0, out=buf[:n])
+                for a, buf in zip(self.arrays, self.buffers)]
 
     def __call__(self, order):
         """Yield ``(X_batch, Y_batch, weight_batch)``; ``order=None`` keeps row order."""
@@ -87,7 +136,7 @@ class _Batches:
             yield parts[0], parts[1], (parts[2] if self.has_weight else None)
 
 
-def run_epoch(network, optimizer, batches, order, loss, alpha, learning_rate, last_good):
+def run_epoch(network, optimizer, batches, order, config, learning_rate, last_good):
     """One pass over the data; returns the sample-weighted mean batch objective.
 
     Before each update the parameters, which just gave a finite objective, are
@@ -97,7 +146,9 @@ def run_epoch(network, optimizer, batches, order, loss, alpha, learning_rate, la
     """
     total, weight_total = 0.0, 0.0
     for X_batch, Y_batch, w_batch in batches(order):
-        value = network.loss_gradient(X_batch, Y_batch, loss, alpha, w_batch)
+        if w_batch is not None and not w_batch.any():
+            continue  # a batch of zero weight carries no information
+        value = network.loss_gradient(X_batch, Y_batch, config.loss, config.alpha, w_batch)
         if not np.isfinite(value):
             np.copyto(network.params, last_good)
             raise FloatingPointError(value)
@@ -106,77 +157,125 @@ def run_epoch(network, optimizer, batches, order, loss, alpha, learning_rate, la
         total += value * weight
         weight_total += weight
         optimizer.update(network.params, network.grad, learning_rate)
-    return total / weight_total
+    return total / weight_total if weight_total > 0 else 0.0
 
 
-def record_epoch(state, epoch_loss, n_samples, tol):
-    """Append the epoch's loss and update scikit-learn's no-improvement counter."""
+def record_epoch(state, epoch_loss, n_samples, tol, count=True):
+    """Append the epoch's loss; update the loss-based no-improvement counter if ``count``."""
     state.loss_curve.append(epoch_loss)
     state.n_iter += 1
     state.t += n_samples
-    if epoch_loss > state.best_loss - tol:
+    if count and epoch_loss > state.best_loss - tol:
+        state.no_improvement_count += 1
+    elif count:
+        state.no_improvement_count = 0
+    state.best_loss = min(state.best_loss, epoch_loss)
+
+
+def record_validation(state, network, validation, tol, verbose):
+    """Score the held-out set; the counter then follows the score, not the loss."""
+    score = validation.score(network, validation.X, validation.y, validation.sample_weight)
+    state.validation_scores.append(score)
+    if verbose:
+        print(f"Validation score: {score:f}")
+    if score < state.best_validation_score + tol:
         state.no_improvement_count += 1
     else:
         state.no_improvement_count = 0
-    state.best_loss = min(state.best_loss, epoch_loss)
+    if score > state.best_validation_score:
+        state.best_validation_score = score
+        state.best_params = network.params.copy()
+
+
+def on_plateau(state, config, early_stopping):
+    """scikit-learn's rule after ``n_iter_no_change`` epochs without progress.
+
+    Returns True to stop; with ``adaptive`` the rate is divided by 5 instead,
+    until it falls to 1e-6.
+    """
+    what = "Validation score" if early_stopping else "Training loss"
+    message = (f"{what} did not improve more than tol={config.tol:f} for "
+               f"{config.n_iter_no_change} consecutive epochs.")
+    rate = config.schedule(state.t) * state.learning_rate_scale
+    if config.adaptive and rate > 1e-6:
+        state.learning_rate_scale /= 5.0
+        state.no_improvement_count = 0
+        if config.verbose:
+            print(f"{message} Setting learning rate to {rate / 5.0:f}")
+        return False
+    if config.verbose:
+        tail = " Learning rate too small." if config.adaptive else ""
+        print(f"{message}{tail} Stopping.")
+    return True
 
 
 def _diverged_error(epoch, value):
     return ValueError(
         f"The training loss became {value} at iteration {epoch}: training "
         "diverged and was stopped; the last parameters that gave a finite "
-        "loss were kept. Try scaling the inputs (e.g. with "
-        "StandardScaler) or lowering learning_rate_init."
+        "loss were kept. Try scaling the inputs (e.g. with StandardScaler) or "
+        "lowering learning_rate_init."
     )
 
 
-def train(network, optimizer, X, Y, sample_weight, state, *, loss, alpha,
-          learning_rate, batch_size, shuffle, rng, max_epochs, tol,
-          n_iter_no_change, verbose, check_convergence=True):
-    """Run up to ``max_epochs`` epochs of mini-batch training in place.
+def _epoch(network, optimizer, batches, order, config, state):
+    """One epoch with divergence handling; returns its mean objective."""
+    rate = config.schedule(state.t) * state.learning_rate_scale
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked here
+            epoch_loss = run_epoch(network, optimizer, batches, order, config, rate,
+                                   state.last_good_params)
+        if not np.isfinite(network.params).all():
+            np.copyto(network.params, state.last_good_params)
+            raise FloatingPointError("non-finite parameters")
+    except FloatingPointError as exc:
+        raise _diverged_error(state.n_iter + 1, exc.args[0]) from None
+    return epoch_loss
 
-    Stops early, as scikit-learn's MLP does, once the training loss failed to
-    improve by ``tol`` for more than ``n_iter_no_change`` epochs in a row
-    (only when ``check_convergence``; ``partial_fit`` runs exactly one epoch).
+
+def train(network, optimizer, X, Y, sample_weight, state, config, rng, validation=None):
+    """Run up to ``config.max_epochs`` epochs of mini-batch training in place.
+
+    Stops early, as scikit-learn's MLP does, once the training loss (or the
+    validation score, when ``validation`` is given) failed to improve by
+    ``tol`` for more than ``n_iter_no_change`` epochs in a row (only when
+    ``config.check_convergence``: ``partial_fit`` runs exactly one epoch).
     A non-finite loss restores the last parameters that gave a finite batch
     loss and raises ``ValueError``; ``KeyboardInterrupt`` restores those of the
-    last finished epoch and warns.
+    last finished epoch and warns.  With ``validation``, the parameters of the
+    best-scoring epoch are restored at the end.
     """
     n_samples = X.shape[0]
-    batches = _Batches(X, Y, sample_weight, resolve_batch_size(batch_size, n_samples))
-    order = np.arange(n_samples) if shuffle else None
+    batches = _Batches(X, Y, sample_weight, resolve_batch_size(config.batch_size, n_samples))
+    order = np.arange(n_samples) if config.shuffle else None
     if state.last_good_params is None:
         state.last_good_params = network.params.copy()
-    epoch_start, last_good = np.empty_like(network.params), state.last_good_params
-    for epoch in range(max_epochs):
-        np.copyto(epoch_start, network.params)
-        if shuffle:
-            rng.shuffle(order)
-        try:
-            with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked here
-                epoch_loss = run_epoch(network, optimizer, batches, order, loss, alpha,
-                                       learning_rate, last_good)
-            if not np.isfinite(network.params).all():
-                np.copyto(network.params, last_good)
-                raise FloatingPointError("non-finite parameters")
-        except FloatingPointError as exc:
-            raise _diverged_error(state.n_iter + 1, exc.args[0]) from None
-        except KeyboardInterrupt:
-            np.copyto(network.params, epoch_start)
-            warnings.warn("Training interrupted by user; the parameters of the "
-                          f"last finished iteration ({state.n_iter}) were kept.")
-            return
-        record_epoch(state, epoch_loss, n_samples, tol)
-        if verbose:
-            print(f"Iteration {state.n_iter}, loss = {epoch_loss:.8f}")
-        if check_convergence and state.no_improvement_count > n_iter_no_change:
-            if verbose:
-                print(f"Training loss did not improve more than tol={tol:f} for "
-                      f"{n_iter_no_change} consecutive epochs. Stopping.")
-            return
-    if check_convergence:
-        warnings.warn(
-            f"Stochastic Optimizer: Maximum iterations ({max_epochs}) reached "
-            "and the optimization hasn't converged yet.",
-            ConvergenceWarning,
-        )
+    epoch_start = np.empty_like(network.params)
+    try:
+        for _ in range(config.max_epochs):
+            np.copyto(epoch_start, network.params)
+            if config.shuffle:
+                rng.shuffle(order)
+            epoch_loss = _epoch(network, optimizer, batches, order, config, state)
+            record_epoch(state, epoch_loss, n_samples, config.tol, count=validation is None)
+            if config.verbose:
+                print(f"Iteration {state.n_iter}, loss = {epoch_loss:.8f}")
+            if validation is not None:
+                record_validation(state, network, validation, config.tol, config.verbose)
+            if (config.check_convergence
+                    and state.no_improvement_count > config.n_iter_no_change
+                    and on_plateau(state, config, validation is not None)):
+                break
+        else:
+            if config.check_convergence:
+                warnings.warn(
+                    f"Stochastic Optimizer: Maximum iterations ({config.max_epochs}) "
+                    "reached and the optimization hasn't converged yet.",
+                    ConvergenceWarning,
+                )
+    except KeyboardInterrupt:
+        np.copyto(network.params, epoch_start)
+        warnings.warn("Training interrupted by user; the parameters of the "
+                      f"last finished iteration ({state.n_iter}) were kept.")
+    if validation is not None and state.best_params is not None:
+        np.copyto(network.params, state.best_params)

@@ -9,6 +9,10 @@ ESTIMATORS = [
     FCNNRegressor(),
     FCNNClassifier(solver="sgd"),
     FCNNRegressor(solver="sgd"),
+    FCNNClassifier(solver="lbfgs"),
+    FCNNRegressor(solver="lbfgs"),
+    FCNNClassifier(solver="sgd", learning_rate="adaptive"),
+    FCNNRegressor(solver="sgd", learning_rate="adaptive"),
 ]
 
 

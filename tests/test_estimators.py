@@ -186,9 +186,10 @@ def test_predict_log_proba_stays_finite_for_extreme_logits(n_classes):
                                n_informative=3, n_redundant=0, random_state=0)
     clf = FCNNClassifier(hidden_layer_sizes=(3,), max_iter=5, random_state=0).fit(X, y)
     clf.coefs_[-1][...] *= 1e6  # logits of order 1e6: exp underflows to exactly 0
-    log_proba = clf.predict_log_proba(X)
-    assert np.all(np.isfinite(log_proba))
-    assert log_proba.min() < -1000  # really extreme, yet finite
+    proba, log_proba = clf.predict_proba(X), clf.predict_log_proba(X)
+    assert np.all(np.isfinite(log_proba)) and np.all(proba > 0)
+    assert log_proba.min() < -700  # really extreme, yet finite
+    np.testing.assert_array_equal(log_proba, np.log(proba))
 
 
 def test_single_class_gives_one_probability_column():

@@ -4,7 +4,7 @@ Every hidden activation is a pair: ``forward(Z)`` overwrites the
 pre-activation ``Z`` with :math:`f(Z)`, and ``derivative(A, delta)`` multiplies
 the back-propagated error ``delta`` in place by :math:`f'(Z)`, written in terms
 of the activation's output :math:`A = f(Z)` so that the pre-activations need not
-be kept.  Output activations (``identity``, ``logistic``, ``softmax``) only
+be kept.  Output activations (``identity``, ``logistic``, ``softmax``, ``exp``) only
 need a forward pass: with their canonical loss the gradient with respect to the
 pre-activation is :math:`(A - T) / n` (see :mod:`skfcnn.nn.losses`).
 
@@ -61,6 +61,20 @@ def softmax(Z):
     return Z
 
 
+def exp(Z):
+    r"""Exponential in place, the output of Poisson regression.
+
+    .. math:: f(z) = e^{\min(z,\, \log x_\text{max})}
+
+    The argument is clipped at the log of the dtype's largest finite value, so
+    the result is always finite.
+    """
+    # log(max) rounded towards 0 in Z's dtype, so that exp of it stays finite
+    bound = np.nextafter(np.log(np.finfo(Z.dtype).max).astype(Z.dtype), Z.dtype.type(0))
+    np.minimum(Z, bound, out=Z)
+    return np.exp(Z, out=Z)
+
+
 def identity_derivative(A, delta):
     r"""Derivative of the identity: :math:`f'(z) = 1`, ``delta`` is unchanged."""
     return delta
@@ -102,6 +116,7 @@ ACTIVATIONS = {
     "tanh": tanh,
     "relu": relu,
     "softmax": softmax,
+    "exp": exp,
 }
 
 DERIVATIVES = {
@@ -112,4 +127,4 @@ DERIVATIVES = {
 }
 
 HIDDEN_ACTIVATIONS = tuple(DERIVATIVES)
-OUTPUT_ACTIVATIONS = ("identity", "logistic", "softmax")
+OUTPUT_ACTIVATIONS = ("identity", "logistic", "softmax", "exp")

@@ -8,6 +8,7 @@ loss                   output activation   per-sample loss :math:`\ell_i`
 ``squared_error``      ``identity``        :math:`\tfrac12 \sum_k (y_{ik} - t_{ik})^2`
 ``log_loss``           ``softmax``         :math:`-\sum_k t_{ik} \log y_{ik}`
 ``binary_log_loss``    ``logistic``        :math:`-\sum_k [t_{ik} \log y_{ik} + (1 - t_{ik}) \log (1 - y_{ik})]`
+``poisson``            ``exp``             :math:`\sum_k [t_{ik} \log (t_{ik} / y_{ik}) - t_{ik} + y_{ik}]`
 =====================  ==================  =====================================
 
 The batch loss is the (weighted) mean over samples,
@@ -49,10 +50,18 @@ def _per_sample_binary_log_loss(y_true, y_prob):
     return -(xlogy(y_true, y_prob) + xlogy(1 - y_true, 1 - y_prob)).sum(axis=1)
 
 
+def _per_sample_poisson(y_true, y_pred):
+    # half the Poisson deviance; 0 when y_pred == y_true, xlogy(0, .) = 0; the
+    # prediction is floored at the smallest normal number so log stays finite
+    log_pred_floor = np.maximum(y_pred, np.finfo(y_pred.dtype).tiny)
+    return (xlogy(y_true, y_true) - xlogy(y_true, log_pred_floor) - y_true + y_pred).sum(axis=1)
+
+
 LOSSES = {
     "squared_error": _per_sample_squared_error,
     "log_loss": _per_sample_log_loss,
     "binary_log_loss": _per_sample_binary_log_loss,
+    "poisson": _per_sample_poisson,
 }
 
 #: The canonical output activation of each loss.
@@ -60,6 +69,7 @@ OUTPUT_ACTIVATION_OF = {
     "squared_error": "identity",
     "log_loss": "softmax",
     "binary_log_loss": "logistic",
+    "poisson": "exp",
 }
 
 

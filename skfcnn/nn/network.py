@@ -26,10 +26,12 @@ All weights and biases are reshaped *views* into one contiguous vector
 vector ``grad`` of the same layout, so an optimiser updates everything with a
 few vectorised in-place operations.  Activation and error buffers are allocated
 once for the largest batch seen and reused; no input gradient is computed for
-the first layer.
+the first layer.  The input ``X`` may be a scipy sparse matrix (CSR is
+fastest); every later layer is dense.
 """
 
 import numpy as np
+from scipy.sparse import issparse
 
 from .activations import ACTIVATIONS, DERIVATIVES
 from .initializers import INITIALIZERS
@@ -47,6 +49,14 @@ def _layer_views(flat, layer_sizes):
         intercepts.append(flat[stop : stop + fan_out])
         start = stop + fan_out
     return coefs, intercepts
+
+
+def _matmul_into(left, right, out):
+    """``out[...] = left @ right``; ``left`` may be a scipy sparse matrix."""
+    if issparse(left):
+        out[...] = left @ right
+        return out
+    return np.matmul(left, right, out=out)
 
 
 def n_parameters(layer_sizes):
@@ -144,7 +154,7 @@ class Network:
         activations, _ = self._buffers(X.shape[0])
         inputs = X
         for layer, out in enumerate(activations):
-            np.matmul(inputs, self.coefs[layer], out=out)
+            _matmul_into(inputs, self.coefs[layer], out)
             out += self.intercepts[layer]
             ACTIVATIONS[self._activation_name(layer)](out)
             inputs = out
@@ -211,7 +221,7 @@ class Network:
         _, deltas = self._buffers(Y.shape[0])
         delta = output_delta(Y, activations[-1], sample_weight, out=deltas[-1])
         for layer in range(self.n_layers - 1, -1, -1):
-            np.matmul(activations[layer].T, delta, out=self.coef_grads[layer])
+            _matmul_into(activations[layer].T, delta, self.coef_grads[layer])
             if alpha:
                 self.coef_grads[layer] += (alpha / weight_sum) * self.coefs[layer]
             np.sum(delta, axis=0, out=self.intercept_grads[layer])

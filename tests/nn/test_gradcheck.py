@@ -126,13 +126,6 @@ def test_check_gradient_of_empty_vector():
     assert check_gradient(lambda p: 0.0, np.empty(0), np.empty(0)) == 0.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG gradcheck.py check_gradient: a NaN in the numerical gradient "
-    "makes argmax pick it and `excess[worst] > 0` is False, so the check "
-    "passes (returning nan) even when another entry is plainly wrong",
-)
 def test_check_gradient_does_not_pass_when_function_is_nan_somewhere():
     params = np.array([1.0, 2.0])
 

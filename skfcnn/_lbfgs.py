@@ -1,0 +1,83 @@
+"""Full-batch training with L-BFGS, directly over the flat parameter vector.
+
+``scipy.optimize.minimize(method="L-BFGS-B")`` works in float64; the network
+may be float32: each evaluation copies the float64 iterate into the network's
+own parameter vector (no packing: the layout is already flat) and hands back
+the float64 gradient.  The returned model keeps the network's dtype.
+"""
+
+import warnings
+
+import numpy as np
+from scipy.optimize import minimize
+from sklearn.exceptions import ConvergenceWarning
+
+from ._training import _diverged_error
+
+__all__ = ["train_lbfgs"]
+
+
+class _Objective:
+    """``fun(x) -> (J, dJ/dx)`` of the whole data set, for scipy."""
+
+    def __init__(self, network, X, Y, sample_weight, loss, alpha):
+        self.network, self.X, self.Y, self.sample_weight = network, X, Y, sample_weight
+        self.loss, self.alpha = loss, alpha
+
+    def __call__(self, x):
+        self.network.params[...] = x
+        with np.errstate(over="ignore", invalid="ignore"):
+            value = self.network.loss_gradient(self.X, self.Y, self.loss, self.alpha,
+                                               self.sample_weight)
+        return value, self.network.grad.astype(np.float64)
+
+
+class _Recorder:
+    """scipy callback: keeps every iteration's objective and the last iterate."""
+
+    def __init__(self, state, verbose):
+        self.state, self.verbose = state, verbose
+        self.last_x = None
+
+    def __call__(self, intermediate_result):
+        self.last_x = intermediate_result.x.copy()
+        self.state.loss_curve.append(float(intermediate_result.fun))
+        self.state.n_iter += 1
+        if self.verbose:
+            print(f"Iteration {self.state.n_iter}, loss = {intermediate_result.fun:.8f}")
+
+
+def train_lbfgs(network, X, Y, sample_weight, state, *, loss, alpha, max_iter, max_fun, tol,
+                verbose):
+    """Minimise the full-batch objective with L-BFGS-B, in place.
+
+    ``max_iter`` bounds the iterations, ``max_fun`` the objective evaluations
+    and ``tol`` is scipy's ``gtol`` (scikit-learn's meaning).  Each iteration's
+    objective is appended to ``state.loss_curve``.  ``KeyboardInterrupt`` keeps
+    the last finished iteration and warns; a non-finite final objective raises
+    ``ValueError``.
+    """
+    objective = _Objective(network, X, Y, sample_weight, loss, alpha)
+    recorder = _Recorder(state, verbose)
+    x0 = network.params.astype(np.float64)
+    options = {"maxiter": max_iter, "maxfun": max_fun, "gtol": tol}
+    try:
+        result = minimize(objective, x0, method="L-BFGS-B", jac=True, options=options,
+                          callback=recorder)
+    except KeyboardInterrupt:
+        network.params[...] = x0 if recorder.last_x is None else recorder.last_x
+        warnings.warn("Training interrupted by user; the parameters of the last "
+                      f"finished iteration ({state.n_iter}) were kept.")
+        return
+    if not np.isfinite(result.fun):
+        network.params[...] = x0 if recorder.last_x is None else recorder.last_x
+        raise _diverged_error(state.n_iter + 1, result.fun)
+    network.params[...] = result.x
+    state.t += X.shape[0] * max(result.nit, 1)
+    if result.status != 0:
+        warnings.warn(
+            f"lbfgs failed to converge after {result.nit} iteration(s) "
+            f"(status={result.status}): {result.message}. Increase max_iter or "
+            "max_fun, or scale the data.",
+            ConvergenceWarning,
+        )
