@@ -38,6 +38,23 @@ def _hidden_layer_sizes(value):
     return [int(n) for n in sizes]
 
 
+#: Features larger than this in magnitude are almost surely unscaled.
+UNSCALED_MAGNITUDE = 1e8
+
+
+def _warn_if_unscaled(X):
+    """Warn when features are so large that activations and gradients blow up."""
+    values = X.data if issparse(X) else X
+    largest = float(np.max(np.abs(values))) if values.size else 0.0
+    if largest > UNSCALED_MAGNITUDE:
+        warnings.warn(
+            f"X has features of magnitude up to {largest:.3g}: the network's activations "
+            "and gradients will overflow or saturate and training will give poor or "
+            "non-finite results. Scale the features (e.g. StandardScaler in a Pipeline).",
+            UserWarning,
+        )
+
+
 def _is_stochastic(estimator):
     return estimator.solver != "lbfgs"
 
@@ -118,6 +135,7 @@ class BaseFCNN(BaseEstimator):
                              reset=reset)
         if issparse(X):
             X = X.tocsr()
+        _warn_if_unscaled(X)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype,
                                                  ensure_non_negative=True)
@@ -219,14 +237,17 @@ class BaseFCNN(BaseEstimator):
     def _split_validation(self, X, Y, sample_weight):
         """Hold out ``validation_fraction`` of the rows (stratified for single-label classes)."""
         stratify = Y if self._stratify_validation() else None
+        n_val = int(np.ceil(self.validation_fraction * X.shape[0]))  # train_test_split's rule
+        needed = 2 if stratify is None else max(2, Y.shape[1] if Y.shape[1] > 1 else 2)
+        if n_val < needed:
+            raise ValueError(
+                f"The validation set is too small ({n_val} sample(s), at least {needed} "
+                f"needed): increase validation_fraction={self.validation_fraction} or the "
+                "size of the data."
+            )
         arrays = [X, Y] if sample_weight is None else [X, Y, sample_weight]
         parts = train_test_split(*arrays, random_state=self._rng,
                                  test_size=self.validation_fraction, stratify=stratify)
-        if parts[1].shape[0] < 2:
-            raise ValueError(
-                f"The validation set is too small ({parts[1].shape[0]} sample): increase "
-                f"validation_fraction={self.validation_fraction} or the size of the data."
-            )
         X_train, X_val, Y_train, Y_val = parts[:4]
         w_train, w_val = (parts[4], parts[5]) if sample_weight is not None else (None, None)
         return X_train, Y_train, w_train, Validation(X_val, Y_val, w_val, self._validation_score)
