@@ -1,122 +1,37 @@
-"""What ``FCNNClassifier`` and ``FCNNRegressor`` share: parameters, the fit steps.
+"""What ``FCNNClassifier`` and ``FCNNRegressor`` share: the fitting steps.
 
-Parameters are stored verbatim in ``__init__`` and validated in ``fit``
-through ``_parameter_constraints``; the maths is delegated to
-:mod:`skfcnn.nn`, the epoch loop to :mod:`skfcnn._training` and full-batch
-L-BFGS to :mod:`skfcnn._lbfgs`.
+Parameters are stored verbatim in ``__init__`` (in :mod:`skfcnn._estimators`)
+and validated in ``fit`` through ``_parameter_constraints``
+(:mod:`skfcnn._params`); the maths is delegated to :mod:`skfcnn.nn`, the
+epoch loop to :mod:`skfcnn._training` and full-batch L-BFGS to
+:mod:`skfcnn._lbfgs`.
 """
 
 import warnings
-from numbers import Integral, Real
 
 import numpy as np
 from scipy.sparse import issparse
-from sklearn.base import BaseEstimator, is_classifier
+from sklearn.base import BaseEstimator, TransformerMixin, is_classifier
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._lbfgs import train_lbfgs
-from ._training import TrainingConfig, TrainingState, Validation, train
-from .nn.activations import HIDDEN_ACTIVATIONS
+from ._params import (PARAMETER_CONSTRAINTS, check_callbacks, hidden_layer_sizes,
+                      init_optimizer, make_optimizer, make_schedule, warn_if_unscaled)
+from ._state import TrainingConfig, TrainingState, Validation
+from ._training import train
+from .nn.losses import loss_value
 from .nn.network import Network
-from .nn.optimizers import SGD, Adam
-from .nn.schedules import SCHEDULES
 
 FLOAT_DTYPES = (np.float64, np.float32)
 SPARSE_FORMATS = ["csr", "csc"]
 
 
-def _hidden_layer_sizes(value):
-    sizes = [value] if isinstance(value, Integral) else list(value)
-    if any(not isinstance(n, Integral) or n <= 0 for n in sizes):
-        raise ValueError(
-            f"The 'hidden_layer_sizes' parameter must be a positive int or a "
-            f"sequence of positive ints; got {value!r}."
-        )
-    return [int(n) for n in sizes]
-
-
-#: Features larger than this in magnitude are almost surely unscaled.
-UNSCALED_MAGNITUDE = 1e8
-
-
-def _warn_if_unscaled(X):
-    """Warn when features are so large that activations and gradients blow up."""
-    values = X.data if issparse(X) else X
-    largest = float(np.max(np.abs(values))) if values.size else 0.0
-    if largest > UNSCALED_MAGNITUDE:
-        warnings.warn(
-            f"X has features of magnitude up to {largest:.3g}: the network's activations "
-            "and gradients will overflow or saturate and training will give poor or "
-            "non-finite results. Scale the features (e.g. StandardScaler in a Pipeline).",
-            UserWarning,
-        )
-
-
-def _is_stochastic(estimator):
-    return estimator.solver != "lbfgs"
-
-
-class BaseFCNN(BaseEstimator):
+class BaseFCNN(TransformerMixin, BaseEstimator):
     """Everything the classifier and the regressor share."""
 
-    _parameter_constraints: dict = {
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
-        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "power_t": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "shuffle": ["boolean"],
-        "random_state": ["random_state"],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "verbose": ["verbose"],
-        "warm_start": ["boolean"],
-        "momentum": [Interval(Real, 0, 1, closed="both")],
-        "nesterovs_momentum": ["boolean"],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
-        "beta_1": [Interval(Real, 0, 1, closed="left")],
-        "beta_2": [Interval(Real, 0, 1, closed="left")],
-        "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
-        "max_fun": [Interval(Integral, 1, None, closed="left")],
-    }
-
-    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
-                 alpha=0.0001, batch_size="auto", learning_rate="constant",
-                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
-                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
-                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
-                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.max_fun = max_fun
+    _parameter_constraints: dict = dict(PARAMETER_CONSTRAINTS)
 
     # -- persistence: coefs_/intercepts_ are views into the network's flat vector
     def __setstate__(self, state):
@@ -135,35 +50,47 @@ class BaseFCNN(BaseEstimator):
                              reset=reset)
         if issparse(X):
             X = X.tocsr()
-        _warn_if_unscaled(X)
+        warn_if_unscaled(X)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype,
                                                  ensure_non_negative=True)
-            if not sample_weight.sum() > 0:
-                raise ValueError("sample_weight must have a positive sum; got all zeros.")
         return X, y, sample_weight
 
-    # -- the fitting steps ---------------------------------------------------------------
-    def _current_optimizer(self):
-        """The optimiser for this call: the kept one (state and all) when it is of
-        the same kind, with its hyper-parameters refreshed from ``get_params``."""
-        if self.solver == "sgd":
-            fresh = SGD(momentum=self.momentum, nesterov=self.nesterovs_momentum)
-        else:
-            fresh = Adam(beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
-        if type(self._optimizer) is type(fresh):
-            vars(self._optimizer).update(vars(fresh))  # a fresh one holds only hyper-parameters
-            return self._optimizer
-        return fresh.init(self._network.params)
+    def _validate_validation_set(self, X_val, y_val, sample_weight_val):
+        """Check a user-given validation set and encode its targets like ``y``."""
+        if X_val is None and y_val is None:
+            return None
+        if X_val is None or y_val is None:
+            raise ValueError("X_val and y_val must be given together; got only one of them.")
+        if not self.early_stopping:
+            raise ValueError(
+                "X_val and y_val were passed to fit while early_stopping=False; set "
+                "early_stopping=True to stop on them."
+            )
+        X_val, y_val, sample_weight_val = self._validate_targets(
+            X_val, y_val, sample_weight_val, reset=False, validation=True)
+        return X_val, self._encode(y_val), sample_weight_val
 
-    def _layer_sizes(self, X, Y):
-        return (X.shape[1], *_hidden_layer_sizes(self.hidden_layer_sizes), Y.shape[1])
+    # -- the network, its optimiser and the fit dispatch ------------------------------------
+    def _network_options(self):
+        """Keyword arguments of ``Network`` that differ from plain dense layers."""
+        options = {}
+        if isinstance(self.dropout, (list, tuple)) or self.dropout > 0:
+            options["dropout"] = self.dropout
+        if self.batch_norm:
+            options["batch_norm"] = True
+        return options
 
     def _initialize(self, X, Y, rng):
         """Build a fresh network, optimiser and training record."""
-        sizes = self._layer_sizes(X, Y)
-        self._network = Network(sizes, self.activation, self.out_activation_, X.dtype)
-        self._network.initialize(rng)
+        sizes = (X.shape[1], *hidden_layer_sizes(self.hidden_layer_sizes), Y.shape[1])
+        activation = self.activation if isinstance(self.activation, str) \
+            else list(self.activation)
+        self._network = Network(sizes, activation, self.out_activation_, X.dtype,
+                                **self._network_options())
+        init = {} if self.init == "glorot_uniform" and self.init_scale is None \
+            else {"init": self.init, "scale": self.init_scale}
+        self._network.initialize(rng, **init)
         self._optimizer = None
         self._state = TrainingState()
         self.n_outputs_ = Y.shape[1]
@@ -171,7 +98,7 @@ class BaseFCNN(BaseEstimator):
         self._expose_network()
 
     def _check_warm_network(self, X, Y):
-        sizes = self._layer_sizes(X, Y)
+        sizes = (X.shape[1], *hidden_layer_sizes(self.hidden_layer_sizes), Y.shape[1])
         if sizes != self._network.layer_sizes:
             raise ValueError(
                 f"warm_start=True needs the same layer sizes as the fitted model: "
@@ -185,25 +112,37 @@ class BaseFCNN(BaseEstimator):
                 f"{self.out_activation_!r}. Set warm_start=False to refit."
             )
 
-    def _fit(self, X, Y, sample_weight, incremental):
+    def _current_optimizer(self):
+        """The optimiser for this call: the kept one (state and all) when it is of
+        the same kind, with its hyper-parameters refreshed from ``get_params``."""
+        fresh = make_optimizer(self)
+        if type(self._optimizer) is type(fresh):
+            vars(self._optimizer).update(vars(fresh))  # a fresh one holds only hyper-parameters
+            return self._optimizer
+        return init_optimizer(fresh, self._network, self.solver)
+
+    def _fit(self, X, Y, sample_weight, incremental, validation_set=None):
         """Initialise when needed, then train for one epoch or up to ``max_iter``."""
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True; "
                              "pass early_stopping=False or use fit.")
+        if sample_weight is not None and not sample_weight.sum() > 0:
+            raise ValueError("sample_weight (times class_weight) must have a positive sum.")
         if not hasattr(self, "_rng") or not incremental:
             self._rng = check_random_state(self.random_state)
         if not hasattr(self, "_network") or not (self.warm_start or incremental):
             self._initialize(X, Y, self._rng)
         else:
             self._check_warm_network(X, Y)
-            self._state.no_improvement_count = 0
+        if not incremental:
+            self._state.start_call()
         X = X.astype(self._network.dtype, copy=False)
         Y = Y.astype(self._network.dtype, copy=False)
         try:
             if self.solver == "lbfgs":
                 self._fit_lbfgs(X, Y, sample_weight)
             else:
-                self._fit_stochastic(X, Y, sample_weight, incremental)
+                self._fit_stochastic(X, Y, sample_weight, incremental, validation_set)
         finally:
             self._publish_state()
         return self
@@ -213,24 +152,32 @@ class BaseFCNN(BaseEstimator):
                     alpha=self.alpha, max_iter=self.max_iter, max_fun=self.max_fun,
                     tol=self.tol, verbose=self.verbose)
 
-    def _fit_stochastic(self, X, Y, sample_weight, incremental):
+    def _training_config(self, incremental, validating):
+        restore = self.restore_best_weights
+        return TrainingConfig(
+            loss=self._loss_name, alpha=self.alpha, schedule=make_schedule(self),
+            adaptive=self.solver == "sgd" and self.learning_rate == "adaptive",
+            batch_size=self.batch_size, shuffle=self.shuffle,
+            max_epochs=1 if incremental else self.max_iter, tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change, verbose=int(self.verbose),
+            check_convergence=not incremental, monitor=self.monitor,
+            restore_best=not incremental and (validating if restore == "auto" else restore),
+            max_grad_norm=self.max_grad_norm, callbacks=check_callbacks(self.callbacks),
+            forward_kwargs=({"training": True, "rng": self._rng}
+                            if self._network_options() else {}),
+        )
+
+    def _fit_stochastic(self, X, Y, sample_weight, incremental, validation_set):
         self._optimizer = self._current_optimizer()
         validation = None
         if self.early_stopping:
-            X, Y, sample_weight, validation = self._split_validation(X, Y, sample_weight)
-            self._state.best_validation_score, self._state.best_params = -np.inf, None
-        adaptive = self.solver == "sgd" and self.learning_rate == "adaptive"
-        schedule = "invscaling" if self.solver == "sgd" and self.learning_rate == "invscaling" \
-            else "constant"
-        kwargs = {"power_t": self.power_t} if schedule == "invscaling" else {}
-        config = TrainingConfig(
-            loss=self._loss_name, alpha=self.alpha,
-            schedule=SCHEDULES[schedule](self.learning_rate_init, **kwargs),
-            adaptive=adaptive, batch_size=self.batch_size, shuffle=self.shuffle,
-            max_epochs=1 if incremental else self.max_iter, tol=self.tol,
-            n_iter_no_change=self.n_iter_no_change, verbose=self.verbose,
-            check_convergence=not incremental,
-        )
+            if validation_set is None:
+                X, Y, sample_weight, validation_set = self._split_validation(X, Y, sample_weight)
+            X_val, Y_val, w_val = validation_set
+            validation = Validation(X_val.astype(X.dtype, copy=False),
+                                    Y_val.astype(X.dtype, copy=False), w_val,
+                                    self._validation_score, self._validation_loss)
+        config = self._training_config(incremental, validation is not None)
         train(self._network, self._optimizer, X, Y, sample_weight, self._state, config,
               self._rng, validation)
 
@@ -248,12 +195,17 @@ class BaseFCNN(BaseEstimator):
         arrays = [X, Y] if sample_weight is None else [X, Y, sample_weight]
         parts = train_test_split(*arrays, random_state=self._rng,
                                  test_size=self.validation_fraction, stratify=stratify)
-        X_train, X_val, Y_train, Y_val = parts[:4]
         w_train, w_val = (parts[4], parts[5]) if sample_weight is not None else (None, None)
-        return X_train, Y_train, w_train, Validation(X_val, Y_val, w_val, self._validation_score)
+        return parts[0], parts[2], w_train, (parts[1], parts[3], w_val)
 
     def _stratify_validation(self):
         return is_classifier(self) and not self._is_multilabel()
+
+    def _validation_loss(self, network, X, Y, sample_weight):
+        """Mean loss of the held-out set (without the L2 penalty)."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            value = loss_value(self._loss_name, Y, network.predict(X), sample_weight)
+        return value if np.isfinite(value) else np.inf
 
     def _publish_state(self):
         state = self._state
@@ -261,19 +213,21 @@ class BaseFCNN(BaseEstimator):
         self.loss_ = state.loss_curve[-1] if state.loss_curve else np.nan
         self.n_iter_ = state.n_iter
         self.t_ = state.t
-        stopping = self.early_stopping and _is_stochastic(self)
+        self.fit_time_ = list(state.fit_times)
+        stopping = self.early_stopping and self.solver != "lbfgs"
         self.best_loss_ = None if stopping else state.best_loss
         self.validation_scores_ = list(state.validation_scores) if stopping else None
+        self.validation_loss_curve_ = list(state.validation_loss_curve) if stopping else None
         self.best_validation_score_ = state.best_validation_score if stopping else None
 
     # -- prediction ----------------------------------------------------------------------
-    def _forward(self, X, raw_output=False):
+    def _forward(self, X, raw_output=False, n_layers=None):
         check_is_fitted(self, "_network")
         X = validate_data(self, X, accept_sparse=SPARSE_FORMATS, dtype=FLOAT_DTYPES,
                           reset=False)
         X = X.astype(self._network.dtype, copy=False)
         with np.errstate(over="ignore", invalid="ignore"):
-            out = self._network.predict(X, raw_output)
+            out = self._network.predict(X, raw_output, n_layers)
         if not np.isfinite(out).all():
             warnings.warn(
                 "The network's outputs are not finite for some samples: the inputs are "
@@ -282,6 +236,50 @@ class BaseFCNN(BaseEstimator):
                 RuntimeWarning,
             )
         return out
+
+    def transform(self, X, layer=-1):
+        """Activations of a hidden layer (by default the last one).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+        layer : int, default=-1
+            Which hidden layer: ``0`` is the first, ``-1`` the last (negative
+            values count from the end, as list indices do).
+
+        Returns
+        -------
+        hidden : ndarray of shape (n_samples, hidden_layer_sizes[layer])
+            That layer's outputs after its activation (dropout off, batch
+            normalisation with its running statistics): the inputs projected
+            onto the hidden layer.
+        """
+        check_is_fitted(self, "_network")
+        n_hidden = self.n_layers_ - 2
+        if n_hidden == 0:
+            raise ValueError("transform needs a hidden layer; hidden_layer_sizes=() has none.")
+        if not -n_hidden <= layer < n_hidden:
+            raise ValueError(f"layer={layer!r} is out of range for {n_hidden} hidden "
+                             f"layer(s); allowed are {-n_hidden} to {n_hidden - 1}.")
+        return self._forward(X, n_layers=layer % n_hidden + 1)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the last hidden layer's units: ``<classname>0``, ``<classname>1``, ...
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+        """
+        check_is_fitted(self, "_network")
+        prefix = type(self).__name__.lower()
+        width = self._network.layer_sizes[-2]
+        return np.asarray([f"{prefix}{i}" for i in range(width)], dtype=object)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

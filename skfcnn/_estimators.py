@@ -12,6 +12,7 @@ from sklearn.metrics import r2_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
 from sklearn.utils.validation import column_or_1d
 
@@ -35,8 +36,33 @@ def _weighted_mean(values, sample_weight):
     return float(np.average(values, weights=sample_weight))
 
 
+def _store_params(estimator, params):
+    """``__init__``'s body: store every keyword argument verbatim."""
+    for name, value in params.items():
+        if name not in ("self", "__class__"):
+            setattr(estimator, name, value)
+
+
 class FCNNClassifier(ClassifierMixin, BaseFCNN):
     __doc__ = CLASSIFIER_DOC
+
+    _parameter_constraints: dict = {
+        **BaseFCNN._parameter_constraints,
+        "loss": [StrOptions({"log_loss", "squared_error"})],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
+                 alpha=0.0001, batch_size="auto", learning_rate="constant",
+                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
+                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
+                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
+                 loss="log_loss", class_weight=None, dropout=0.0, batch_norm=False,
+                 init="glorot_uniform", init_scale=None, weight_decay=0.01, warmup_epochs=0,
+                 monitor="score", restore_best_weights="auto", max_grad_norm=None,
+                 callbacks=None):
+        _store_params(self, locals())
 
     def _is_multilabel(self):
         return self._label_binarizer.y_type_ == "multilabel-indicator"
@@ -46,14 +72,47 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
         self.classes_ = self._label_binarizer.classes_
         multiclass = self._label_binarizer.y_type_ == "multiclass"
         self.out_activation_ = "softmax" if multiclass else "logistic"
-        self._loss_name = "log_loss" if multiclass else "binary_log_loss"
+        if self.loss == "squared_error":
+            self._loss_name = "squared_error"
+        else:
+            self._loss_name = "log_loss" if multiclass else "binary_log_loss"
 
-    def _validate_targets(self, X, y, sample_weight, reset):
+    def _validate_targets(self, X, y, sample_weight, reset, validation=False):
         X, y, sample_weight = self._validate_X_y(X, y, sample_weight, reset)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         check_classification_targets(y)
+        if validation and not self._is_multilabel():
+            unknown = np.setdiff1d(unique_labels(y), self.classes_)
+            if unknown.size:
+                raise ValueError(f"y_val has classes not in the training labels: "
+                                 f"{unknown.tolist()!r}; allowed are {self.classes_.tolist()!r}.")
         return X, y, sample_weight
+
+    def _class_weights(self, y, sample_weight, incremental):
+        """``sample_weight`` times the weight of each sample's class."""
+        if self.class_weight is None:
+            return sample_weight
+        if self._is_multilabel():
+            raise ValueError("class_weight is not supported for multilabel targets; got "
+                             f"class_weight={self.class_weight!r}.")
+        if self.class_weight == "balanced":
+            if incremental:
+                raise ValueError(
+                    "class_weight='balanced' is not supported by partial_fit, which sees "
+                    "one chunk at a time: pass a dict, e.g. from sklearn.utils.class_weight."
+                    "compute_class_weight('balanced', classes=classes, y=y_all)."
+                )
+            weights = compute_sample_weight("balanced", y)
+        else:
+            unknown = [c for c in self.class_weight if c not in set(self.classes_.tolist())]
+            if unknown:
+                raise ValueError(f"class_weight names classes {unknown!r} that are not in "
+                                 f"classes_={self.classes_.tolist()!r}.")
+            weights = np.ones(len(y))
+            for label, weight in self.class_weight.items():
+                weights[y == label] = weight
+        return weights if sample_weight is None else sample_weight * weights
 
     def _encode(self, y):
         return self._label_binarizer.transform(y).astype(np.float64, copy=False)
@@ -68,7 +127,7 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
         return _weighted_mean(right, sample_weight)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
         """Fit the model to data ``X`` and labels ``y``.
 
         Parameters
@@ -79,7 +138,15 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
             Class labels (strings or integers), or a label-indicator matrix
             for multilabel classification.
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weight of each sample in the loss.
+            Non-negative weight of each sample in the loss (multiplied by
+            ``class_weight``).
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), default=None
+            A validation set for early stopping (needs ``early_stopping=True``),
+            used instead of holding out ``validation_fraction`` of ``X``.
+        y_val : array-like of shape (n_val,) or (n_val, n_labels), default=None
+            Labels of ``X_val``.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of ``X_val``'s samples in the validation score and loss.
 
         Returns
         -------
@@ -98,7 +165,10 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
                 )
         else:
             self._setup_labels(y)
-        return self._fit(X, self._encode(y), sample_weight, incremental=False)
+        validation_set = self._validate_validation_set(X_val, y_val, sample_weight_val)
+        sample_weight = self._class_weights(y, sample_weight, incremental=False)
+        return self._fit(X, self._encode(y), sample_weight, incremental=False,
+                         validation_set=validation_set)
 
     @available_if(_check_stochastic)
     @_fit_context(prefer_skip_nested_validation=True)
@@ -145,6 +215,7 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
                     f"`y` has classes not in `self.classes_`: {unknown.tolist()!r}; "
                     f"allowed are {self.classes_.tolist()!r}."
                 )
+        sample_weight = self._class_weights(y, sample_weight, incremental=True)
         return self._fit(X, self._encode(y), sample_weight, incremental=True)
 
     def predict_proba(self, X):
@@ -227,20 +298,13 @@ class FCNNRegressor(RegressorMixin, BaseFCNN):
                  learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
                  random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
                  nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
-                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000):
-        super().__init__(
-            hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
-            alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
-            learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
-            shuffle=shuffle, random_state=random_state, tol=tol, verbose=verbose,
-            warm_start=warm_start, momentum=momentum, nesterovs_momentum=nesterovs_momentum,
-            early_stopping=early_stopping, validation_fraction=validation_fraction,
-            beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, n_iter_no_change=n_iter_no_change,
-            max_fun=max_fun,
-        )
-        self.loss = loss
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
+                 dropout=0.0, batch_norm=False, init="glorot_uniform", init_scale=None,
+                 weight_decay=0.01, warmup_epochs=0, monitor="score",
+                 restore_best_weights="auto", max_grad_norm=None, callbacks=None):
+        _store_params(self, locals())
 
-    def _validate_targets(self, X, y, sample_weight, reset):
+    def _validate_targets(self, X, y, sample_weight, reset, validation=False):
         X, y, sample_weight = self._validate_X_y(X, y, sample_weight, reset)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
@@ -249,9 +313,13 @@ class FCNNRegressor(RegressorMixin, BaseFCNN):
                 f"loss='poisson' requires non-negative targets y; got min(y)={y.min()!r}. "
                 "Use loss='squared_error' or shift the targets."
             )
-        self.out_activation_ = "exp" if self.loss == "poisson" else "identity"
-        self._loss_name = self.loss
+        if not validation:
+            self.out_activation_ = "exp" if self.loss == "poisson" else "identity"
+            self._loss_name = self.loss
         return X, (y.reshape(-1, 1) if y.ndim == 1 else y), sample_weight
+
+    def _encode(self, Y):
+        return Y
 
     def _validation_score(self, network, X, Y, sample_weight):
         """R² of the held-out set; ``-inf`` when predictions are not finite."""
@@ -261,7 +329,7 @@ class FCNNRegressor(RegressorMixin, BaseFCNN):
         return float(r2_score(Y, out, sample_weight=sample_weight))
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
         """Fit the model to data ``X`` and targets ``y``.
 
         Parameters
@@ -272,6 +340,13 @@ class FCNNRegressor(RegressorMixin, BaseFCNN):
             Target values (non-negative for ``loss='poisson'``).
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weight of each sample in the loss.
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), default=None
+            A validation set for early stopping (needs ``early_stopping=True``),
+            used instead of holding out ``validation_fraction`` of ``X``.
+        y_val : array-like of shape (n_val,) or (n_val, n_outputs), default=None
+            Targets of ``X_val``.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of ``X_val``'s samples in the validation score and loss.
 
         Returns
         -------
@@ -280,7 +355,8 @@ class FCNNRegressor(RegressorMixin, BaseFCNN):
         """
         warm = self.warm_start and hasattr(self, "_network")
         X, Y, sample_weight = self._validate_targets(X, y, sample_weight, reset=not warm)
-        return self._fit(X, Y, sample_weight, incremental=False)
+        validation_set = self._validate_validation_set(X_val, y_val, sample_weight_val)
+        return self._fit(X, Y, sample_weight, incremental=False, validation_set=validation_set)
 
     @available_if(_check_stochastic)
     @_fit_context(prefer_skip_nested_validation=True)

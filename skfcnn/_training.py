@@ -1,94 +1,23 @@
 """The stochastic training loop, as small named steps.
 
 Everything here receives plain values (arrays, numbers, the network, its
-optimiser and a :class:`TrainingConfig`); nothing reads an estimator's
-parameters.  The record of training that outlives one call (loss curve, best
-loss, counters, the adaptive learning-rate scale, the best parameters) is a
-:class:`TrainingState` that the estimator keeps between ``fit`` /
-``partial_fit`` calls.
+optimiser and a :class:`~skfcnn._state.TrainingConfig`); nothing reads an
+estimator's parameters.  The record of training that outlives one call is a
+:class:`~skfcnn._state.TrainingState` that the estimator keeps between
+``fit`` / ``partial_fit`` calls.
 """
 
+import time
 import warnings
-from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import gen_batches
 
-__all__ = ["TrainingConfig", "TrainingState", "Validation", "resolve_batch_size", "train"]
+from ._state import (callbacks_say_stop, learning_rate, on_plateau, record_epoch,
+                     record_validation, update_progress)
 
-
-@dataclass
-class TrainingState:
-    """What training has done so far, kept across ``fit``/``partial_fit`` calls.
-
-    Attributes
-    ----------
-    loss_curve : list of float
-        Mean training objective of each epoch.
-    best_loss : float
-        Lowest entry of ``loss_curve``.
-    no_improvement_count : int
-        Epochs in a row without an improvement of ``tol`` (of the training loss,
-        or of the validation score with early stopping).
-    n_iter : int
-        Epochs run in total (always ``len(loss_curve)``).
-    t : int
-        Training samples seen in total.
-    learning_rate_scale : float
-        Factor applied to the schedule's rate; the ``adaptive`` rule divides it
-        by 5 on each plateau.
-    validation_scores : list of float
-        Validation score of each epoch run with early stopping.
-    best_validation_score : float
-        Highest validation score so far.
-    best_params : ndarray or None
-        Parameters of the epoch with the best validation score.
-    last_good_params : ndarray or None
-        The last parameter vector that gave a finite batch loss, restored when
-        training diverges (also across ``partial_fit`` calls; not pickled).
-    """
-
-    loss_curve: list = field(default_factory=list)
-    best_loss: float = np.inf
-    no_improvement_count: int = 0
-    n_iter: int = 0
-    t: int = 0
-    learning_rate_scale: float = 1.0
-    validation_scores: list = field(default_factory=list)
-    best_validation_score: float = -np.inf
-    best_params: np.ndarray = None
-    last_good_params: np.ndarray = None
-
-    def __getstate__(self):
-        return {**self.__dict__, "last_good_params": None}
-
-
-@dataclass
-class TrainingConfig:
-    """Plain settings of one training call (see the estimators' parameters)."""
-
-    loss: str
-    alpha: float
-    schedule: object  # callable: samples seen -> learning rate
-    adaptive: bool
-    batch_size: object
-    shuffle: bool
-    max_epochs: int
-    tol: float
-    n_iter_no_change: float
-    verbose: bool
-    check_convergence: bool = True
-
-
-@dataclass
-class Validation:
-    """A held-out set and ``score(network, X, y, sample_weight) -> float``."""
-
-    X: object
-    y: object
-    sample_weight: object
-    score: object
+__all__ = ["resolve_batch_size", "train"]
 
 
 def resolve_batch_size(batch_size, n_samples):
@@ -136,7 +65,18 @@ class _Batches:
             yield parts[0], parts[1], (parts[2] if self.has_weight else None)
 
 
-def run_epoch(network, optimizer, batches, order, config, learning_rate, last_good):
+def clip_gradient(grad, max_norm):
+    r"""Rescale ``grad`` in place so that :math:`\lVert g \rVert_2 \le` ``max_norm``.
+
+    .. math:: g \leftarrow g \cdot \min\left(1, \frac{c}{\lVert g \rVert_2}\right)
+    """
+    norm = float(np.sqrt(np.dot(grad, grad)))
+    if norm > max_norm:
+        grad *= max_norm / norm
+    return grad
+
+
+def run_epoch(network, optimizer, batches, order, config, rate, last_good):
     """One pass over the data; returns the sample-weighted mean batch objective.
 
     Before each update the parameters, which just gave a finite objective, are
@@ -148,7 +88,8 @@ def run_epoch(network, optimizer, batches, order, config, learning_rate, last_go
     for X_batch, Y_batch, w_batch in batches(order):
         if w_batch is not None and not w_batch.any():
             continue  # a batch of zero weight carries no information
-        value = network.loss_gradient(X_batch, Y_batch, config.loss, config.alpha, w_batch)
+        value = network.loss_gradient(X_batch, Y_batch, config.loss, config.alpha, w_batch,
+                                      **config.forward_kwargs)
         if not np.isfinite(value):
             np.copyto(network.params, last_good)
             raise FloatingPointError(value)
@@ -156,57 +97,10 @@ def run_epoch(network, optimizer, batches, order, config, learning_rate, last_go
         weight = X_batch.shape[0] if w_batch is None else float(w_batch.sum())
         total += value * weight
         weight_total += weight
-        optimizer.update(network.params, network.grad, learning_rate)
+        if config.max_grad_norm is not None:
+            clip_gradient(network.grad, config.max_grad_norm)
+        optimizer.update(network.params, network.grad, rate)
     return total / weight_total if weight_total > 0 else 0.0
-
-
-def record_epoch(state, epoch_loss, n_samples, tol, count=True):
-    """Append the epoch's loss; update the loss-based no-improvement counter if ``count``."""
-    state.loss_curve.append(epoch_loss)
-    state.n_iter += 1
-    state.t += n_samples
-    if count and epoch_loss > state.best_loss - tol:
-        state.no_improvement_count += 1
-    elif count:
-        state.no_improvement_count = 0
-    state.best_loss = min(state.best_loss, epoch_loss)
-
-
-def record_validation(state, network, validation, tol, verbose):
-    """Score the held-out set; the counter then follows the score, not the loss."""
-    score = validation.score(network, validation.X, validation.y, validation.sample_weight)
-    state.validation_scores.append(score)
-    if verbose:
-        print(f"Validation score: {score:f}")
-    if score < state.best_validation_score + tol:
-        state.no_improvement_count += 1
-    else:
-        state.no_improvement_count = 0
-    if score > state.best_validation_score:
-        state.best_validation_score = score
-        state.best_params = network.params.copy()
-
-
-def on_plateau(state, config, early_stopping):
-    """scikit-learn's rule after ``n_iter_no_change`` epochs without progress.
-
-    Returns True to stop; with ``adaptive`` the rate is divided by 5 instead,
-    until it falls to 1e-6.
-    """
-    what = "Validation score" if early_stopping else "Training loss"
-    message = (f"{what} did not improve more than tol={config.tol:f} for "
-               f"{config.n_iter_no_change} consecutive epochs.")
-    rate = config.schedule(state.t) * state.learning_rate_scale
-    if config.adaptive and rate > 1e-6:
-        state.learning_rate_scale /= 5.0
-        state.no_improvement_count = 0
-        if config.verbose:
-            print(f"{message} Setting learning rate to {rate / 5.0:f}")
-        return False
-    if config.verbose:
-        tail = " Learning rate too small." if config.adaptive else ""
-        print(f"{message}{tail} Stopping.")
-    return True
 
 
 def _diverged_error(epoch, value):
@@ -220,7 +114,7 @@ def _diverged_error(epoch, value):
 
 def _epoch(network, optimizer, batches, order, config, state):
     """One epoch with divergence handling; returns its mean objective."""
-    rate = config.schedule(state.t) * state.learning_rate_scale
+    rate = learning_rate(state, config)
     try:
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked here
             epoch_loss = run_epoch(network, optimizer, batches, order, config, rate,
@@ -233,17 +127,46 @@ def _epoch(network, optimizer, batches, order, config, state):
     return epoch_loss
 
 
+def _epochs(config):
+    """``range(max_epochs)``, as a tqdm progress bar when ``verbose >= 2`` and tqdm is there."""
+    epochs = range(config.max_epochs)
+    if config.verbose >= 2 and config.max_epochs > 1:
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            return epochs
+        return tqdm(epochs, desc="epochs", unit="epoch", leave=False)
+    return epochs
+
+
+def _after_epoch(network, config, state, validation):
+    """Record, report and decide; returns True to stop."""
+    if config.verbose:
+        print(f"Iteration {state.n_iter}, loss = {state.loss_curve[-1]:.8f}")
+    if validation is not None:
+        record_validation(state, network, validation, config.verbose)
+    update_progress(state, network, config, validation)
+    if callbacks_say_stop(state, config):
+        if config.verbose:
+            print("A callback asked to stop training.")
+        return True
+    return (config.check_convergence
+            and state.no_improvement_count > config.n_iter_no_change
+            and on_plateau(state, config, validation is not None))
+
+
 def train(network, optimizer, X, Y, sample_weight, state, config, rng, validation=None):
     """Run up to ``config.max_epochs`` epochs of mini-batch training in place.
 
-    Stops early, as scikit-learn's MLP does, once the training loss (or the
-    validation score, when ``validation`` is given) failed to improve by
-    ``tol`` for more than ``n_iter_no_change`` epochs in a row (only when
-    ``config.check_convergence``: ``partial_fit`` runs exactly one epoch).
-    A non-finite loss restores the last parameters that gave a finite batch
-    loss and raises ``ValueError``; ``KeyboardInterrupt`` restores those of the
-    last finished epoch and warns.  With ``validation``, the parameters of the
-    best-scoring epoch are restored at the end.
+    Stops early, as scikit-learn's MLP does, once the monitored quantity (the
+    training loss, or the validation score or loss when ``validation`` is
+    given) failed to improve by ``tol`` for more than ``n_iter_no_change``
+    epochs in a row (only when ``config.check_convergence``: ``partial_fit``
+    runs exactly one epoch), or when a callback asks to.  A non-finite loss
+    restores the last parameters that gave a finite batch loss and raises
+    ``ValueError``; ``KeyboardInterrupt`` restores those of the last finished
+    epoch and warns.  With ``config.restore_best`` the parameters of the best
+    epoch are restored at the end.
     """
     n_samples = X.shape[0]
     batches = _Batches(X, Y, sample_weight, resolve_batch_size(config.batch_size, n_samples))
@@ -252,19 +175,14 @@ def train(network, optimizer, X, Y, sample_weight, state, config, rng, validatio
         state.last_good_params = network.params.copy()
     epoch_start = np.empty_like(network.params)
     try:
-        for _ in range(config.max_epochs):
+        for _ in _epochs(config):
             np.copyto(epoch_start, network.params)
             if config.shuffle:
                 rng.shuffle(order)
+            start = time.perf_counter()
             epoch_loss = _epoch(network, optimizer, batches, order, config, state)
-            record_epoch(state, epoch_loss, n_samples, config.tol, count=validation is None)
-            if config.verbose:
-                print(f"Iteration {state.n_iter}, loss = {epoch_loss:.8f}")
-            if validation is not None:
-                record_validation(state, network, validation, config.tol, config.verbose)
-            if (config.check_convergence
-                    and state.no_improvement_count > config.n_iter_no_change
-                    and on_plateau(state, config, validation is not None)):
+            record_epoch(state, epoch_loss, n_samples, time.perf_counter() - start)
+            if _after_epoch(network, config, state, validation):
                 break
         else:
             if config.check_convergence:
@@ -277,5 +195,5 @@ def train(network, optimizer, X, Y, sample_weight, state, config, rng, validatio
         np.copyto(network.params, epoch_start)
         warnings.warn("Training interrupted by user; the parameters of the "
                       f"last finished iteration ({state.n_iter}) were kept.")
-    if validation is not None and state.best_params is not None:
+    if config.restore_best and state.best_params is not None:
         np.copyto(network.params, state.best_params)

@@ -1,0 +1,150 @@
+"""The estimators' parameters: their constraints and what they build.
+
+Turns validated parameter values into the core's objects (optimiser,
+learning-rate schedule, network options) so that ``_base`` only orchestrates.
+"""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from scipy.sparse import issparse
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+
+from .nn import optimizers, schedules
+from .nn.activations import HIDDEN_ACTIVATIONS
+from .nn.initializers import INITIALIZERS
+from .nn.network import _layer_views
+
+__all__ = ["PARAMETER_CONSTRAINTS", "hidden_layer_sizes", "make_optimizer", "make_schedule"]
+
+STOCHASTIC_SOLVERS = ("sgd", "adam", "rmsprop", "adagrad", "adamw")
+SCHEDULE_NAMES = ("constant", "invscaling", "adaptive", "cosine", "step", "exponential")
+
+PARAMETER_CONSTRAINTS: dict = {
+    "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+    "activation": [StrOptions(set(HIDDEN_ACTIVATIONS)), list, tuple],
+    "solver": [StrOptions({"lbfgs", *STOCHASTIC_SOLVERS})],
+    "alpha": [Interval(Real, 0, None, closed="left")],
+    "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+    "learning_rate": [StrOptions(set(SCHEDULE_NAMES)), callable],
+    "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+    "power_t": [Interval(Real, 0, None, closed="left")],
+    "max_iter": [Interval(Integral, 1, None, closed="left")],
+    "shuffle": ["boolean"],
+    "random_state": ["random_state"],
+    "tol": [Interval(Real, 0, None, closed="left")],
+    "verbose": ["verbose"],
+    "warm_start": ["boolean"],
+    "momentum": [Interval(Real, 0, 1, closed="both")],
+    "nesterovs_momentum": ["boolean"],
+    "early_stopping": ["boolean"],
+    "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+    "beta_1": [Interval(Real, 0, 1, closed="left")],
+    "beta_2": [Interval(Real, 0, 1, closed="left")],
+    "epsilon": [Interval(Real, 0, None, closed="neither")],
+    "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
+    "max_fun": [Interval(Integral, 1, None, closed="left")],
+    "dropout": [Interval(Real, 0, 1, closed="left"), list, tuple],
+    "batch_norm": ["boolean"],
+    "init": [StrOptions(set(INITIALIZERS))],
+    "init_scale": [Interval(Real, 0, None, closed="neither"), None],
+    "weight_decay": [Interval(Real, 0, None, closed="left")],
+    "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
+    "monitor": [StrOptions({"score", "loss"})],
+    "restore_best_weights": [StrOptions({"auto"}), "boolean"],
+    "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+    "callbacks": [list, tuple, None],
+}
+
+#: Features larger than this in magnitude are almost surely unscaled.
+UNSCALED_MAGNITUDE = 1e8
+
+
+def hidden_layer_sizes(value):
+    """The hidden layer sizes as a list of positive ints (``ValueError`` otherwise)."""
+    sizes = [value] if isinstance(value, Integral) else list(value)
+    if any(not isinstance(n, Integral) or n <= 0 for n in sizes):
+        raise ValueError(
+            f"The 'hidden_layer_sizes' parameter must be a positive int or a "
+            f"sequence of positive ints; got {value!r}."
+        )
+    return [int(n) for n in sizes]
+
+
+def warn_if_unscaled(X):
+    """Warn when features are so large that activations and gradients blow up."""
+    values = X.data if issparse(X) else X
+    largest = float(np.max(np.abs(values))) if values.size else 0.0
+    if largest > UNSCALED_MAGNITUDE:
+        warnings.warn(
+            f"X has features of magnitude up to {largest:.3g}: the network's activations "
+            "and gradients will overflow or saturate and training will give poor or "
+            "non-finite results. Scale the features (e.g. StandardScaler in a Pipeline).",
+            UserWarning,
+        )
+
+
+def check_callbacks(callbacks):
+    """``callbacks`` as a tuple of callables (``TypeError`` naming a bad one)."""
+    callbacks = tuple(callbacks or ())
+    for callback in callbacks:
+        if not callable(callback):
+            raise TypeError(
+                f"Each element of the 'callbacks' parameter must be callable as "
+                f"callback(history) -> bool; got {callback!r}."
+            )
+    return callbacks
+
+
+def weight_mask(network):
+    """1 for every weight of the flat vector, 0 for biases and other parameters."""
+    mask = np.zeros_like(network.params)
+    for coef in _layer_views(mask, network.layer_sizes)[0]:
+        coef[...] = 1
+    return mask
+
+
+def make_optimizer(est):
+    """A fresh optimiser for ``est.solver`` with its hyper-parameters."""
+    if est.solver == "sgd":
+        return optimizers.SGD(momentum=est.momentum, nesterov=est.nesterovs_momentum)
+    if est.solver == "adam":
+        return optimizers.Adam(beta_1=est.beta_1, beta_2=est.beta_2, epsilon=est.epsilon)
+    if est.solver == "adamw":
+        return optimizers.AdamW(beta_1=est.beta_1, beta_2=est.beta_2, epsilon=est.epsilon,
+                                weight_decay=est.weight_decay)
+    if est.solver == "rmsprop":
+        return optimizers.RMSprop(epsilon=est.epsilon)
+    return optimizers.Adagrad(epsilon=est.epsilon)
+
+
+def init_optimizer(optimizer, network, solver):
+    """``optimizer.init`` for ``network``; AdamW decays the weights only."""
+    if solver == "adamw":
+        return optimizer.init(network.params, decay_mask=weight_mask(network))
+    return optimizer.init(network.params)
+
+
+def _named_schedule(est, name):
+    rate = est.learning_rate_init
+    if name == "invscaling" and est.solver == "sgd":
+        return schedules.InverseScaling(rate, est.power_t)
+    if name == "cosine":
+        return schedules.CosineAnnealing(rate, est.max_iter)
+    if name == "step":
+        return schedules.StepDecay(rate, step_size=max(1, est.max_iter // 3), gamma=0.1)
+    if name == "exponential":
+        return schedules.ExponentialDecay(rate, gamma=0.01 ** (1.0 / est.max_iter))
+    return schedules.Constant(rate)  # also 'adaptive', and sgd-only names for other solvers
+
+
+def make_schedule(est):
+    """The learning-rate schedule of ``est`` (``learning_rate`` name or object, warm-up)."""
+    if callable(est.learning_rate):
+        schedule = est.learning_rate
+    else:
+        schedule = _named_schedule(est, est.learning_rate)
+    if est.warmup_epochs:
+        schedule = schedules.LinearWarmup(schedule, est.warmup_epochs)
+    return schedule

@@ -1,0 +1,236 @@
+"""What scikit-learn's MLP refuses to add (issue 4): the estimator-level features."""
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import load_digits, make_classification, make_regression
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import balanced_accuracy_score, recall_score
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skfcnn import FCNNClassifier, FCNNRegressor
+from skfcnn._training import clip_gradient
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+BOTH = [FCNNClassifier, FCNNRegressor]
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X[:400] / 16.0, y[:400]
+
+
+@pytest.fixture(scope="module")
+def regression():
+    X, y = make_regression(n_samples=300, n_features=5, noise=5.0, random_state=0)
+    return X, y / y.std()
+
+
+def data_for(cls, digits, regression):
+    return digits if cls is FCNNClassifier else regression
+
+
+class StopAfter:
+    """A picklable callback that stops training after ``n`` epochs and keeps what it saw."""
+
+    def __init__(self, n):
+        self.n = n
+        self.seen = []
+
+    def __call__(self, history):
+        self.seen.append(history)
+        return history["epoch"] >= self.n
+
+
+# -- class_weight --------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def imbalanced():
+    X, y = make_classification(n_samples=6000, n_features=10, weights=[0.95, 0.05],
+                               class_sep=0.5, random_state=0)
+    return train_test_split(X, y, stratify=y, random_state=0)
+
+
+def test_balanced_class_weight_raises_minority_recall(imbalanced):
+    X_train, X_test, y_train, y_test = imbalanced
+    params = dict(hidden_layer_sizes=(16,), learning_rate_init=0.01, random_state=0)
+    plain = FCNNClassifier(**params).fit(X_train, y_train)
+    balanced = FCNNClassifier(class_weight="balanced", **params).fit(X_train, y_train)
+    plain_recall = recall_score(y_test, plain.predict(X_test))
+    balanced_recall = recall_score(y_test, balanced.predict(X_test))
+    assert plain_recall < 0.3 < 0.5 < balanced_recall  # measured: 0.07 and 0.68
+    assert balanced_accuracy_score(y_test, balanced.predict(X_test)) > \
+        balanced_accuracy_score(y_test, plain.predict(X_test)) + 0.1
+
+
+def test_class_weight_dict_equals_sample_weight_and_combines(digits):
+    X, y = digits
+    params = dict(hidden_layer_sizes=(8,), max_iter=5, random_state=0)
+    weights = {3: 4.0, 7: 0.5}
+    per_sample = np.array([weights.get(label, 1.0) for label in y])
+    by_class = FCNNClassifier(class_weight=weights, **params).fit(X, y)
+    by_sample = FCNNClassifier(**params).fit(X, y, sample_weight=per_sample)
+    np.testing.assert_allclose(by_class._network.params, by_sample._network.params)
+    extra = np.random.default_rng(0).uniform(0.5, 2.0, len(y))
+    both = FCNNClassifier(class_weight=weights, **params).fit(X, y, sample_weight=extra)
+    product = FCNNClassifier(**params).fit(X, y, sample_weight=extra * per_sample)
+    np.testing.assert_allclose(both._network.params, product._network.params)
+
+
+def test_class_weight_errors_and_partial_fit(digits):
+    X, y = digits
+    with pytest.raises(ValueError, match=r"class_weight names classes \[42\]"):
+        FCNNClassifier(class_weight={42: 2.0}, max_iter=2).fit(X, y)
+    with pytest.raises(ValueError, match="'balanced' is not supported by partial_fit"):
+        FCNNClassifier(class_weight="balanced").partial_fit(X, y, classes=np.arange(10))
+    clf = FCNNClassifier(class_weight={0: 3.0}, hidden_layer_sizes=(4,))
+    clf.partial_fit(X[y != 0], y[y != 0], classes=np.arange(10))  # a chunk without class 0
+    assert clf.n_iter_ == 1
+
+
+# -- early stopping on the validation loss or a given validation set -----------------------
+@pytest.mark.parametrize("cls", BOTH)
+def test_early_stopping_on_validation_loss(cls, digits, regression):
+    X, y = data_for(cls, digits, regression)
+    est = cls(early_stopping=True, monitor="loss", hidden_layer_sizes=(16,),
+              learning_rate_init=0.01, n_iter_no_change=5, max_iter=300, random_state=0)
+    est.fit(X, y)
+    curve = est.validation_loss_curve_
+    assert len(curve) == len(est.validation_scores_) == est.n_iter_ < 300
+    best = int(np.argmin(curve))
+    # stopped n_iter_no_change + 1 epochs after the last improvement of the loss by tol
+    assert est.n_iter_ - 1 - best <= est.n_iter_no_change + 1
+    assert all(value > min(curve) - est.tol for value in curve[best + 1:])
+
+
+@pytest.mark.parametrize("cls", BOTH)
+def test_fit_with_a_given_validation_set(cls, digits, regression):
+    X, y = data_for(cls, digits, regression)
+    X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=0.25, random_state=0)
+    est = cls(early_stopping=True, hidden_layer_sizes=(16,), learning_rate_init=0.01,
+              max_iter=60, random_state=0)
+    est.fit(X_train, y_train, X_val=X_val, y_val=y_val)
+    assert est.t_ == est.n_iter_ * X_train.shape[0]  # nothing held out of X_train
+    # the best epoch's parameters were restored: their score is the best score
+    assert est.score(X_val, y_val) == pytest.approx(est.best_validation_score_)
+    weights = np.where(np.arange(len(y_val)) % 2 == 0, 1.0, 0.0)
+    weighted = clone(est).fit(X_train, y_train, X_val=X_val, y_val=y_val,
+                              sample_weight_val=weights)
+    assert weighted.score(X_val[weights > 0], y_val[weights > 0]) == pytest.approx(
+        weighted.best_validation_score_)
+
+
+def test_validation_set_errors(digits):
+    X, y = digits
+    with pytest.raises(ValueError, match="early_stopping=False"):
+        FCNNClassifier().fit(X, y, X_val=X, y_val=y)
+    with pytest.raises(ValueError, match="together"):
+        FCNNClassifier(early_stopping=True).fit(X, y, X_val=X)
+    with pytest.raises(ValueError, match="X has 63 features"):
+        FCNNClassifier(early_stopping=True).fit(X, y, X_val=X[:, 1:], y_val=y)
+    with pytest.raises(ValueError, match=r"y_val has classes not in the training labels"):
+        FCNNClassifier(early_stopping=True).fit(X[y < 5], y[y < 5], X_val=X, y_val=y)
+
+
+@pytest.mark.parametrize("cls", BOTH)
+def test_restore_best_weights(cls, digits, regression):
+    X, y = data_for(cls, digits, regression)
+    rate = 1.0 if cls is FCNNClassifier else 0.3  # too large on purpose: a noisy run
+    params = dict(hidden_layer_sizes=(16,), solver="sgd", learning_rate_init=rate,
+                  momentum=0.9 if cls is FCNNClassifier else 0.95, max_iter=30, tol=0.0,
+                  n_iter_no_change=30, random_state=0)
+    last = cls(**params).fit(X, y)
+    best_epoch = int(np.argmin(last.loss_curve_)) + 1
+    assert best_epoch < 30  # this noisy run's best epoch is not its last
+    restored = cls(restore_best_weights=True, **params).fit(X, y)
+    replay = cls(**{**params, "max_iter": best_epoch}).fit(X, y)
+    np.testing.assert_allclose(restored._network.params, replay._network.params)
+    # early stopping restores by default ('auto'); False keeps the last epoch
+    kept = cls(early_stopping=True, restore_best_weights=False, **params).fit(X, y)
+    plain = cls(early_stopping=True, **params).fit(X, y)
+    assert np.argmax(plain.validation_scores_) + 1 < plain.n_iter_
+    assert kept.n_iter_ == plain.n_iter_
+    assert not np.allclose(kept._network.params, plain._network.params)
+
+
+# -- hidden-layer outputs -----------------------------------------------------------------
+@pytest.mark.parametrize("cls", BOTH)
+def test_transform_gives_hidden_layer_activations(cls, digits, regression):
+    X, y = data_for(cls, digits, regression)
+    est = cls(hidden_layer_sizes=(7, 5), max_iter=3, random_state=0).fit(X, y)
+    first = np.maximum(X @ est.coefs_[0] + est.intercepts_[0], 0)
+    second = np.maximum(first @ est.coefs_[1] + est.intercepts_[1], 0)
+    np.testing.assert_allclose(est.transform(X, layer=0), first)
+    np.testing.assert_allclose(est.transform(X), second)
+    np.testing.assert_allclose(est.transform(X, layer=-2), first)
+    assert list(est.get_feature_names_out()) == [f"{cls.__name__.lower()}{i}" for i in range(5)]
+    with pytest.raises(ValueError, match="layer=2 is out of range"):
+        est.transform(X, layer=2)
+
+
+def test_transform_feeds_another_model_and_pandas_output(digits):
+    pd = pytest.importorskip("pandas")
+    X, y = digits
+    pipe = make_pipeline(StandardScaler(), FCNNClassifier((32,), max_iter=200, random_state=0),
+                         LogisticRegression(max_iter=500))
+    assert pipe.fit(X, y).score(X, y) > 0.95
+    est = FCNNClassifier((6,), max_iter=3, random_state=0).fit(X, y).set_output(
+        transform="pandas")
+    frame = est.transform(X)
+    assert isinstance(frame, pd.DataFrame) and frame.shape == (len(X), 6)
+
+
+# -- training control ------------------------------------------------------------------------
+def test_clip_gradient_rescales_to_the_norm():
+    grad = np.array([3.0, 4.0])
+    np.testing.assert_allclose(clip_gradient(grad, 1.0), [0.6, 0.8])
+    small = np.array([0.3, 0.4])
+    np.testing.assert_array_equal(clip_gradient(small, 1.0), [0.3, 0.4])
+
+
+@pytest.mark.parametrize("cls", BOTH)
+def test_max_grad_norm_bounds_every_update(cls, monkeypatch, digits, regression):
+    X, y = data_for(cls, digits, regression)
+    import skfcnn.nn.optimizers as optimizers
+
+    norms, real_update = [], optimizers.Adam.update
+
+    def spy(self, params, grad, rate):
+        norms.append(float(np.linalg.norm(grad)))
+        return real_update(self, params, grad, rate)
+
+    monkeypatch.setattr(optimizers.Adam, "update", spy)
+    cls(hidden_layer_sizes=(8,), max_iter=3, random_state=0).fit(X, y * 50)
+    assert max(norms) > 0.5  # without clipping the gradients are large
+    norms.clear()
+    cls(hidden_layer_sizes=(8,), max_iter=3, max_grad_norm=0.5, random_state=0).fit(X, y * 50)
+    assert max(norms) <= 0.5 * (1 + 1e-9)
+
+
+@pytest.mark.parametrize("cls", BOTH)
+def test_callbacks_see_the_history_and_can_stop(cls, digits, regression):
+    X, y = data_for(cls, digits, regression)
+    est = cls(hidden_layer_sizes=(8,), callbacks=[StopAfter(4)], random_state=0).fit(X, y)
+    assert est.n_iter_ == 4
+    seen = est.callbacks[0].seen
+    assert [h["epoch"] for h in seen] == [1, 2, 3, 4]
+    assert seen[-1]["loss"] == est.loss_curve_[-1] and seen[-1]["learning_rate"] == 0.001
+    assert set(seen[0]) >= {"epoch", "loss", "loss_curve", "validation_score",
+                            "validation_loss", "learning_rate", "fit_time"}
+    assert clone(est).callbacks[0].n == 4 and pickle.loads(pickle.dumps(est)).n_iter_ == 4
+    with pytest.raises(TypeError, match="'callbacks' parameter must be callable"):
+        cls(callbacks=["stop"]).fit(X, y)
+
+
+@pytest.mark.parametrize("cls", BOTH)
+def test_fit_time_per_epoch_and_verbose_progress(cls, capsys, digits, regression):
+    X, y = data_for(cls, digits, regression)
+    est = cls(hidden_layer_sizes=(8,), max_iter=5, verbose=2, random_state=0).fit(X, y)
+    assert len(est.fit_time_) == est.n_iter_ == 5 and all(t > 0 for t in est.fit_time_)
+    est.partial_fit(X, y)
+    assert len(est.fit_time_) == 6
+    assert capsys.readouterr().out.count("Iteration") == 6  # verbose 2 also prints
