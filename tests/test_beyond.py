@@ -149,11 +149,14 @@ def test_restore_best_weights(cls, digits, regression):
     restored = cls(restore_best_weights=True, **params).fit(X, y)
     replay = cls(**{**params, "max_iter": best_epoch}).fit(X, y)
     np.testing.assert_allclose(restored._network.params, replay._network.params)
-    # early stopping restores by default ('auto'); False keeps the last epoch
-    kept = cls(early_stopping=True, restore_best_weights=False, **params).fit(X, y)
-    plain = cls(early_stopping=True, **params).fit(X, y)
-    assert np.argmax(plain.validation_scores_) + 1 < plain.n_iter_
-    assert kept.n_iter_ == plain.n_iter_
+    # early stopping restores by default ('auto'); False keeps the last epoch. It stops
+    # only after n_iter_no_change epochs without progress, so the best is not the last
+    stopping = dict(hidden_layer_sizes=(16,), early_stopping=True, n_iter_no_change=3,
+                    learning_rate_init=0.01, random_state=0)
+    kept = cls(restore_best_weights=False, **stopping).fit(X, y)
+    plain = cls(**stopping).fit(X, y)
+    assert kept.n_iter_ == plain.n_iter_ < 200
+    assert plain.score(X, y) != kept.score(X, y)
     assert not np.allclose(kept._network.params, plain._network.params)
 
 
