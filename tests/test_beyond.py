@@ -12,7 +12,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skfcnn import FCNNClassifier, FCNNRegressor
+from skfcnn import FCNNClassifier, FCNNRegressor, check_gradients
 from skfcnn._training import clip_gradient
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -237,3 +237,46 @@ def test_fit_time_per_epoch_and_verbose_progress(cls, capsys, digits, regression
     est.partial_fit(X, y)
     assert len(est.fit_time_) == 6
     assert capsys.readouterr().out.count("Iteration") == 6  # verbose 2 also prints
+
+
+# -- the public gradient check --------------------------------------------------------------
+@pytest.mark.parametrize("cls, params", [
+    (FCNNClassifier, dict(activation="tanh", alpha=0.1, class_weight="balanced")),
+    (FCNNClassifier, dict(activation="logistic", hidden_layer_sizes=(4, 3))),
+    (FCNNRegressor, dict(alpha=0.5, hidden_layer_sizes=(4, 3))),
+    (FCNNRegressor, dict(loss="poisson", activation="tanh", hidden_layer_sizes=(4,))),
+])
+def test_check_gradients_passes_for_the_exact_configuration(cls, params, digits, regression):
+    X, y = data_for(cls, digits, regression)
+    X, y = X[:25], (y[:25] if cls is FCNNClassifier else np.abs(y[:25]))
+    est = cls(**{"hidden_layer_sizes": (5,), "random_state": 0, **params})
+    result = check_gradients(est, X, y, sample_weight=np.linspace(0.5, 2, 25))
+    assert result.max_abs_error < 1e-7 and result.n_parameters > 20
+
+
+def test_check_gradients_checks_float32_models_in_float64_and_leaves_them(digits):
+    X, y = digits
+    est = FCNNClassifier(hidden_layer_sizes=(5,), max_iter=3, random_state=0)
+    est.fit(X.astype(np.float32), y)
+    before = est._network.params.copy()
+    assert check_gradients(est, X[:20], y[:20]).max_abs_error < 1e-7
+    np.testing.assert_array_equal(est._network.params, before)
+    assert est._network.params.dtype == np.float32
+
+
+def test_check_gradients_catches_a_broken_derivative(monkeypatch, digits):
+    from skfcnn.nn import activations
+    from skfcnn.nn.gradcheck import GradientCheckError
+
+    X, y = digits
+    real = activations.DERIVATIVES["tanh"]
+
+    def broken(*args):  # a 1% error in the derivative (applied in place, as they work)
+        delta = real(*args)
+        delta *= 1.01
+        return delta
+
+    monkeypatch.setitem(activations.DERIVATIVES, "tanh", broken)
+    with pytest.raises(GradientCheckError, match=r"parameter \d+: backprop gives"):
+        check_gradients(FCNNClassifier(hidden_layer_sizes=(5,), activation="tanh"),
+                        X[:20], y[:20])

@@ -11,7 +11,7 @@ catches a wrong derivative anywhere in the network.
 
 import numpy as np
 
-__all__ = ["GradientCheckError", "check_gradient", "numerical_gradient"]
+__all__ = ["GradientCheckError", "check_gradient", "compare_gradients", "numerical_gradient"]
 
 
 class GradientCheckError(ValueError):
@@ -48,6 +48,41 @@ def numerical_gradient(fun, params, eps=1e-5):
     return gradient
 
 
+def compare_gradients(gradient, numeric, rtol=1e-5, atol=1e-7):
+    """Raise unless ``|gradient - numeric| <= atol + rtol * |numeric|`` everywhere.
+
+    Parameters
+    ----------
+    gradient, numeric : ndarray of shape (n_params,)
+        The gradient to check and its central-difference estimate.
+    rtol, atol : float
+        Elementwise tolerance.
+
+    Returns
+    -------
+    float
+        The largest absolute difference.
+
+    Raises
+    ------
+    GradientCheckError
+        Naming the worst parameter index and both values; a NaN or infinite
+        entry in either gradient always fails.
+    """
+    gradient = np.asarray(gradient, dtype=np.float64)
+    error = np.abs(gradient - numeric)
+    excess = error - (atol + rtol * np.abs(numeric))
+    excess = np.where(np.isfinite(excess), excess, np.inf)  # NaN or inf anywhere fails
+    worst = int(np.argmax(excess)) if excess.size else 0
+    if excess.size and excess[worst] > 0:
+        raise GradientCheckError(
+            f"gradient check failed at parameter {worst}: backprop gives "
+            f"{gradient[worst]!r}, central differences give {numeric[worst]!r} "
+            f"(|difference| {error[worst]:.3g} > atol={atol} + rtol={rtol} * |numeric|)"
+        )
+    return float(error.max()) if error.size else 0.0
+
+
 def check_gradient(fun, params, gradient, eps=1e-5, rtol=1e-5, atol=1e-7):
     """Compare an analytic gradient with the central-difference one.
 
@@ -73,16 +108,4 @@ def check_gradient(fun, params, gradient, eps=1e-5, rtol=1e-5, atol=1e-7):
     GradientCheckError
         Naming the worst parameter index and both values.
     """
-    gradient = np.asarray(gradient, dtype=np.float64)
-    numeric = numerical_gradient(fun, params, eps)
-    error = np.abs(gradient - numeric)
-    excess = error - (atol + rtol * np.abs(numeric))
-    excess = np.where(np.isfinite(excess), excess, np.inf)  # NaN or inf anywhere fails
-    worst = int(np.argmax(excess)) if excess.size else 0
-    if excess.size and excess[worst] > 0:
-        raise GradientCheckError(
-            f"gradient check failed at parameter {worst}: backprop gives "
-            f"{gradient[worst]!r}, central differences give {numeric[worst]!r} "
-            f"(|difference| {error[worst]:.3g} > atol={atol} + rtol={rtol} * |numeric|)"
-        )
-    return float(error.max()) if error.size else 0.0
+    return compare_gradients(gradient, numerical_gradient(fun, params, eps), rtol, atol)

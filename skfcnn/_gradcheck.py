@@ -1,0 +1,120 @@
+"""``check_gradients``: an estimator's back-propagation against central differences."""
+
+import copy
+import warnings
+from collections import namedtuple
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.utils import check_random_state
+
+from .nn.gradcheck import compare_gradients, numerical_gradient
+
+__all__ = ["GradientCheckResult", "check_gradients"]
+
+GradientCheckResult = namedtuple(
+    "GradientCheckResult",
+    ["max_abs_error", "max_rel_error", "worst_parameter", "n_parameters"],
+)
+GradientCheckResult.__doc__ = """Outcome of :func:`check_gradients`.
+
+max_abs_error : largest |backprop - central difference| over the parameters.
+max_rel_error : largest |difference| / max(|central difference|, 1e-8).
+worst_parameter : index, in the flat parameter vector, of the largest difference.
+n_parameters : number of parameters checked.
+"""
+
+
+def _float64_copy(network):
+    """A deep copy of ``network`` whose arrays (parameters, running statistics) are float64."""
+    state = copy.deepcopy(network.__getstate__())
+    for name, value in state.items():
+        if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+            state[name] = value.astype(np.float64)
+        elif isinstance(value, list) and value and all(isinstance(v, np.ndarray) for v in value):
+            state[name] = [v.astype(np.float64) for v in value]
+    state["dtype"] = np.dtype(np.float64)
+    double = type(network).__new__(type(network))
+    double.__setstate__(state)
+    return double
+
+
+def _fitted(estimator, X, y, sample_weight):
+    """The estimator itself when fitted, else a clone fitted for one epoch."""
+    if hasattr(estimator, "_network"):
+        return estimator
+    est = clone(estimator).set_params(max_iter=1, warm_start=False, early_stopping=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return est.fit(X, y, sample_weight=sample_weight)
+
+
+def check_gradients(estimator, X, y, sample_weight=None, *, eps=1e-6, rtol=1e-5, atol=1e-7,
+                    random_state=0):
+    r"""Check an estimator's back-propagation against central differences.
+
+    For the estimator's exact configuration (layer sizes, activations, output
+    and loss, ``alpha``, dropout with one fixed mask, batch normalisation on
+    the batch statistics, sample and class weights as given) the objective
+    :math:`J(\theta)` of the batch ``(X, y)`` is differentiated both ways,
+
+    .. math:: \frac{\partial J}{\partial \theta_j} \approx
+              \frac{J(\theta + h e_j) - J(\theta - h e_j)}{2h},
+
+    in float64 whatever the model's dtype.  Every parameter is perturbed, so
+    use a small ``X`` (a few dozen rows) and a small network.
+
+    Parameters
+    ----------
+    estimator : FCNNClassifier or FCNNRegressor
+        Fitted or not; an unfitted one is cloned and fitted for one epoch to
+        build its network.  It is never modified.
+    X : array-like of shape (n_samples, n_features)
+        The batch.
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Its targets.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Weights of the samples in the loss.
+    eps : float, default=1e-6
+        The finite-difference step :math:`h`.
+    rtol, atol : float
+        A parameter fails when ``|g - g_num| > atol + rtol * |g_num|``.
+    random_state : int, RandomState instance or None, default=0
+        Draws the dropout mask.
+
+    Returns
+    -------
+    GradientCheckResult
+        The worst absolute and relative errors and where they are.
+
+    Raises
+    ------
+    skfcnn.nn.GradientCheckError
+        When a parameter fails, naming it and both values.
+    """
+    est = _fitted(estimator, X, y, sample_weight)
+    X, y, sample_weight = est._validate_targets(X, y, sample_weight, reset=False,
+                                                validation=True)
+    network = _float64_copy(est._network)
+    X = X.astype(np.float64)
+    Y = est._encode(y).astype(np.float64)
+    if hasattr(est, "_class_weights"):
+        sample_weight = est._class_weights(y, sample_weight, incremental=False)
+    if sample_weight is not None:
+        sample_weight = np.asarray(sample_weight, dtype=np.float64)
+    kwargs = {}
+    if est._network_options():
+        network.forward(X, training=True, rng=check_random_state(random_state))
+        kwargs = {"training": True, "fixed_masks": True, "update_stats": False}
+
+    def objective(params):
+        return network.loss_gradient(X, Y, est._loss_name, est.alpha, sample_weight, **kwargs)
+
+    objective(network.params)
+    analytic = network.grad.copy()
+    numeric = numerical_gradient(objective, network.params, eps)
+    compare_gradients(analytic, numeric, rtol=rtol, atol=atol)
+    error = np.abs(analytic - numeric)
+    relative = error / np.maximum(np.abs(numeric), 1e-8)
+    worst = int(np.argmax(error))
+    return GradientCheckResult(float(error[worst]), float(relative.max()), worst, error.size)
