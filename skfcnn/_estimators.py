@@ -277,7 +277,13 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
             Labels from ``classes_``, or a label-indicator matrix.
         """
         out = self._forward(X)
-        return self._label_binarizer.inverse_transform(out)
+        if self._is_multilabel():
+            return self._label_binarizer.inverse_transform(out)
+        if out.shape[1] > 1:
+            return self.classes_[np.argmax(out, axis=1)]
+        if len(self.classes_) == 1:
+            return np.repeat(self.classes_, out.shape[0])
+        return self.classes_[(out[:, 0] > 0.5).astype(np.intp)]  # LabelBinarizer's rule
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
