@@ -1,19 +1,54 @@
 r"""Gradient-descent optimisers over a flat parameter vector.
 
-Each optimiser is a small picklable class: ``init(params)`` sets up its state
-(velocities, moments, step count) for a parameter vector, and
-``update(params, grad, learning_rate)`` changes ``params`` in place from the
-gradient ``grad`` of the same layout.  The state lives on the object, so an
-estimator that keeps its optimiser between ``partial_fit`` calls or with
-``warm_start`` keeps momentum and Adam's moments.
+Each optimiser is a small picklable class whose constructor stores its
+hyper-parameters verbatim.  The protocol is:
+
+``init(params)``
+    Set up the state (velocities, moments, accumulators, step count, scratch
+    buffers) for a parameter vector, in the dtype of ``params``; returns the
+    optimiser itself.  :class:`AdamW` also takes ``decay_mask``.
+``update(params, grad, learning_rate)``
+    Change ``params`` in place from the gradient ``grad`` of the same layout
+    and return ``params``.  No array is allocated: every intermediate goes
+    into a buffer allocated once by ``init``, so float32 parameters stay
+    float32.
+
+The state lives on the object, so an estimator that keeps its optimiser
+between ``partial_fit`` calls or with ``warm_start`` keeps momentum, moments
+and accumulators.  ``OPTIMIZERS`` maps the solver names to the classes.
 """
+
+from numbers import Real
 
 import numpy as np
 
-__all__ = ["SGD", "Adam"]
+__all__ = ["OPTIMIZERS", "SGD", "Adam", "AdamW", "Adagrad", "RMSprop"]
 
 
-class SGD:
+def _check_real(name, value, low, high, low_closed=True, high_closed=False):
+    """``ValueError`` naming ``name`` unless ``value`` is a real in the interval."""
+    ok = isinstance(value, Real) and not isinstance(value, bool) and np.isfinite(value)
+    if ok:
+        ok = (value >= low if low_closed else value > low) and (
+            high is None or (value <= high if high_closed else value < high))
+    if not ok:
+        left, right = "[" if low_closed else "(", "]" if high_closed else ")"
+        upper = "inf" if high is None else high
+        raise ValueError(f"The '{name}' parameter must be a real number in "
+                         f"{left}{low}, {upper}{right}; got {value!r}.")
+
+
+class _Optimizer:
+    """Readable ``repr`` from the constructor arguments (stored verbatim)."""
+
+    _param_names = ()
+
+    def __repr__(self):
+        args = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._param_names)
+        return f"{type(self).__name__}({args})"
+
+
+class SGD(_Optimizer):
     r"""Stochastic gradient descent with (Nesterov) momentum.
 
     With momentum :math:`\mu`, learning rate :math:`\eta` and gradient :math:`g`:
@@ -30,10 +65,15 @@ class SGD:
     Parameters
     ----------
     momentum : float, default=0.9
+        :math:`\mu \in [0, 1]`.
     nesterov : bool, default=True
+        Nesterov's momentum instead of the classical one.
     """
 
+    _param_names = ("momentum", "nesterov")
+
     def __init__(self, momentum=0.9, nesterov=True):
+        _check_real("momentum", momentum, 0, 1, high_closed=True)
         self.momentum = momentum
         self.nesterov = nesterov
 
@@ -58,7 +98,7 @@ class SGD:
         return params
 
 
-class Adam:
+class Adam(_Optimizer):
     r"""Adam (Kingma & Ba, 2015), with scikit-learn's bias-corrected step.
 
     With gradient :math:`g`, step count :math:`t` and learning rate :math:`\eta`:
@@ -75,11 +115,19 @@ class Adam:
     Parameters
     ----------
     beta_1 : float, default=0.9
+        Decay :math:`\beta_1 \in [0, 1)` of the first moment.
     beta_2 : float, default=0.999
+        Decay :math:`\beta_2 \in [0, 1)` of the second moment.
     epsilon : float, default=1e-8
+        :math:`\epsilon > 0`, for numerical stability.
     """
 
+    _param_names = ("beta_1", "beta_2", "epsilon")
+
     def __init__(self, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+        _check_real("beta_1", beta_1, 0, 1)
+        _check_real("beta_2", beta_2, 0, 1)
+        _check_real("epsilon", epsilon, 0, None, low_closed=False)
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
@@ -112,4 +160,181 @@ class Adam:
         return params
 
 
-OPTIMIZERS = {"sgd": SGD, "adam": Adam}
+class AdamW(Adam):
+    r"""Adam with decoupled weight decay (Loshchilov & Hutter, 2019).
+
+    Each step first shrinks the parameters selected by the mask :math:`d`
+    (1 = decay, 0 = keep) by the *scheduled* learning rate :math:`\eta` times
+    the decay :math:`\lambda` (PyTorch's order: decay first), then takes the
+    :class:`Adam` step from the gradient :math:`g` of the loss alone:
+
+    .. math::
+        \theta \leftarrow \theta - \eta \lambda \, d \odot \theta,
+
+        m \leftarrow \beta_1 m + (1 - \beta_1) g, \qquad
+        v \leftarrow \beta_2 v + (1 - \beta_2) g^2,
+
+        \eta_t = \eta \frac{\sqrt{1 - \beta_2^t}}{1 - \beta_1^t}, \qquad
+        \theta \leftarrow \theta - \eta_t \frac{m}{\sqrt{v} + \epsilon}.
+
+    Unlike an L2 penalty added to the loss, the decay does not pass through
+    Adam's per-parameter scaling.  With :math:`\lambda = 0` the updates are
+    exactly those of :class:`Adam`.
+
+    Parameters
+    ----------
+    beta_1 : float, default=0.9
+        Decay :math:`\beta_1 \in [0, 1)` of the first moment.
+    beta_2 : float, default=0.999
+        Decay :math:`\beta_2 \in [0, 1)` of the second moment.
+    epsilon : float, default=1e-8
+        :math:`\epsilon > 0`, for numerical stability.
+    weight_decay : float, default=0.01
+        :math:`\lambda \ge 0`.
+    """
+
+    _param_names = ("beta_1", "beta_2", "epsilon", "weight_decay")
+
+    def __init__(self, beta_1=0.9, beta_2=0.999, epsilon=1e-8, weight_decay=0.01):
+        super().__init__(beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
+        _check_real("weight_decay", weight_decay, 0, None)
+        self.weight_decay = weight_decay
+
+    def init(self, params, decay_mask=None):
+        """Zero moments and step count for ``params``.
+
+        Parameters
+        ----------
+        params : ndarray of shape (n_params,)
+            The flat parameter vector.
+        decay_mask : array-like of bool or {0, 1}, shape (n_params,), default=None
+            1 (True) where a parameter decays, e.g. the weights, and 0 (False)
+            where it does not, e.g. the biases.  ``None`` decays every parameter.
+
+        Returns
+        -------
+        self : AdamW
+        """
+        super().init(params)
+        self.decay_mask = None if decay_mask is None else self._check_mask(decay_mask, params)
+        return self
+
+    @staticmethod
+    def _check_mask(decay_mask, params):
+        mask = np.asarray(decay_mask)
+        if mask.shape != params.shape:
+            raise ValueError(f"decay_mask must have the shape of params {params.shape}; "
+                             f"got shape {mask.shape}.")
+        if not np.isin(mask, (0, 1)).all():
+            raise ValueError("decay_mask must hold only booleans or 0 and 1.")
+        return mask.astype(params.dtype)
+
+    def update(self, params, grad, learning_rate):
+        """Decay the masked parameters, then one in-place Adam step."""
+        if self.weight_decay != 0:
+            decay = self._scratch
+            np.multiply(params, learning_rate * self.weight_decay, out=decay)
+            if self.decay_mask is not None:
+                decay *= self.decay_mask
+            params -= decay
+        return super().update(params, grad, learning_rate)
+
+
+class RMSprop(_Optimizer):
+    r"""RMSprop (Tieleman & Hinton, 2012): steps scaled by a running RMS of the gradient.
+
+    With gradient :math:`g` and learning rate :math:`\eta`:
+
+    .. math::
+        v \leftarrow \rho v + (1 - \rho) g^2, \qquad
+        \theta \leftarrow \theta - \eta \frac{g}{\sqrt{v} + \epsilon}.
+
+    :math:`v` starts at zero and is not bias-corrected (as in PyTorch and
+    Keras); :math:`\epsilon` is added outside the square root.
+
+    Parameters
+    ----------
+    rho : float, default=0.9
+        Decay :math:`\rho \in [0, 1)` of the mean square.
+    epsilon : float, default=1e-8
+        :math:`\epsilon > 0`, for numerical stability.
+    """
+
+    _param_names = ("rho", "epsilon")
+
+    def __init__(self, rho=0.9, epsilon=1e-8):
+        _check_real("rho", rho, 0, 1)
+        _check_real("epsilon", epsilon, 0, None, low_closed=False)
+        self.rho = rho
+        self.epsilon = epsilon
+
+    def init(self, params):
+        """Zero mean square for ``params``."""
+        self.square_average = np.zeros_like(params)
+        self._scratch = np.empty_like(params)
+        return self
+
+    def update(self, params, grad, learning_rate):
+        """One in-place RMSprop step of ``params``."""
+        square_average, step = self.square_average, self._scratch
+        square_average *= self.rho
+        np.square(grad, out=step)
+        step *= 1 - self.rho
+        square_average += step
+        np.sqrt(square_average, out=step)
+        step += self.epsilon
+        np.divide(grad, step, out=step)
+        step *= learning_rate
+        params -= step
+        return params
+
+
+class Adagrad(_Optimizer):
+    r"""Adagrad (Duchi, Hazan & Singer, 2011): steps scaled by the accumulated squares.
+
+    With gradient :math:`g` and learning rate :math:`\eta`, the accumulator
+    :math:`s` starts at ``initial_accumulator`` :math:`s_0`:
+
+    .. math::
+        s \leftarrow s + g^2, \qquad
+        \theta \leftarrow \theta - \eta \frac{g}{\sqrt{s} + \epsilon}.
+
+    :math:`\epsilon` is added outside the square root.
+
+    Parameters
+    ----------
+    epsilon : float, default=1e-10
+        :math:`\epsilon > 0`, for numerical stability.
+    initial_accumulator : float, default=0.0
+        :math:`s_0 \ge 0`.
+    """
+
+    _param_names = ("epsilon", "initial_accumulator")
+
+    def __init__(self, epsilon=1e-10, initial_accumulator=0.0):
+        _check_real("epsilon", epsilon, 0, None, low_closed=False)
+        _check_real("initial_accumulator", initial_accumulator, 0, None)
+        self.epsilon = epsilon
+        self.initial_accumulator = initial_accumulator
+
+    def init(self, params):
+        """Accumulator at ``initial_accumulator`` for ``params``."""
+        self.sum_of_squares = np.full_like(params, self.initial_accumulator)
+        self._scratch = np.empty_like(params)
+        return self
+
+    def update(self, params, grad, learning_rate):
+        """One in-place Adagrad step of ``params``."""
+        sum_of_squares, step = self.sum_of_squares, self._scratch
+        np.square(grad, out=step)
+        sum_of_squares += step
+        np.sqrt(sum_of_squares, out=step)
+        step += self.epsilon
+        np.divide(grad, step, out=step)
+        step *= learning_rate
+        params -= step
+        return params
+
+
+OPTIMIZERS = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "adagrad": Adagrad,
+              "adamw": AdamW}

@@ -1,47 +1,347 @@
 r"""Learning-rate schedules: picklable callables from a step to a learning rate.
 
-The step is the number of training samples seen so far (scikit-learn's
-``t_``), read at the start of each epoch.
+A schedule is any picklable callable ``schedule(step) -> float`` that may
+carry a class attribute ``unit`` saying what ``step`` counts:
+
+* ``"epoch"`` (the default for objects without ``unit``): ``step`` is the
+  number of finished epochs, 0 for the first one, so the rate of epoch
+  :math:`e` is ``schedule(e)``;
+* ``"sample"``: ``step`` is the number of training samples seen so far
+  (scikit-learn's ``t_``), read at the start of each epoch, as in
+  scikit-learn's ``invscaling``.
+
+The trainer asks for the rate once per epoch; :func:`schedule_unit` reads
+the unit.  The classes here store their constructor arguments verbatim as
+attributes of the same name, validate them (``ValueError`` naming the
+argument and the value), compare equal when their class and arguments are
+equal and have a readable ``repr``, so they pickle, deep-copy and survive
+``sklearn.base.clone`` as estimator parameters.
+
+``SCHEDULES`` maps names to the classes, which the estimator builds as
+``SCHEDULES[name](learning_rate_init, **kwargs)`` with these keyword
+arguments:
+
+* ``"constant"``: :class:`Constant`, none;
+* ``"invscaling"``: :class:`InverseScaling`, ``power_t``;
+* ``"cosine"``: :class:`CosineAnnealing`, ``n_epochs`` (required),
+  ``min_learning_rate``, ``restart_period``, ``restart_mult``;
+* ``"step"``: :class:`StepDecay`, ``step_size``, ``gamma``;
+* ``"exponential"``: :class:`ExponentialDecay`, ``gamma``.
+
+:class:`LinearWarmup` wraps any epoch schedule with a linear warm-up.
 """
 
-__all__ = ["Constant", "InverseScaling", "SCHEDULES"]
+import inspect
+import math
+from numbers import Integral, Real
+
+__all__ = ["SCHEDULES", "Constant", "CosineAnnealing", "ExponentialDecay", "InverseScaling",
+           "LinearWarmup", "StepDecay", "schedule_unit"]
+
+UNITS = ("epoch", "sample")
 
 
-class Constant:
-    r"""The same rate at every step, :math:`\eta_t = \eta_0`.
+def schedule_unit(schedule):
+    """What ``schedule``'s step counts: ``"epoch"`` (the default) or ``"sample"``.
+
+    Parameters
+    ----------
+    schedule : callable
+        A learning-rate schedule, with or without a ``unit`` attribute.
+
+    Returns
+    -------
+    unit : {"epoch", "sample"}
+    """
+    unit = getattr(schedule, "unit", "epoch")
+    if unit not in UNITS:
+        raise ValueError(f"A schedule's 'unit' must be one of {UNITS}; "
+                         f"{schedule!r} has unit={unit!r}.")
+    return unit
+
+
+def _check_real(name, value, low=0.0, high=None, low_closed=True, high_closed=True):
+    """``value`` if it is a finite real in the interval, else ``ValueError`` naming it."""
+    ok = isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
+    if ok:
+        ok = (value >= low if low_closed else value > low) and (
+            high is None or (value <= high if high_closed else value < high))
+    if not ok:
+        left, right = "[" if low_closed else "(", "]" if high_closed else ")"
+        upper = "inf" if high is None else high
+        raise ValueError(f"The '{name}' parameter must be a real number in "
+                         f"{left}{low}, {upper}{right}; got {value!r}.")
+    return value
+
+
+def _check_int(name, value, low):
+    """``value`` if it is an integer ``>= low``, else ``ValueError`` naming it."""
+    if not isinstance(value, Integral) or isinstance(value, bool) or value < low:
+        raise ValueError(f"The '{name}' parameter must be an integer >= {low}; "
+                         f"got {value!r}.")
+    return value
+
+
+class _Schedule:
+    """Equality, hash and ``repr`` from the constructor arguments."""
+
+    unit = "epoch"
+
+    @classmethod
+    def _param_names(cls):
+        return [name for name in inspect.signature(cls.__init__).parameters if name != "self"]
+
+    def _params(self):
+        return tuple(getattr(self, name) for name in self._param_names())
+
+    def __repr__(self):
+        args = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._param_names())
+        return f"{type(self).__name__}({args})"
+
+    def __eq__(self, other):
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._params() == other._params()
+
+    def __hash__(self):
+        return hash((type(self).__name__, self._params()))
+
+    @staticmethod
+    def _check_step(step):
+        if step < 0:
+            raise ValueError(f"A schedule's step must be >= 0; got {step!r}.")
+
+
+class Constant(_Schedule):
+    r"""The same rate at every step.
+
+    .. math:: \eta_e = \eta_0
 
     Parameters
     ----------
     learning_rate_init : float
-        :math:`\eta_0`.
+        :math:`\eta_0 \ge 0`.
     """
 
+    unit = "epoch"
+
     def __init__(self, learning_rate_init):
+        _check_real("learning_rate_init", learning_rate_init)
         self.learning_rate_init = learning_rate_init
 
     def __call__(self, step):
+        self._check_step(step)
         return self.learning_rate_init
 
 
-class InverseScaling:
-    r"""Rate decaying as a power of the step (scikit-learn's ``invscaling``).
+class InverseScaling(_Schedule):
+    r"""Rate decaying as a power of the samples seen (scikit-learn's ``invscaling``).
+
+    With :math:`t` the number of training samples seen (``unit = "sample"``):
 
     .. math:: \eta_t = \frac{\eta_0}{(t + 1)^{p}}
 
     Parameters
     ----------
     learning_rate_init : float
-        :math:`\eta_0`.
-    power_t : float
+        :math:`\eta_0 \ge 0`.
+    power_t : float, default=0.5
         The exponent :math:`p \ge 0`.
     """
 
+    unit = "sample"
+
     def __init__(self, learning_rate_init, power_t=0.5):
+        _check_real("learning_rate_init", learning_rate_init)
+        _check_real("power_t", power_t)
         self.learning_rate_init = learning_rate_init
         self.power_t = power_t
 
     def __call__(self, step):
+        self._check_step(step)
         return self.learning_rate_init / (step + 1) ** self.power_t
 
 
-SCHEDULES = {"constant": Constant, "invscaling": InverseScaling}
+class CosineAnnealing(_Schedule):
+    r"""Cosine annealing (Loshchilov & Hutter, 2017), optionally with warm restarts.
+
+    Within a period of length :math:`T` that started at epoch :math:`s`, the
+    rate of epoch :math:`e` is
+
+    .. math::
+        \eta_e = \eta_{\min} + \tfrac12 (\eta_0 - \eta_{\min})
+                 \left(1 + \cos\frac{\pi (e - s)}{T}\right),
+
+    from :math:`\eta_0` at the start down to :math:`\eta_{\min}` at its end.
+    Without restarts there is one period, :math:`s = 0`, :math:`T =`
+    ``n_epochs``.  With warm restarts (SGDR) the periods are
+
+    .. math:: T_i = T_0 \, m^i, \qquad s_i = \sum_{j < i} T_j,
+
+    with :math:`T_0` = ``restart_period`` and :math:`m` = ``restart_mult``,
+    and the rate jumps back to :math:`\eta_0` at each :math:`s_i`.  In both
+    cases ``n_epochs`` is the length of the whole schedule: from epoch
+    ``n_epochs`` on, the rate stays at :math:`\eta_{\min}`.  To end on a full
+    period with restarts, choose ``n_epochs`` as a sum of periods, e.g.
+    :math:`T_0 (1 + m + m^2)`.
+
+    Parameters
+    ----------
+    learning_rate_init : float
+        :math:`\eta_0 \ge 0`, the rate at the start of each period.
+    n_epochs : int
+        Length of the schedule in epochs, ``>= 1`` (the estimators use ``max_iter``).
+    min_learning_rate : float, default=0.0
+        :math:`\eta_{\min}`, with :math:`0 \le \eta_{\min} \le \eta_0`.
+    restart_period : int or None, default=None
+        :math:`T_0 \ge 1`, the length of the first period; ``None`` means no restarts.
+    restart_mult : float, default=1.0
+        :math:`m \ge 1`, the factor by which each period is longer than the last.
+    """
+
+    unit = "epoch"
+
+    def __init__(self, learning_rate_init, n_epochs, min_learning_rate=0.0,
+                 restart_period=None, restart_mult=1.0):
+        _check_real("learning_rate_init", learning_rate_init)
+        _check_int("n_epochs", n_epochs, 1)
+        _check_real("min_learning_rate", min_learning_rate, 0.0, learning_rate_init)
+        if restart_period is not None:
+            _check_int("restart_period", restart_period, 1)
+        _check_real("restart_mult", restart_mult, 1.0)
+        self.learning_rate_init = learning_rate_init
+        self.n_epochs = n_epochs
+        self.min_learning_rate = min_learning_rate
+        self.restart_period = restart_period
+        self.restart_mult = restart_mult
+
+    def _position(self, epoch):
+        """``(epoch - s, T)``: where ``epoch`` lies in its period, and the period's length."""
+        if self.restart_period is None:
+            return epoch, self.n_epochs
+        period = self.restart_period
+        if self.restart_mult == 1:
+            return epoch % period, period
+        start = 0.0
+        while epoch >= start + period:
+            start += period
+            period *= self.restart_mult
+        return epoch - start, period
+
+    def __call__(self, step):
+        self._check_step(step)
+        if step >= self.n_epochs:
+            return self.min_learning_rate
+        elapsed, period = self._position(step)
+        low, high = self.min_learning_rate, self.learning_rate_init
+        return low + 0.5 * (high - low) * (1.0 + math.cos(math.pi * elapsed / period))
+
+
+class StepDecay(_Schedule):
+    r"""Rate multiplied by :math:`\gamma` every ``step_size`` epochs.
+
+    .. math:: \eta_e = \eta_0 \, \gamma^{\lfloor e / k \rfloor}
+
+    Parameters
+    ----------
+    learning_rate_init : float
+        :math:`\eta_0 \ge 0`.
+    step_size : int, default=10
+        :math:`k \ge 1`, the number of epochs between decays.
+    gamma : float, default=0.1
+        The factor :math:`\gamma \in (0, 1]`.
+    """
+
+    unit = "epoch"
+
+    def __init__(self, learning_rate_init, step_size=10, gamma=0.1):
+        _check_real("learning_rate_init", learning_rate_init)
+        _check_int("step_size", step_size, 1)
+        _check_real("gamma", gamma, 0.0, 1.0, low_closed=False)
+        self.learning_rate_init = learning_rate_init
+        self.step_size = step_size
+        self.gamma = gamma
+
+    def __call__(self, step):
+        self._check_step(step)
+        return self.learning_rate_init * self.gamma ** (step // self.step_size)
+
+
+class ExponentialDecay(_Schedule):
+    r"""Rate multiplied by :math:`\gamma` every epoch.
+
+    .. math:: \eta_e = \eta_0 \, \gamma^{e}
+
+    Parameters
+    ----------
+    learning_rate_init : float
+        :math:`\eta_0 \ge 0`.
+    gamma : float, default=0.95
+        The factor :math:`\gamma \in (0, 1]`.
+    """
+
+    unit = "epoch"
+
+    def __init__(self, learning_rate_init, gamma=0.95):
+        _check_real("learning_rate_init", learning_rate_init)
+        _check_real("gamma", gamma, 0.0, 1.0, low_closed=False)
+        self.learning_rate_init = learning_rate_init
+        self.gamma = gamma
+
+    def __call__(self, step):
+        self._check_step(step)
+        return self.learning_rate_init * self.gamma**step
+
+
+class LinearWarmup(_Schedule):
+    r"""A linear warm-up in front of any epoch schedule.
+
+    For the first :math:`w` = ``warmup_epochs`` epochs the wrapped schedule's
+    rate is scaled up linearly, reaching it in full at epoch :math:`w - 1`:
+
+    .. math::
+        \eta_e = \begin{cases}
+            \eta^{\mathrm{wrapped}}_e \, \dfrac{e + 1}{w} & e < w, \\
+            \eta^{\mathrm{wrapped}}_e & e \ge w.
+        \end{cases}
+
+    The wrapped schedule runs on the same epoch count (the warm-up overlaps
+    its first epochs rather than delaying it).  ``warmup_epochs=0`` leaves it
+    unchanged.  The warm-up counts epochs, so the wrapped schedule must too:
+    wrapping a ``unit = "sample"`` schedule (e.g. :class:`InverseScaling`)
+    raises ``ValueError``.
+
+    Parameters
+    ----------
+    schedule : callable
+        The schedule to warm up: a callable ``step -> rate`` whose ``unit``
+        is ``"epoch"`` (or absent).
+    warmup_epochs : int
+        :math:`w \ge 0`.
+    """
+
+    unit = "epoch"
+
+    def __init__(self, schedule, warmup_epochs):
+        if not callable(schedule):
+            raise ValueError(f"The 'schedule' parameter must be a callable step -> "
+                             f"learning rate; got {schedule!r}.")
+        if schedule_unit(schedule) != "epoch":
+            raise ValueError(
+                f"The 'schedule' parameter of LinearWarmup must count epochs (unit='epoch'); "
+                f"got {schedule!r} with unit={schedule_unit(schedule)!r}, whose steps are "
+                "samples seen. Use an epoch schedule or no warm-up.")
+        _check_int("warmup_epochs", warmup_epochs, 0)
+        self.schedule = schedule
+        self.warmup_epochs = warmup_epochs
+
+    def __call__(self, step):
+        self._check_step(step)
+        rate = self.schedule(step)
+        if step < self.warmup_epochs:
+            return rate * (step + 1) / self.warmup_epochs
+        return rate
+
+
+SCHEDULES = {"constant": Constant, "invscaling": InverseScaling, "cosine": CosineAnnealing,
+             "step": StepDecay, "exponential": ExponentialDecay}

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
 from skfcnn.nn import SGD, Adam, Network
+from skfcnn.nn.optimizers import OPTIMIZERS, Adagrad, AdamW, RMSprop
 
 THETA0 = np.array([0.5, -1.0, 2.0, 0.0, 3.0])
 GRAD1 = np.array([0.1, -0.2, 0.0, 1.5, -3.0])
@@ -142,8 +143,11 @@ def test_adam_matches_reference_over_several_steps(seed, n_steps, lr, beta_1, be
         lambda: SGD(momentum=0.9, nesterov=True),
         lambda: SGD(momentum=0.5, nesterov=False),
         lambda: Adam(beta_1=0.8, beta_2=0.99),
+        lambda: RMSprop(rho=0.8),
+        lambda: Adagrad(initial_accumulator=0.1),
+        lambda: AdamW(beta_1=0.8, beta_2=0.99, weight_decay=0.1),
     ],
-    ids=["sgd-nesterov", "sgd-classical", "adam"],
+    ids=["sgd-nesterov", "sgd-classical", "adam", "rmsprop", "adagrad", "adamw"],
 )
 def test_optimizer_state_survives_pickling(make):
     params = THETA0.copy()
@@ -171,7 +175,8 @@ def test_optimizer_state_survives_pickling(make):
     assert not np.allclose(fresh_params, params)
 
 
-@pytest.mark.parametrize("optimizer", [SGD(), SGD(momentum=0.0), Adam()])
+@pytest.mark.parametrize("optimizer", [SGD(), SGD(momentum=0.0), Adam(), RMSprop(), Adagrad(),
+                                       AdamW()])
 def test_update_in_place_through_network_views(optimizer):
     net = Network((3, 4, 2), "relu", "softmax").initialize(np.random.RandomState(0))
     params = net.params
@@ -189,7 +194,7 @@ def test_update_in_place_through_network_views(optimizer):
 
 
 def test_float32_state_and_params_stay_float32():
-    for opt in (SGD(), Adam()):
+    for opt in (SGD(), Adam(), RMSprop(), Adagrad(), AdamW()):
         params = THETA0.astype(np.float32)
         opt.init(params)
         opt.update(params, GRAD1.astype(np.float32), LR)
@@ -197,3 +202,220 @@ def test_float32_state_and_params_stay_float32():
         for value in vars(opt).values():
             if isinstance(value, np.ndarray):
                 assert value.dtype == np.float32
+
+
+def test_float32_adamw_with_mask_stays_float32():
+    params = THETA0.astype(np.float32)
+    opt = AdamW().init(params, decay_mask=np.array([True, False, True, False, True]))
+    opt.update(params, GRAD1.astype(np.float32), LR)
+    assert params.dtype == np.float32 and opt.decay_mask.dtype == np.float32
+
+
+# -- RMSprop ---------------------------------------------------------------------------------
+def test_rmsprop_two_steps():
+    rho, eps = 0.9, 1e-8
+    params = THETA0.copy()
+    opt = RMSprop().init(params)
+    assert (opt.rho, opt.epsilon) == (rho, eps)
+    assert opt.update(params, GRAD1, LR) is params
+    v1 = (1 - rho) * GRAD1**2
+    theta1 = THETA0 - LR * GRAD1 / (np.sqrt(v1) + eps)
+    assert_allclose(opt.square_average, v1, rtol=1e-15)
+    assert_allclose(params, theta1, rtol=1e-14, atol=1e-16)
+    opt.update(params, GRAD2, LR)
+    v2 = rho * v1 + (1 - rho) * GRAD2**2
+    theta2 = theta1 - LR * GRAD2 / (np.sqrt(v2) + eps)
+    assert_allclose(opt.square_average, v2, rtol=1e-14)
+    assert_allclose(params, theta2, rtol=1e-14, atol=1e-16)
+
+
+def test_rmsprop_epsilon_outside_square_root():
+    params = np.zeros(1)
+    RMSprop(rho=0.0, epsilon=0.5).init(params).update(params, np.array([1e-4]), 1.0)
+    assert_allclose(params, [-1e-4 / (1e-4 + 0.5)], rtol=1e-14)
+
+
+# -- Adagrad ---------------------------------------------------------------------------------
+def test_adagrad_two_steps_from_initial_accumulator():
+    eps, s0 = 1e-10, 0.1
+    params = THETA0.copy()
+    opt = Adagrad(initial_accumulator=s0).init(params)
+    assert_array_equal(opt.sum_of_squares, np.full(5, s0))
+    assert opt.update(params, GRAD1, LR) is params
+    s1 = s0 + GRAD1**2
+    theta1 = THETA0 - LR * GRAD1 / (np.sqrt(s1) + eps)
+    assert_allclose(opt.sum_of_squares, s1, rtol=1e-15)
+    assert_allclose(params, theta1, rtol=1e-14, atol=1e-16)
+    opt.update(params, GRAD2, LR)
+    s2 = s1 + GRAD2**2
+    theta2 = theta1 - LR * GRAD2 / (np.sqrt(s2) + eps)
+    assert_allclose(opt.sum_of_squares, s2, rtol=1e-14)
+    assert_allclose(params, theta2, rtol=1e-14, atol=1e-16)
+
+
+def test_adagrad_defaults_and_zero_gradient_leaves_params():
+    opt = Adagrad()
+    assert (opt.epsilon, opt.initial_accumulator) == (1e-10, 0.0)
+    params = THETA0.copy()
+    opt.init(params).update(params, np.zeros(5), LR)  # 0 / (0 + eps): no NaN
+    assert_array_equal(params, THETA0)
+
+
+# -- AdamW -----------------------------------------------------------------------------------
+def _adam_reference(theta, grads, lr, b1=0.9, b2=0.999, eps=1e-8, wd=0.0, mask=1.0):
+    m = np.zeros_like(theta)
+    v = np.zeros_like(theta)
+    theta = theta.copy()
+    for t, grad in enumerate(grads, start=1):
+        theta = theta - lr * wd * mask * theta  # decoupled decay first, with the scheduled lr
+        m = b1 * m + (1 - b1) * grad
+        v = b2 * v + (1 - b2) * grad**2
+        lr_t = lr * np.sqrt(1 - b2**t) / (1 - b1**t)
+        theta = theta - lr_t * m / (np.sqrt(v) + eps)
+    return theta
+
+
+def test_adamw_two_steps_against_formula():
+    wd, lr = 0.1, 0.5  # large enough that the decay is far above rounding
+    params = THETA0.copy()
+    opt = AdamW(weight_decay=wd).init(params)
+    assert opt.weight_decay == wd and opt.decay_mask is None
+    assert opt.update(params, GRAD1, lr) is params
+    m1 = 0.1 * GRAD1
+    v1 = 0.001 * GRAD1**2
+    decayed = THETA0 - lr * wd * THETA0
+    theta1 = decayed - lr * np.sqrt(1 - 0.999) / (1 - 0.9) * m1 / (np.sqrt(v1) + 1e-8)
+    assert_allclose(params, theta1, rtol=1e-14, atol=1e-15)
+    # the zero-gradient entry moved by the decay alone
+    assert params[2] == pytest.approx(THETA0[2] * (1 - lr * wd), rel=1e-15)
+    opt.update(params, GRAD2, lr)
+    expected = _adam_reference(THETA0, [GRAD1, GRAD2], lr, wd=wd)
+    assert opt.t == 2
+    assert_allclose(params, expected, rtol=1e-14, atol=1e-15)
+    assert not np.allclose(params, _adam_reference(THETA0, [GRAD1, GRAD2], lr))
+
+
+def test_adamw_decay_uses_the_scheduled_rate():
+    a, b = np.ones(3), np.ones(3)
+    AdamW(weight_decay=0.5).init(a).update(a, np.zeros(3), 0.1)
+    AdamW(weight_decay=0.5).init(b).update(b, np.zeros(3), 0.2)
+    assert_allclose(a, 1 - 0.1 * 0.5, rtol=1e-15)
+    assert_allclose(b, 1 - 0.2 * 0.5, rtol=1e-15)
+
+
+@pytest.mark.parametrize("mask", [np.array([True, False, True, False, True]),
+                                  np.array([1, 0, 1, 0, 1])], ids=["bool", "int"])
+def test_adamw_decay_mask_leaves_masked_entries_undecayed(mask):
+    wd, lr = 0.2, 0.3
+    params = THETA0.copy()
+    opt = AdamW(weight_decay=wd).init(params, decay_mask=mask)
+    for grad in (GRAD1, GRAD2):
+        opt.update(params, grad, lr)
+    expected = _adam_reference(THETA0, [GRAD1, GRAD2], lr, wd=wd, mask=mask.astype(float))
+    assert_allclose(params, expected, rtol=1e-14, atol=1e-15)
+    keep = ~mask.astype(bool)
+    no_decay = _adam_reference(THETA0, [GRAD1, GRAD2], lr)
+    assert_allclose(params[keep], no_decay[keep], rtol=1e-15, atol=0)
+    assert not np.allclose(params[~keep], no_decay[~keep])
+
+
+def test_adamw_all_ones_mask_equals_no_mask_bit_for_bit():
+    a, b = THETA0.copy(), THETA0.copy()
+    opt_a = AdamW(weight_decay=0.3).init(a)
+    opt_b = AdamW(weight_decay=0.3).init(b, decay_mask=np.ones(5, dtype=bool))
+    for grad in (GRAD1, GRAD2):
+        opt_a.update(a, grad, LR)
+        opt_b.update(b, grad, LR)
+    assert_array_equal(a, b)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_steps=st.integers(1, 5), lr=st.floats(1e-4, 1.0))
+def test_adamw_without_decay_is_adam_bit_for_bit(seed, n_steps, lr):
+    rng = np.random.RandomState(seed)
+    a = rng.normal(size=7)
+    a[0] = -0.0
+    b = a.copy()
+    adam = Adam(beta_1=0.8, beta_2=0.99, epsilon=1e-7).init(a)
+    adamw = AdamW(beta_1=0.8, beta_2=0.99, epsilon=1e-7, weight_decay=0.0).init(
+        b, decay_mask=rng.rand(7) > 0.5)
+    for _ in range(n_steps):
+        grad = rng.normal(size=7)
+        adam.update(a, grad, lr)
+        adamw.update(b, grad, lr)
+    assert_array_equal(a, b)
+    assert_array_equal(np.signbit(a), np.signbit(b))
+    assert_array_equal(adam.first_moment, adamw.first_moment)
+    assert_array_equal(adam.second_moment, adamw.second_moment)
+
+
+def test_adamw_init_without_mask_keeps_the_one_argument_protocol():
+    params = THETA0.copy()
+    opt = AdamW()
+    assert opt.init(params) is opt
+    assert opt.init(params, decay_mask=None) is opt and opt.decay_mask is None
+
+
+def test_adamw_state_and_mask_survive_pickling():
+    params = THETA0.copy()
+    mask = np.array([1, 0, 1, 0, 1])
+    opt = AdamW(weight_decay=0.2).init(params, decay_mask=mask)
+    opt.update(params, GRAD1, LR)
+    restored = pickle.loads(pickle.dumps(opt))
+    assert_array_equal(restored.decay_mask, mask)
+    copy_params = params.copy()
+    opt.update(params, GRAD2, LR)
+    restored.update(copy_params, GRAD2, LR)
+    assert_array_equal(copy_params, params)
+
+
+@pytest.mark.parametrize("mask, message", [(np.ones(4), "shape"),
+                                           (np.array([0, 1, 2, 0, 1]), "0 and 1")])
+def test_adamw_rejects_bad_masks(mask, message):
+    with pytest.raises(ValueError, match=message):
+        AdamW().init(THETA0.copy(), decay_mask=mask)
+
+
+# -- all optimisers --------------------------------------------------------------------------
+def test_registry_names_the_classes():
+    assert OPTIMIZERS == {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "adagrad": Adagrad,
+                          "adamw": AdamW}
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_update_allocates_no_new_state(name):
+    params = THETA0.copy()
+    opt = OPTIMIZERS[name]().init(params)
+    arrays = {k: v for k, v in vars(opt).items() if isinstance(v, np.ndarray)}
+    opt.update(params, GRAD1, LR)
+    opt.update(params, GRAD2, LR)
+    for key, value in arrays.items():
+        assert getattr(opt, key) is value, key
+
+
+@pytest.mark.parametrize("optimizer, text", [
+    (SGD(), "SGD(momentum=0.9, nesterov=True)"),
+    (Adam(), "Adam(beta_1=0.9, beta_2=0.999, epsilon=1e-08)"),
+    (AdamW(weight_decay=0.1), "AdamW(beta_1=0.9, beta_2=0.999, epsilon=1e-08, weight_decay=0.1)"),
+    (RMSprop(), "RMSprop(rho=0.9, epsilon=1e-08)"),
+    (Adagrad(), "Adagrad(epsilon=1e-10, initial_accumulator=0.0)"),
+])
+def test_repr_shows_the_constructor_arguments(optimizer, text):
+    assert repr(optimizer) == text
+
+
+@pytest.mark.parametrize("make, name", [
+    (lambda: SGD(momentum=1.5), "momentum"),
+    (lambda: Adam(beta_1=1.0), "beta_1"),
+    (lambda: Adam(beta_2=-0.1), "beta_2"),
+    (lambda: Adam(epsilon=0.0), "epsilon"),
+    (lambda: RMSprop(rho=1.0), "rho"),
+    (lambda: RMSprop(epsilon=-1e-8), "epsilon"),
+    (lambda: Adagrad(epsilon=0), "epsilon"),
+    (lambda: Adagrad(initial_accumulator=-1.0), "initial_accumulator"),
+    (lambda: AdamW(weight_decay=-0.01), "weight_decay"),
+    (lambda: AdamW(weight_decay=float("nan")), "weight_decay"),
+])
+def test_bad_hyper_parameters_raise_naming_them(make, name):
+    with pytest.raises(ValueError, match=f"'{name}'"):
+        make()
