@@ -130,8 +130,8 @@ def _named_schedule(est, name):
     rate = est.learning_rate_init
     if name == "invscaling" and est.solver == "sgd":
         return schedules.InverseScaling(rate, est.power_t)
-    if name == "cosine":
-        return schedules.CosineAnnealing(rate, est.max_iter)
+    if name == "cosine":  # anneals to 1% of the initial rate over max_iter epochs
+        return schedules.CosineAnnealing(rate, est.max_iter, min_learning_rate=rate / 100)
     if name == "step":
         return schedules.StepDecay(rate, step_size=max(1, est.max_iter // 3), gamma=0.1)
     if name == "exponential":
@@ -146,5 +146,11 @@ def make_schedule(est):
     else:
         schedule = _named_schedule(est, est.learning_rate)
     if est.warmup_epochs:
+        if schedules.schedule_unit(schedule) != "epoch":
+            raise ValueError(
+                f"warmup_epochs={est.warmup_epochs} needs a schedule counted in epochs; "
+                f"learning_rate={est.learning_rate!r} counts samples. Use warmup_epochs=0 "
+                "or another learning_rate."
+            )
         schedule = schedules.LinearWarmup(schedule, est.warmup_epochs)
     return schedule

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .nn.schedules import schedule_unit
+
 __all__ = ["TrainingConfig", "TrainingState", "Validation"]
 
 
@@ -109,7 +111,7 @@ class Validation:
 
 def learning_rate(state, config):
     """The rate of the next epoch: the schedule at the epoch count or samples seen."""
-    step = state.t if getattr(config.schedule, "unit", "epoch") == "sample" else state.n_iter
+    step = state.t if schedule_unit(config.schedule) == "sample" else state.n_iter
     return config.schedule(step) * state.learning_rate_scale
 
 
