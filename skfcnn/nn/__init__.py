@@ -1,23 +1,37 @@
 """The pure-NumPy core: activations, losses, the network, initialisers,
-optimisers and the gradient check.  Nothing here imports scikit-learn."""
+optimisers, learning-rate schedules and the gradient check.  Nothing here
+imports scikit-learn."""
 
 from .activations import ACTIVATIONS, DERIVATIVES
-from .gradcheck import GradientCheckError, check_gradient, numerical_gradient
+from .gradcheck import GradientCheckError, check_gradient, compare_gradients, numerical_gradient
 from .losses import LOSSES, OUTPUT_ACTIVATION_OF, loss_value, output_delta
 from .network import Network
-from .optimizers import SGD, Adam
+from .optimizers import SGD, Adagrad, Adam, AdamW, RMSprop
+from .schedules import (Constant, CosineAnnealing, ExponentialDecay, InverseScaling,
+                        LinearWarmup, StepDecay, schedule_unit)
 
 __all__ = [
     "ACTIVATIONS",
     "DERIVATIVES",
     "LOSSES",
     "OUTPUT_ACTIVATION_OF",
+    "Adagrad",
     "Adam",
+    "AdamW",
+    "Constant",
+    "CosineAnnealing",
+    "ExponentialDecay",
     "GradientCheckError",
+    "InverseScaling",
+    "LinearWarmup",
     "Network",
+    "RMSprop",
     "SGD",
+    "StepDecay",
     "check_gradient",
+    "compare_gradients",
     "loss_value",
     "numerical_gradient",
     "output_delta",
+    "schedule_unit",
 ]
