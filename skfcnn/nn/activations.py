@@ -1,21 +1,48 @@
-"""Activation functions and their derivatives, computed in place.
+r"""Activation functions and their derivatives, computed in place.
 
 Every hidden activation is a pair: ``forward(Z)`` overwrites the
-pre-activation ``Z`` with :math:`f(Z)`, and ``derivative(A, delta)`` multiplies
-the back-propagated error ``delta`` in place by :math:`f'(Z)`, written in terms
-of the activation's output :math:`A = f(Z)` so that the pre-activations need not
-be kept.  Output activations (``identity``, ``logistic``, ``softmax``, ``exp``) only
+pre-activation ``Z`` with :math:`A = f(Z)`, and ``derivative(Z, A, delta)``
+multiplies the back-propagated error ``delta`` in place by :math:`f'(Z)`.
+
+Most derivatives are written in terms of the output :math:`A` alone, so the
+network need not keep the pre-activations: those get ``Z=None``.  Only the
+activations named in :data:`NEEDS_PREACTIVATION` (``gelu`` and ``swish``,
+whose derivative cannot be recovered cheaply from :math:`A`) read ``Z``; for
+them the network keeps a copy of the pre-activation.
+
+Output activations (``identity``, ``logistic``, ``softmax``, ``exp``) only
 need a forward pass: with their canonical loss the gradient with respect to the
 pre-activation is :math:`(A - T) / n` (see :mod:`skfcnn.nn.losses`).
 
 All functions are numerically stable for every finite input: none of them
-computes ``exp`` of an unbounded positive value.
+computes ``exp`` of an unbounded positive value, and none warns of an
+overflow.
 """
 
 import numpy as np
 from scipy.special import expit
 
-__all__ = ["ACTIVATIONS", "DERIVATIVES", "HIDDEN_ACTIVATIONS", "OUTPUT_ACTIVATIONS"]
+__all__ = [
+    "ACTIVATIONS",
+    "DERIVATIVES",
+    "HIDDEN_ACTIVATIONS",
+    "NEEDS_PREACTIVATION",
+    "OUTPUT_ACTIVATIONS",
+    "check_hidden_activations",
+]
+
+#: Slope of ``leaky_relu`` for negative inputs.
+LEAKY_SLOPE = 0.01
+#: :math:`\sqrt{2 / \pi}`, the scale of the tanh approximation of GELU.
+GELU_SCALE = np.sqrt(2.0 / np.pi)
+#: Coefficient of the cubic term of the tanh approximation of GELU.
+GELU_CUBIC = 0.044715
+# |z| above which GELU is exactly z or 0 in floating point; clipping the cubic
+# there keeps it finite (even in float32) without changing any result
+_GELU_CLIP = 1e4
+
+
+# ------------------------------------------------------------------ forward
 
 
 def identity(Z):
@@ -41,6 +68,75 @@ def tanh(Z):
 def relu(Z):
     r"""Rectified linear unit in place, :math:`f(z) = \max(z, 0)`."""
     return np.maximum(Z, 0, out=Z)
+
+
+def leaky_relu(Z):
+    r"""Leaky rectified linear unit in place.
+
+    .. math:: f(z) = \begin{cases} z & z > 0 \\ s z & z \le 0 \end{cases},
+              \qquad s = 0.01
+    """
+    return np.multiply(Z, LEAKY_SLOPE, out=Z, where=Z < 0)
+
+
+def elu(Z):
+    r"""Exponential linear unit (:math:`\alpha = 1`) in place.
+
+    .. math:: f(z) = \begin{cases} z & z > 0 \\ e^{z} - 1 & z \le 0 \end{cases}
+
+    ``expm1`` is evaluated only where :math:`z < 0`, i.e. on
+    :math:`\min(z, 0)`: it is accurate near 0 and never overflows.
+    """
+    return np.expm1(Z, out=Z, where=Z < 0)
+
+
+def softplus(Z):
+    r"""Softplus in place.
+
+    .. math:: f(z) = \log(1 + e^{z}) = \operatorname{logaddexp}(0, z)
+
+    :func:`numpy.logaddexp` factors out the larger exponent, so no ``exp``
+    of a positive value is taken.
+    """
+    return np.logaddexp(0, Z, out=Z)
+
+
+def _gelu_gate(Z):
+    r""":math:`s = \sigma(2u)`, :math:`u = \sqrt{2/\pi}\,(z + 0.044715 z^3)`,
+    with :math:`z` clipped to :math:`\pm 10^4` (where :math:`s` is exactly 0 or 1)."""
+    clipped = np.clip(Z, -_GELU_CLIP, _GELU_CLIP)
+    inner = np.square(clipped)
+    inner *= GELU_CUBIC
+    inner += 1
+    inner *= clipped
+    inner *= 2 * GELU_SCALE
+    return expit(inner, out=inner), clipped
+
+
+def gelu(Z):
+    r"""Gaussian error linear unit, tanh approximation, in place.
+
+    .. math:: f(z) = \tfrac12 z \left(1 + \tanh u\right) = z\, \sigma(2u),
+              \qquad u = \sqrt{2/\pi}\,\left(z + 0.044715\, z^3\right)
+
+    The identity :math:`\tfrac12 (1 + \tanh u) = \sigma(2u)` avoids the
+    cancellation of :math:`1 + \tanh u` for negative :math:`z`; the sigmoid
+    :math:`\sigma` is :func:`scipy.special.expit`.
+    """
+    gate, _ = _gelu_gate(Z)
+    Z *= gate
+    return Z
+
+
+def swish(Z):
+    r"""Swish (SiLU) in place.
+
+    .. math:: f(z) = z\, \sigma(z) = \frac{z}{1 + e^{-z}}
+
+    with :math:`\sigma` computed by :func:`scipy.special.expit`.
+    """
+    Z *= expit(Z)
+    return Z
 
 
 def softmax(Z):
@@ -75,12 +171,15 @@ def exp(Z):
     return np.exp(Z, out=Z)
 
 
-def identity_derivative(A, delta):
+# -------------------------------------------------------------- derivatives
+
+
+def identity_derivative(Z, A, delta):
     r"""Derivative of the identity: :math:`f'(z) = 1`, ``delta`` is unchanged."""
     return delta
 
 
-def logistic_derivative(A, delta):
+def logistic_derivative(Z, A, delta):
     r"""Multiply ``delta`` by the logistic derivative.
 
     .. math:: \sigma'(z) = \sigma(z)\,(1 - \sigma(z)) = A (1 - A)
@@ -90,7 +189,7 @@ def logistic_derivative(A, delta):
     return delta
 
 
-def tanh_derivative(A, delta):
+def tanh_derivative(Z, A, delta):
     r"""Multiply ``delta`` by the tanh derivative.
 
     .. math:: \tanh'(z) = 1 - \tanh^2 z = 1 - A^2
@@ -99,7 +198,7 @@ def tanh_derivative(A, delta):
     return delta
 
 
-def relu_derivative(A, delta):
+def relu_derivative(Z, A, delta):
     r"""Multiply ``delta`` by the ReLU derivative.
 
     .. math:: f'(z) = [z > 0] = [A > 0]
@@ -110,11 +209,93 @@ def relu_derivative(A, delta):
     return delta
 
 
+def leaky_relu_derivative(Z, A, delta):
+    r"""Multiply ``delta`` by the leaky ReLU derivative.
+
+    .. math:: f'(z) = \begin{cases} 1 & A > 0 \\ s = 0.01 & A \le 0 \end{cases}
+
+    :math:`A` has the sign of :math:`z`, so :math:`Z` is not needed (the
+    one-sided value :math:`s` is taken at :math:`z = 0`).
+    """
+    return np.multiply(delta, LEAKY_SLOPE, out=delta, where=A <= 0)
+
+
+def elu_derivative(Z, A, delta):
+    r"""Multiply ``delta`` by the ELU derivative.
+
+    .. math:: f'(z) = \begin{cases} 1 & z > 0 \\ e^{z} = A + 1 & z \le 0 \end{cases}
+
+    written in :math:`A` (whose sign is that of :math:`z`).
+    """
+    return np.multiply(delta, A + 1, out=delta, where=A <= 0)
+
+
+def softplus_derivative(Z, A, delta):
+    r"""Multiply ``delta`` by the softplus derivative.
+
+    .. math:: f'(z) = \sigma(z) = 1 - e^{-A} = -\operatorname{expm1}(-A)
+
+    since :math:`e^{-A} = 1 / (1 + e^{z}) = 1 - \sigma(z)`.  :math:`A > 0`,
+    so the exponent is never positive; ``expm1`` keeps full relative accuracy
+    where :math:`\sigma(z)` is tiny.
+    """
+    gate = np.negative(A)
+    np.expm1(gate, out=gate)
+    delta *= gate
+    return np.negative(delta, out=delta)
+
+
+def gelu_derivative(Z, A, delta):
+    r"""Multiply ``delta`` by the derivative of the tanh-approximated GELU.
+
+    With :math:`s = \sigma(2u)` and :math:`u = \sqrt{2/\pi}\,(z + 0.044715 z^3)`,
+
+    .. math:: f'(z) = s + 2 z\, s (1 - s)\, \sqrt{2/\pi}\,
+              \left(1 + 3 \cdot 0.044715\, z^2\right)
+
+    which needs :math:`Z`.  The polynomial uses :math:`z` clipped to
+    :math:`\pm 10^4`; beyond that :math:`s(1 - s)` is exactly 0, so every
+    product stays finite.
+    """
+    gate, clipped = _gelu_gate(Z)
+    slope = np.square(clipped, out=clipped)
+    slope *= 3 * GELU_CUBIC
+    slope += 1
+    slope *= 2 * GELU_SCALE
+    slope *= gate
+    slope *= 1 - gate
+    slope *= Z
+    slope += gate
+    delta *= slope
+    return delta
+
+
+def swish_derivative(Z, A, delta):
+    r"""Multiply ``delta`` by the swish derivative.
+
+    .. math:: f'(z) = \sigma(z) + z\,\sigma(z)\,(1 - \sigma(z))
+              = \sigma(z) + A\,(1 - \sigma(z))
+
+    which needs :math:`Z` for :math:`\sigma(z)`.
+    """
+    gate = expit(Z)
+    slope = np.subtract(1, gate)
+    slope *= A
+    slope += gate
+    delta *= slope
+    return delta
+
+
 ACTIVATIONS = {
     "identity": identity,
     "logistic": logistic,
     "tanh": tanh,
     "relu": relu,
+    "leaky_relu": leaky_relu,
+    "elu": elu,
+    "softplus": softplus,
+    "gelu": gelu,
+    "swish": swish,
     "softmax": softmax,
     "exp": exp,
 }
@@ -124,7 +305,57 @@ DERIVATIVES = {
     "logistic": logistic_derivative,
     "tanh": tanh_derivative,
     "relu": relu_derivative,
+    "leaky_relu": leaky_relu_derivative,
+    "elu": elu_derivative,
+    "softplus": softplus_derivative,
+    "gelu": gelu_derivative,
+    "swish": swish_derivative,
 }
+
+#: Activations whose derivative reads the pre-activation ``Z``; every other
+#: derivative is called with ``Z=None``.
+NEEDS_PREACTIVATION = frozenset({"gelu", "swish"})
 
 HIDDEN_ACTIVATIONS = tuple(DERIVATIVES)
 OUTPUT_ACTIVATIONS = ("identity", "logistic", "softmax", "exp")
+
+
+def check_hidden_activations(hidden_activation, n_hidden):
+    """One hidden activation name per hidden layer, validated.
+
+    Parameters
+    ----------
+    hidden_activation : str or sequence of str
+        One name for every hidden layer, or one name per hidden layer.
+    n_hidden : int
+        Number of hidden layers.
+
+    Returns
+    -------
+    tuple of str
+        Of length ``n_hidden``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name (listing the allowed ones) or a sequence whose
+        length is not ``n_hidden``.
+    """
+    if isinstance(hidden_activation, str):
+        names = (hidden_activation,) * n_hidden
+        given = [hidden_activation]
+    else:
+        names = given = tuple(hidden_activation)
+        if len(names) != n_hidden:
+            raise ValueError(
+                f"hidden_activation must be a str or a sequence with one name per hidden "
+                f"layer: got {len(names)} name(s) {list(names)!r} for {n_hidden} hidden "
+                f"layer(s)."
+            )
+    for name in given:
+        if not isinstance(name, str) or name not in DERIVATIVES:
+            raise ValueError(
+                f"hidden_activation {name!r} is not supported; allowed are "
+                f"{sorted(DERIVATIVES)}."
+            )
+    return names

@@ -24,12 +24,32 @@ same simple expression,
 so no Jacobian of the output activation is ever formed.  Probabilities are
 clipped to :math:`[\epsilon, 1 - \epsilon]` (the dtype's machine epsilon) inside
 the logarithms, so the loss is finite even when a probability is exactly 0 or 1.
+
+``squared_error`` may also follow a logistic or a softmax output (the sum of
+squared errors of the digits tutorial, for classification).  These pairs are
+not canonical and the gradient carries the output activation's Jacobian, with
+:math:`g_{ik} = w_i (y_{ik} - t_{ik}) / \sum_j w_j`:
+
+.. math::
+    \text{logistic:}\quad \frac{\partial L}{\partial z_{ik}} = g_{ik}\, y_{ik} (1 - y_{ik}),
+    \qquad
+    \text{softmax:}\quad \frac{\partial L}{\partial z_{ik}} =
+    y_{ik} \Big(g_{ik} - \sum_j g_{ij} y_{ij}\Big).
+
+:data:`VALID_OUTPUTS` lists every supported (loss, output activation) pair.
 """
 
 import numpy as np
 from scipy.special import xlogy
 
-__all__ = ["LOSSES", "OUTPUT_ACTIVATION_OF", "loss_value", "output_delta"]
+__all__ = [
+    "LOSSES",
+    "OUTPUT_ACTIVATION_OF",
+    "VALID_OUTPUTS",
+    "check_loss_output",
+    "loss_value",
+    "output_delta",
+]
 
 
 def _per_sample_squared_error(y_true, y_pred):
@@ -72,6 +92,34 @@ OUTPUT_ACTIVATION_OF = {
     "poisson": "exp",
 }
 
+#: The output activations each loss may follow: the canonical one, and for
+#: ``squared_error`` also the classifier's logistic and softmax outputs.
+VALID_OUTPUTS = {
+    "squared_error": frozenset({"identity", "logistic", "softmax"}),
+    "log_loss": frozenset({"softmax"}),
+    "binary_log_loss": frozenset({"logistic"}),
+    "poisson": frozenset({"exp"}),
+}
+
+
+def check_loss_output(loss, output_activation):
+    """Raise ``ValueError`` unless ``output_activation`` may follow ``loss``.
+
+    Parameters
+    ----------
+    loss : str
+        A key of :data:`LOSSES`.
+    output_activation : str
+        The network's output activation.
+    """
+    if loss not in VALID_OUTPUTS:
+        raise ValueError(f"loss {loss!r} is not supported; allowed are {sorted(VALID_OUTPUTS)}.")
+    if output_activation not in VALID_OUTPUTS[loss]:
+        raise ValueError(
+            f"loss {loss!r} cannot follow the output activation {output_activation!r}; "
+            f"allowed outputs for it are {sorted(VALID_OUTPUTS[loss])}."
+        )
+
 
 def loss_value(loss, y_true, y_pred, sample_weight=None):
     r"""Mean (or weighted mean) loss of a batch.
@@ -98,25 +146,75 @@ def loss_value(loss, y_true, y_pred, sample_weight=None):
     return float(np.dot(per_sample, sample_weight) / sample_weight.sum())
 
 
-def output_delta(y_true, y_pred, sample_weight=None, out=None):
+def output_delta(y_true, y_pred, sample_weight=None, out=None, loss=None,
+                 output_activation=None):
     r"""Gradient of the batch loss with respect to the output pre-activation.
 
-    .. math:: \delta_{ik} = \frac{w_i (y_{ik} - t_{ik})}{\sum_j w_j}
+    For a canonical pair (and whenever ``loss`` or ``output_activation`` is
+    not given) it is
+
+    .. math:: \delta_{ik} = g_{ik} = \frac{w_i (y_{ik} - t_{ik})}{\sum_j w_j};
+
+    for ``squared_error`` after a logistic or softmax output it is multiplied
+    by the output's Jacobian,
+
+    .. math::
+        \delta_{ik} = g_{ik}\, y_{ik} (1 - y_{ik})
+        \quad\text{or}\quad
+        \delta_{ik} = y_{ik} \Big(g_{ik} - \sum_j g_{ij} y_{ij}\Big).
 
     Parameters
     ----------
     y_true, y_pred : ndarray of shape (n_samples, n_outputs)
+        Targets and the output activation's values :math:`y`.
     sample_weight : ndarray of shape (n_samples,), default=None
     out : ndarray of shape (n_samples, n_outputs), default=None
         Buffer to write into; may be ``y_pred`` itself.
+    loss : str, default=None
+        A key of :data:`LOSSES`; with ``output_activation``, selects the
+        Jacobian of a non-canonical pair.
+    output_activation : str, default=None
+        The activation that produced ``y_pred``.
 
     Returns
     -------
     ndarray of shape (n_samples, n_outputs)
+
+    Raises
+    ------
+    ValueError
+        When ``output_activation`` may not follow ``loss`` (see
+        :data:`VALID_OUTPUTS`).
     """
+    jacobian = None
+    if loss is not None and output_activation is not None:
+        if OUTPUT_ACTIVATION_OF.get(loss) != output_activation:
+            check_loss_output(loss, output_activation)
+            jacobian = _JACOBIANS[output_activation]
+            if out is not None and np.shares_memory(out, y_pred):
+                y_pred = y_pred.copy()
     delta = np.subtract(y_pred, y_true, out=out)
     if sample_weight is None:
         delta /= y_pred.shape[0]
     else:
         delta *= (sample_weight / sample_weight.sum())[:, None]
+    if jacobian is not None:
+        jacobian(y_pred, delta)
     return delta
+
+
+def _logistic_jacobian(y_pred, delta):
+    r"""``delta *= y (1 - y)``, the logistic Jacobian (diagonal)."""
+    delta *= y_pred
+    delta *= 1 - y_pred
+    return delta
+
+
+def _softmax_jacobian(y_pred, delta):
+    r"""``delta = y * (delta - sum_j delta_j y_j)``, the softmax Jacobian per row."""
+    delta -= np.einsum("ij,ij->i", delta, y_pred)[:, None]
+    delta *= y_pred
+    return delta
+
+
+_JACOBIANS = {"logistic": _logistic_jacobian, "softmax": _softmax_jacobian}

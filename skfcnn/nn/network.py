@@ -28,16 +28,44 @@ few vectorised in-place operations.  Activation and error buffers are allocated
 once for the largest batch seen and reused; no input gradient is computed for
 the first layer.  The input ``X`` may be a scipy sparse matrix (CSR is
 fastest); every later layer is dense.
+
+Options, all off by default (and then costing nothing):
+
+* one activation per hidden layer (``hidden_activation`` a sequence);
+* inverted dropout on the hidden outputs at training time
+  (:mod:`skfcnn.nn.dropout`): :math:`A_l \leftarrow A_l \odot M_l`, and
+  :math:`\Delta_l` is multiplied by the same mask;
+* batch normalisation of every hidden pre-activation before its activation
+  (:mod:`skfcnn.nn.batch_norm`): :math:`A_l = f_l(\gamma_l \hat Z_l + \beta_l)`.
+  :math:`\gamma_l, \beta_l` are appended to ``params`` after all weights and
+  biases (layout ``..., W_L, b_L, gamma_1, beta_1, gamma_2, beta_2, ...``), so
+  the dense part keeps its layout; they are never penalised.
+
+Training-mode behaviour (dropout, batch statistics) is asked for with
+``training=True``; :meth:`Network.predict` never drops units and always uses the
+running statistics.
 """
+
+from numbers import Real
 
 import numpy as np
 from scipy.sparse import issparse
 
-from .activations import ACTIVATIONS, DERIVATIVES
+from . import batch_norm
+from .activations import ACTIVATIONS, DERIVATIVES, NEEDS_PREACTIVATION, check_hidden_activations
+from .dropout import check_dropout, draw_mask, stored_mask
 from .initializers import INITIALIZERS
-from .losses import loss_value, output_delta
+from .losses import VALID_OUTPUTS, check_loss_output, loss_value, output_delta
 
 __all__ = ["Network"]
+
+#: Attributes that are views, buffers or per-batch state: rebuilt, never pickled.
+_TRANSIENT = frozenset({
+    "coefs", "intercepts", "coef_grads", "intercept_grads", "bn_gammas", "bn_betas",
+    "bn_gamma_grads", "bn_beta_grads", "_activations", "_deltas", "_preacts", "_dropped",
+    "_mask_buffers", "_normalized", "_scratch", "dropout_masks", "_bn_inv_std", "_training",
+    "_plain", "_needs_preact", "_has_dropout",
+})
 
 
 def _layer_views(flat, layer_sizes):
@@ -49,6 +77,16 @@ def _layer_views(flat, layer_sizes):
         intercepts.append(flat[stop : stop + fan_out])
         start = stop + fan_out
     return coefs, intercepts
+
+
+def _batch_norm_views(flat, hidden_sizes):
+    """Split ``flat`` (the part after the dense parameters) into gamma and beta views."""
+    gammas, betas, start = [], [], 0
+    for size in hidden_sizes:
+        gammas.append(flat[start : start + size])
+        betas.append(flat[start + size : start + 2 * size])
+        start += 2 * size
+    return gammas, betas
 
 
 def _matmul_into(left, right, out):
@@ -64,56 +102,112 @@ def n_parameters(layer_sizes):
     return sum((a + 1) * b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
 
 
+def _rows(buffers, n_rows):
+    return [None if buf is None else buf[:n_rows] for buf in buffers]
+
+
 class Network:
-    """Dense feed-forward network over a flat parameter vector.
+    r"""Dense feed-forward network over a flat parameter vector.
 
     Parameters
     ----------
     layer_sizes : sequence of int
         Units per layer, input and output layers included: ``(n_features,
         *hidden_layer_sizes, n_outputs)``.
-    hidden_activation : str
-        A key of :data:`~skfcnn.nn.activations.DERIVATIVES`.
+    hidden_activation : str or sequence of str
+        A key of :data:`~skfcnn.nn.activations.DERIVATIVES` for every hidden
+        layer, or one per hidden layer.
     output_activation : str
-        ``"identity"``, ``"logistic"`` or ``"softmax"``.
+        ``"identity"``, ``"logistic"``, ``"softmax"`` or ``"exp"``.
     dtype : numpy dtype, default=np.float64
         Dtype of the parameters and every buffer; inputs are expected in it.
+    dropout : float or sequence of float, default=0.0
+        Dropout rate in :math:`[0, 1)` of every hidden layer's output, or one
+        per hidden layer; applied only in training mode.
+    batch_norm : bool, default=False
+        Normalise every hidden pre-activation (batch statistics in training
+        mode, running statistics otherwise).
 
     Attributes
     ----------
     params : ndarray of shape (n_params,)
-        All weights and biases, contiguous.
+        All weights and biases, then the batch-norm :math:`\gamma, \beta`; contiguous.
     coefs : list of ndarray
         ``coefs[l]`` is a view of shape ``(layer_sizes[l], layer_sizes[l+1])``.
     intercepts : list of ndarray
         ``intercepts[l]`` is a view of shape ``(layer_sizes[l+1],)``.
-    grad, coef_grads, intercept_grads
+    bn_gammas, bn_betas : list of ndarray
+        Views of one vector per hidden layer (empty without ``batch_norm``).
+    grad, coef_grads, intercept_grads, bn_gamma_grads, bn_beta_grads
         The gradient vector and its views, same layout as the parameters.
+    hidden_activations : tuple of str
+        The activation of each hidden layer.
+    dropout_rates : tuple of float
+        The dropout rate of each hidden layer.
+    dropout_masks : list of ndarray or None
+        The masks of the last training-mode forward pass (``None`` for layers
+        without dropout).
+    running_means, running_vars : list of ndarray
+        Batch-norm running statistics of each hidden layer (pickled, not in
+        ``params``); empty without ``batch_norm``.
     """
 
-    def __init__(self, layer_sizes, hidden_activation, output_activation, dtype=np.float64):
+    def __init__(self, layer_sizes, hidden_activation, output_activation, dtype=np.float64,
+                 *, dropout=0.0, batch_norm=False):
         self.layer_sizes = tuple(int(n) for n in layer_sizes)
-        self.hidden_activation = hidden_activation
+        if len(self.layer_sizes) < 2:
+            raise ValueError(f"layer_sizes needs at least an input and an output size; "
+                             f"got {layer_sizes!r}.")
+        n_hidden = len(self.layer_sizes) - 2
+        self.hidden_activations = check_hidden_activations(hidden_activation, n_hidden)
+        self.hidden_activation = (hidden_activation if isinstance(hidden_activation, str)
+                                  else list(self.hidden_activations))
+        if output_activation not in ACTIVATIONS:
+            raise ValueError(f"output_activation {output_activation!r} is not supported; "
+                             f"allowed are {sorted(ACTIVATIONS)}.")
         self.output_activation = output_activation
         self.dtype = np.dtype(dtype)
-        size = n_parameters(self.layer_sizes)
+        self.dropout_rates = check_dropout(dropout, n_hidden)
+        self.dropout = dropout if isinstance(dropout, Real) else list(self.dropout_rates)
+        self.batch_norm = bool(batch_norm)
+        hidden_sizes = self.layer_sizes[1:-1] if self.batch_norm else ()
+        size = n_parameters(self.layer_sizes) + 2 * sum(hidden_sizes)
         self.params = np.zeros(size, dtype=self.dtype)
         self.grad = np.zeros(size, dtype=self.dtype)
+        self.running_means = [np.zeros(n, dtype=self.dtype) for n in hidden_sizes]
+        self.running_vars = [np.ones(n, dtype=self.dtype) for n in hidden_sizes]
         self._build_views()
+        for gamma in self.bn_gammas:
+            gamma[...] = 1
 
     def _build_views(self):
         self.coefs, self.intercepts = _layer_views(self.params, self.layer_sizes)
         self.coef_grads, self.intercept_grads = _layer_views(self.grad, self.layer_sizes)
+        hidden_sizes = self.layer_sizes[1:-1] if self.batch_norm else ()
+        start = n_parameters(self.layer_sizes)
+        self.bn_gammas, self.bn_betas = _batch_norm_views(self.params[start:], hidden_sizes)
+        self.bn_gamma_grads, self.bn_beta_grads = _batch_norm_views(self.grad[start:],
+                                                                    hidden_sizes)
         self._activations = self._deltas = None
+        self.dropout_masks = [None] * self.n_hidden
+        self._bn_inv_std = [None] * self.n_hidden
+        self._needs_preact = any(n in NEEDS_PREACTIVATION for n in self.hidden_activations)
+        self._has_dropout = any(rate > 0 for rate in self.dropout_rates)
+        self._training = False
+        self._plain = True  # the last forward pass was plain dense layers + activations
 
     def __getstate__(self):
-        state = self.__dict__.copy()
-        for name in ("coefs", "intercepts", "coef_grads", "intercept_grads"):
-            state.pop(name)
-        state["_activations"] = state["_deltas"] = None
-        return state
+        return {k: v for k, v in self.__dict__.items() if k not in _TRANSIENT}
 
     def __setstate__(self, state):
+        n_hidden = len(state["layer_sizes"]) - 2
+        state.setdefault("hidden_activations",  # pickled before the options existed
+                         check_hidden_activations(state["hidden_activation"], n_hidden))
+        state.setdefault("dropout", 0.0)
+        state.setdefault("dropout_rates", (0.0,) * n_hidden)
+        state.setdefault("batch_norm", False)
+        state.setdefault("running_means", [])
+        state.setdefault("running_vars", [])
         self.__dict__.update(state)
         self._build_views()
 
@@ -122,46 +216,148 @@ class Network:
         """Number of weight layers (hidden layers + 1)."""
         return len(self.layer_sizes) - 1
 
-    def initialize(self, rng, init="glorot_uniform"):
-        """Draw every weight and bias from ``init`` using generator ``rng``."""
+    @property
+    def n_hidden(self):
+        """Number of hidden layers."""
+        return len(self.layer_sizes) - 2
+
+    def _init_activation(self, layer):
+        """The activation that sets layer ``layer``'s Glorot factor.
+
+        A hidden layer's own; for the output layer the hidden activation (as in
+        scikit-learn, which uses ``activation`` for every layer), i.e. the last
+        hidden layer's when there is one per layer.
+        """
+        if layer < self.n_hidden:
+            return self.hidden_activations[layer]
+        if isinstance(self.hidden_activation, str):
+            return self.hidden_activation
+        return self.hidden_activations[-1] if self.hidden_activations else "identity"
+
+    def initialize(self, rng, init="glorot_uniform", scale=None):
+        """Draw every weight and bias from ``init`` using generator ``rng``.
+
+        Parameters
+        ----------
+        rng : numpy.random.RandomState or numpy.random.Generator
+            Layers are drawn in order, weights before biases.
+        init : str, default="glorot_uniform"
+            A key of :data:`~skfcnn.nn.initializers.INITIALIZERS`.
+        scale : float, default=None
+            The initialiser's scale (see :mod:`skfcnn.nn.initializers`).
+
+        Returns
+        -------
+        self
+            With batch-norm :math:`\\gamma = 1`, :math:`\\beta = 0` and
+            running statistics reset to mean 0, variance 1.
+        """
+        if init not in INITIALIZERS:
+            raise ValueError(f"init {init!r} is not supported; allowed are "
+                             f"{sorted(INITIALIZERS)}.")
         initializer = INITIALIZERS[init]
-        for coef, intercept in zip(self.coefs, self.intercepts):
+        for layer, (coef, intercept) in enumerate(zip(self.coefs, self.intercepts)):
             coef[...], intercept[...] = initializer(
-                *coef.shape, rng, self.dtype, self.hidden_activation
+                *coef.shape, rng, self.dtype, self._init_activation(layer), scale=scale
             )
+        for gamma, beta, mean, var in zip(self.bn_gammas, self.bn_betas,
+                                          self.running_means, self.running_vars):
+            gamma[...], beta[...], mean[...], var[...] = 1, 0, 0, 1
         return self
 
-    def _activation_name(self, layer):
-        return self.output_activation if layer == self.n_layers - 1 else self.hidden_activation
+    # -- buffers -----------------------------------------------------------------------
+    def _allocate(self, n_rows):
+        """Buffers for ``n_rows`` rows: only those the options in use need."""
+        hidden = range(self.n_hidden)
+        sizes = self.layer_sizes[1:]
+
+        def per_hidden(wanted):
+            return [np.empty((n_rows, sizes[h]), self.dtype) if wanted(h) else None
+                    for h in hidden]
+
+        self._activations = [np.empty((n_rows, n), self.dtype) for n in sizes]
+        self._deltas = [np.empty((n_rows, n), self.dtype) for n in sizes]
+        self._preacts = per_hidden(lambda h: self.hidden_activations[h] in NEEDS_PREACTIVATION)
+        self._dropped = per_hidden(lambda h: self.dropout_rates[h] > 0)
+        self._mask_buffers = per_hidden(lambda h: self.dropout_rates[h] > 0)
+        self._normalized = per_hidden(lambda h: self.batch_norm)
+        width = max(sizes[:-1], default=0) if self.batch_norm else 0
+        self._scratch = np.empty(n_rows * width, self.dtype)
 
     def _buffers(self, n_rows):
         """Per-layer activation and error buffers with at least ``n_rows`` rows."""
         if self._activations is None or self._activations[0].shape[0] < n_rows:
-            sizes = self.layer_sizes[1:]
-            self._activations = [np.empty((n_rows, n), self.dtype) for n in sizes]
-            self._deltas = [np.empty((n_rows, n), self.dtype) for n in sizes]
-        return (
-            [buf[:n_rows] for buf in self._activations],
-            [buf[:n_rows] for buf in self._deltas],
-        )
+            self._allocate(n_rows)
+        return _rows(self._activations, n_rows), _rows(self._deltas, n_rows)
 
-    def forward(self, X):
+    # -- forward -----------------------------------------------------------------------
+    def forward(self, X, training=False, rng=None, fixed_masks=False, update_stats=True):
         """Forward pass into the reused buffers.
 
-        Returns the list ``[X, A_1, ..., A_L]``; the buffers are overwritten by
-        the next call, so copy what you want to keep.
+        Parameters
+        ----------
+        X : ndarray or sparse matrix of shape (n_samples, layer_sizes[0])
+        training : bool, default=False
+            Apply dropout and normalise with the batch statistics.
+        rng : numpy.random.RandomState or numpy.random.Generator, default=None
+            Draws the dropout masks (needed when training with dropout, unless
+            ``fixed_masks``).
+        fixed_masks : bool, default=False
+            Reuse the masks of the previous training-mode pass (same number of
+            rows) instead of drawing new ones: the objective is then a
+            deterministic function of the parameters.
+        update_stats : bool, default=True
+            In training mode, move the batch-norm running statistics.
+
+        Returns
+        -------
+        list of ndarray
+            ``[X, A_1, ..., A_L]``, each hidden output after dropout (what the
+            next layer sees).  The buffers are overwritten by the next call, so
+            copy what you want to keep.
         """
         activations, _ = self._buffers(X.shape[0])
-        inputs = X
+        self._training = training = bool(training)
+        self._plain = plain = not (self.batch_norm or self._needs_preact
+                                   or (training and self._has_dropout))
+        outputs, inputs, last = [X], X, self.n_layers - 1
         for layer, out in enumerate(activations):
             _matmul_into(inputs, self.coefs[layer], out)
             out += self.intercepts[layer]
-            ACTIVATIONS[self._activation_name(layer)](out)
+            if layer == last:
+                ACTIVATIONS[self.output_activation](out)
+            elif plain:
+                ACTIVATIONS[self.hidden_activations[layer]](out)
+            else:
+                out = self._hidden_forward(layer, out, training, rng, fixed_masks, update_stats)
+            outputs.append(out)
             inputs = out
-        return [X, *activations]
+        return outputs
+
+    def _hidden_forward(self, layer, Z, training, rng, fixed_masks, update_stats):
+        """Batch norm, activation and dropout of hidden layer ``layer``, in place."""
+        n_rows = Z.shape[0]
+        if self.batch_norm:
+            self._bn_inv_std[layer] = batch_norm.forward(
+                Z, self._normalized[layer][:n_rows], self.bn_gammas[layer], self.bn_betas[layer],
+                self.running_means[layer], self.running_vars[layer], training, update_stats)
+        if self._preacts[layer] is not None:
+            np.copyto(self._preacts[layer][:n_rows], Z)
+        ACTIVATIONS[self.hidden_activations[layer]](Z)
+        rate = self.dropout_rates[layer]
+        if not (training and rate > 0):
+            return Z
+        if fixed_masks:
+            mask = stored_mask(self.dropout_masks[layer], n_rows)
+        else:
+            mask = draw_mask(rng, rate, self._mask_buffers[layer][:n_rows])
+            self.dropout_masks[layer] = mask
+        return np.multiply(Z, mask, out=self._dropped[layer][:n_rows])
 
     def predict(self, X, raw_output=False, n_layers=None):
         """Forward pass into freshly allocated arrays (safe to keep).
+
+        No dropout; batch normalisation uses the running statistics.
 
         Parameters
         ----------
@@ -178,48 +374,69 @@ class Network:
         for layer in range(stop):
             out = out @ self.coefs[layer]
             out += self.intercepts[layer]
-            if not (raw_output and layer == self.n_layers - 1):
-                ACTIVATIONS[self._activation_name(layer)](out)
+            if layer < self.n_layers - 1:
+                if self.batch_norm:
+                    batch_norm.normalize(out, self.bn_gammas[layer], self.bn_betas[layer],
+                                         self.running_means[layer], self.running_vars[layer])
+                ACTIVATIONS[self.hidden_activations[layer]](out)
+            elif not raw_output:
+                ACTIVATIONS[self.output_activation](out)
         return out
 
+    # -- objective and backward ----------------------------------------------------------
     def penalty(self, alpha, weight_sum):
-        r""":math:`\frac{\alpha}{2N} \sum_l \lVert W_l \rVert_F^2`."""
+        r""":math:`\frac{\alpha}{2N} \sum_l \lVert W_l \rVert_F^2` (weights only)."""
         if alpha == 0:
             return 0.0
         squares = sum(float(np.dot(c.ravel(), c.ravel())) for c in self.coefs)
         return 0.5 * alpha * squares / weight_sum
 
-    def loss_gradient(self, X, Y, loss, alpha=0.0, sample_weight=None):
+    def loss_gradient(self, X, Y, loss, alpha=0.0, sample_weight=None, *, training=False,
+                      rng=None, fixed_masks=False, update_stats=True):
         """Objective of one batch; its gradient is written into ``grad``.
 
         Parameters
         ----------
-        X : ndarray of shape (n_samples, layer_sizes[0])
+        X : ndarray or sparse matrix of shape (n_samples, layer_sizes[0])
         Y : ndarray of shape (n_samples, layer_sizes[-1])
             Targets, already encoded (one-hot for the log losses).
         loss : str
-            A key of :data:`~skfcnn.nn.losses.LOSSES`, canonical for the
-            output activation.
+            A key of :data:`~skfcnn.nn.losses.LOSSES` that may follow the
+            output activation (:data:`~skfcnn.nn.losses.VALID_OUTPUTS`).
         alpha : float, default=0.0
-            L2 penalty strength.
+            L2 penalty strength (weights only).
         sample_weight : ndarray of shape (n_samples,), default=None
+        training, rng, fixed_masks, update_stats
+            As in :meth:`forward`.
 
         Returns
         -------
         float
             The batch loss plus the L2 penalty.
+
+        Raises
+        ------
+        ValueError
+            When ``loss`` may not follow the network's output activation.
         """
-        activations = self.forward(X)
+        if self.output_activation not in VALID_OUTPUTS.get(loss, ()):
+            check_loss_output(loss, self.output_activation)
+        activations = self.forward(X, training, rng, fixed_masks, update_stats)
         weight_sum = X.shape[0] if sample_weight is None else float(sample_weight.sum())
         value = loss_value(loss, Y, activations[-1], sample_weight)
         value += self.penalty(alpha, weight_sum)
-        self.backward(activations, Y, alpha, sample_weight, weight_sum)
+        self.backward(activations, Y, alpha, sample_weight, weight_sum, loss)
         return value
 
-    def backward(self, activations, Y, alpha, sample_weight, weight_sum):
-        """Back-propagate from the output error; fills ``grad``, updates nothing."""
+    def backward(self, activations, Y, alpha, sample_weight, weight_sum, loss=None):
+        """Back-propagate from the output error; fills ``grad``, updates nothing.
+
+        ``activations`` is what :meth:`forward` returned; ``loss`` (when given)
+        selects the output Jacobian of a non-canonical (loss, output) pair.
+        """
         _, deltas = self._buffers(Y.shape[0])
-        delta = output_delta(Y, activations[-1], sample_weight, out=deltas[-1])
+        delta = output_delta(Y, activations[-1], sample_weight, out=deltas[-1], loss=loss,
+                             output_activation=self.output_activation)
         for layer in range(self.n_layers - 1, -1, -1):
             _matmul_into(activations[layer].T, delta, self.coef_grads[layer])
             if alpha:
@@ -229,6 +446,26 @@ class Network:
                 break  # no gradient with respect to the input X
             previous = deltas[layer - 1]
             np.matmul(delta, self.coefs[layer].T, out=previous)
-            DERIVATIVES[self.hidden_activation](activations[layer], previous)
+            if self._plain:
+                DERIVATIVES[self.hidden_activations[layer - 1]](None, activations[layer], previous)
+            else:
+                self._hidden_backward(layer - 1, previous, activations[layer])
             delta = previous
         return self.grad
+
+    def _hidden_backward(self, layer, delta, output):
+        """``delta`` = dJ/d(output of hidden layer ``layer``) -> dJ/d(its Z), in place."""
+        n_rows = delta.shape[0]
+        if self._training and self.dropout_rates[layer] > 0:
+            delta *= self.dropout_masks[layer]
+            output = self._activations[layer][:n_rows]  # before the mask
+        preact = self._preacts[layer]
+        DERIVATIVES[self.hidden_activations[layer]](
+            None if preact is None else preact[:n_rows], output, delta
+        )
+        if self.batch_norm:
+            scratch = self._scratch[: delta.size].reshape(delta.shape)
+            batch_norm.backward(delta, self._normalized[layer][:n_rows], self.bn_gammas[layer],
+                                self._bn_inv_std[layer], self.bn_gamma_grads[layer],
+                                self.bn_beta_grads[layer], scratch, self._training)
+        return delta

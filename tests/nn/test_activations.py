@@ -8,13 +8,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from numpy.testing import assert_allclose, assert_array_equal
+from scipy.special import expit
 from scipy.special import softmax as scipy_softmax
 
 from skfcnn.nn.activations import (
     ACTIVATIONS,
     DERIVATIVES,
     HIDDEN_ACTIVATIONS,
+    NEEDS_PREACTIVATION,
     OUTPUT_ACTIVATIONS,
+    check_hidden_activations,
 )
 
 FINITE_FLOAT64 = st.floats(allow_nan=False, allow_infinity=False, width=64)
@@ -40,6 +43,9 @@ class StrictNumerics:
 def test_registries_are_consistent():
     assert set(HIDDEN_ACTIVATIONS) == set(DERIVATIVES)
     assert set(HIDDEN_ACTIVATIONS) >= {"identity", "logistic", "tanh", "relu"}
+    assert set(HIDDEN_ACTIVATIONS) >= {"leaky_relu", "elu", "softplus", "gelu", "swish"}
+    assert NEEDS_PREACTIVATION == {"gelu", "swish"}
+    assert NEEDS_PREACTIVATION <= set(DERIVATIVES)
     assert set(OUTPUT_ACTIVATIONS) >= {"identity", "logistic", "softmax"}
     assert set(ACTIVATIONS) >= set(DERIVATIVES) | set(OUTPUT_ACTIVATIONS)
 
@@ -56,6 +62,14 @@ Z_GRID = np.array([[-30.0, -2.5, -0.3, 0.0, 0.7, 4.0, 30.0]])
         ("logistic", lambda z: 1.0 / (1.0 + np.exp(-z))),
         ("tanh", np.tanh),
         ("relu", lambda z: np.where(z > 0, z, 0.0)),
+        ("leaky_relu", lambda z: np.where(z > 0, z, 0.01 * z)),
+        ("elu", lambda z: np.where(z > 0, z, np.exp(z) - 1)),
+        ("softplus", lambda z: np.log1p(np.exp(z))),
+        (
+            "gelu",
+            lambda z: 0.5 * z * (1 + np.tanh(np.sqrt(2 / np.pi) * (z + 0.044715 * z**3))),
+        ),
+        ("swish", lambda z: z / (1 + np.exp(-z))),
     ],
 )
 def test_forward_values_in_place(name, reference):
@@ -97,9 +111,10 @@ def _finite_difference(name, z, h):
 
 
 def _analytic_derivative(name, z):
-    A = ACTIVATIONS[name](np.array([[z]], dtype=np.float64))
+    Z = np.array([[z]], dtype=np.float64)
+    A = ACTIVATIONS[name](Z.copy())
     delta = np.ones_like(A)
-    result = DERIVATIVES[name](A, delta)
+    result = DERIVATIVES[name](Z, A, delta)
     return result[0, 0], result, delta
 
 
@@ -120,11 +135,12 @@ def test_derivative_matches_finite_difference(name, z):
 )
 def test_derivative_scales_delta_like_chain_rule(name, z, scale):
     h = 1e-6
-    if name == "relu" and abs(z) <= 2 * h:
+    if name in ("relu", "leaky_relu") and abs(z) <= 2 * h:
         z = 0.5 + abs(z)  # stay off the kink: the derivative is undefined there
-    A = ACTIVATIONS[name](np.array([[z]]))
+    Z = np.array([[z]])
+    A = ACTIVATIONS[name](Z.copy())
     delta = np.array([[scale]])
-    DERIVATIVES[name](A, delta)
+    DERIVATIVES[name](Z, A, delta)
     expected = scale * _finite_difference(name, z, h)
     assert_allclose(delta[0, 0], expected, rtol=1e-6, atol=1e-9)
 
@@ -132,22 +148,92 @@ def test_derivative_scales_delta_like_chain_rule(name, z, scale):
 def test_relu_derivative_is_zero_at_and_below_zero():
     A = ACTIVATIONS["relu"](np.array([[-3.0, 0.0, 2.0]]))
     delta = np.array([[5.0, 5.0, 5.0]])
-    DERIVATIVES["relu"](A, delta)
+    DERIVATIVES["relu"](None, A, delta)
     assert_array_equal(delta, [[0.0, 0.0, 5.0]])
 
 
+def test_piecewise_derivatives_on_each_side_of_zero():
+    Z = np.array([[-3.0, -1e-300, 0.0, 1e-300, 2.0]])
+    A = ACTIVATIONS["leaky_relu"](Z.copy())
+    assert_array_equal(A, 0.01 * np.minimum(Z, 0) + np.maximum(Z, 0))
+    delta = np.full_like(Z, 5.0)
+    DERIVATIVES["leaky_relu"](None, A, delta)
+    assert_array_equal(delta, [[0.05, 0.05, 0.05, 5.0, 5.0]])
+    A = ACTIVATIONS["elu"](Z.copy())
+    assert_allclose(A, [[np.expm1(-3.0), -1e-300, 0.0, 1e-300, 2.0]], rtol=1e-15)
+    delta = np.full_like(Z, 5.0)
+    DERIVATIVES["elu"](None, A, delta)
+    assert_allclose(delta, [[5 * np.exp(-3.0), 5.0, 5.0, 5.0, 5.0]], rtol=1e-15)
+
+
 def test_derivatives_use_outputs_not_inputs():
-    """``derivative(A, delta)`` is expressed in the activation's output A."""
+    """``derivative(None, A, delta)`` is expressed in the activation's output A."""
     A = np.array([[0.25, 0.5, 0.75]])
     delta = np.ones_like(A)
-    DERIVATIVES["logistic"](A, delta)
+    DERIVATIVES["logistic"](None, A, delta)
     assert_allclose(delta, A * (1 - A))
     delta = np.ones_like(A)
-    DERIVATIVES["tanh"](A, delta)
+    DERIVATIVES["tanh"](None, A, delta)
     assert_allclose(delta, 1 - A**2)
     delta = np.full_like(A, 3.0)
-    DERIVATIVES["identity"](A, delta)
+    DERIVATIVES["identity"](None, A, delta)
     assert_array_equal(delta, 3.0)
+    delta = np.ones_like(A)
+    DERIVATIVES["softplus"](None, A, delta)
+    assert_allclose(delta, 1 - np.exp(-A), rtol=1e-15)
+
+
+@pytest.mark.parametrize("name", sorted(set(DERIVATIVES) - NEEDS_PREACTIVATION))
+def test_derivatives_outside_needs_preactivation_ignore_z(name):
+    """The network passes Z=None to these; the result must not depend on Z."""
+    Z = np.linspace(-6, 6, 25).reshape(5, 5)
+    A = ACTIVATIONS[name](Z.copy())
+    with_z = DERIVATIVES[name](Z, A, np.ones_like(Z))
+    without_z = DERIVATIVES[name](None, A, np.ones_like(Z))
+    assert_array_equal(with_z, without_z)
+
+
+@pytest.mark.parametrize("name", sorted(NEEDS_PREACTIVATION))
+def test_derivatives_in_needs_preactivation_read_z(name):
+    Z = np.linspace(-3, 3, 12).reshape(3, 4)
+    A = ACTIVATIONS[name](Z.copy())
+    delta = np.ones_like(Z)
+    DERIVATIVES[name](Z, A, delta)
+    if name == "swish":
+        sigma = expit(Z)
+        expected = sigma + Z * sigma * (1 - sigma)
+    else:
+        c = np.sqrt(2 / np.pi)
+        t = np.tanh(c * (Z + 0.044715 * Z**3))
+        expected = 0.5 * (1 + t) + 0.5 * Z * (1 - t**2) * c * (1 + 3 * 0.044715 * Z**2)
+    assert_allclose(delta, expected, rtol=1e-12, atol=1e-15)
+    with pytest.raises(TypeError):
+        DERIVATIVES[name](None, A, np.ones_like(Z))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", sorted(DERIVATIVES))
+def test_activation_and_derivative_keep_dtype(name, dtype):
+    Z = np.linspace(-4, 4, 10, dtype=dtype).reshape(2, 5)
+    A = ACTIVATIONS[name](Z.copy())
+    delta = DERIVATIVES[name](Z, A, np.ones_like(Z))
+    assert A.dtype == delta.dtype == dtype
+    reference = DERIVATIVES[name](Z.astype(np.float64), A.astype(np.float64), np.ones((2, 5)))
+    assert_allclose(delta, reference, rtol=1e-5, atol=1e-6)
+
+
+def test_check_hidden_activations():
+    assert check_hidden_activations("tanh", 3) == ("tanh", "tanh", "tanh")
+    assert check_hidden_activations("tanh", 0) == ()
+    assert check_hidden_activations(["gelu", "relu"], 2) == ("gelu", "relu")
+    with pytest.raises(ValueError, match=r"hidden_activation.*2 name.*3 hidden layer"):
+        check_hidden_activations(["gelu", "relu"], 3)
+    with pytest.raises(ValueError, match=r"'sigmoid' is not supported; allowed are \[.*'elu'"):
+        check_hidden_activations("sigmoid", 1)
+    with pytest.raises(ValueError, match=r"'softmax' is not supported"):
+        check_hidden_activations(["relu", "softmax"], 2)
+    with pytest.raises(ValueError, match="not supported"):
+        check_hidden_activations([None], 1)
 
 
 # --------------------------------------------------------------- stability
@@ -180,14 +266,14 @@ def test_softmax_rows_finite_and_sum_to_one(logits):
         st.tuples(st.integers(1, 4), st.integers(1, 5)),
         elements=FINITE_FLOAT64,
     ),
-    name=st.sampled_from(["logistic", "tanh", "relu"]),
+    name=st.sampled_from(sorted(DERIVATIVES)),
 )
 def test_hidden_activations_finite_on_any_finite_input(values, name):
     Z = values.copy()
     with StrictNumerics():
         ACTIVATIONS[name](Z)
         delta = np.ones_like(Z)
-        DERIVATIVES[name](Z, delta)
+        DERIVATIVES[name](values, Z, delta)
     assert np.all(np.isfinite(Z))
     assert np.all(np.isfinite(delta))
     if name == "logistic":
@@ -196,9 +282,37 @@ def test_hidden_activations_finite_on_any_finite_input(values, name):
     elif name == "tanh":
         assert np.all((Z >= -1) & (Z <= 1))
         assert np.all((delta >= 0) & (delta <= 1))
-    else:
+    elif name == "relu":
         assert_array_equal(Z, np.maximum(values, 0))
         assert_array_equal(delta, (values > 0).astype(float))
+    elif name in ("elu", "softplus"):
+        assert np.all(Z >= -1) and np.all((delta >= 0) & (delta <= 1))
+    elif name in ("gelu", "swish"):  # bounded below, derivative bounded
+        assert np.all(Z >= -0.3) and np.all((delta >= -0.2) & (delta <= 1.2))
+    elif name == "leaky_relu":
+        assert np.all(np.isin(delta, [0.01, 1.0]))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", sorted(DERIVATIVES))
+def test_hidden_activations_at_extremes(name, dtype):
+    big = np.finfo(dtype).max
+    values = np.array([[-big, -1e30, -800.0, -50.0, 50.0, 800.0, 1e30, big]], dtype=dtype)
+    Z = values.copy()
+    with StrictNumerics():
+        ACTIVATIONS[name](Z)
+        delta = DERIVATIVES[name](values, Z, np.ones_like(Z))
+    assert Z.dtype == delta.dtype == dtype
+    assert np.all(np.isfinite(Z)) and np.all(np.isfinite(delta))
+    positive = values > 0
+    if name in ("relu", "leaky_relu", "elu", "softplus", "gelu", "swish"):
+        # all these are z (slope 1) for large z
+        assert_array_equal(Z[positive], values[positive])
+        assert_array_equal(delta[positive], 1.0)
+    if name in ("relu", "softplus", "gelu", "swish"):
+        assert np.all(np.abs(Z[~positive]) <= 1e-15) and np.all(np.abs(delta[~positive]) <= 1e-15)
+    if name == "elu":
+        assert_array_equal(Z[~positive], -1.0)
 
 
 @pytest.mark.parametrize("name", ["logistic", "tanh"])

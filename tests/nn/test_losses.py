@@ -11,7 +11,14 @@ from numpy.testing import assert_allclose
 
 from skfcnn.nn import numerical_gradient
 from skfcnn.nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
-from skfcnn.nn.losses import LOSSES, OUTPUT_ACTIVATION_OF, loss_value, output_delta
+from skfcnn.nn.losses import (
+    LOSSES,
+    OUTPUT_ACTIVATION_OF,
+    VALID_OUTPUTS,
+    check_loss_output,
+    loss_value,
+    output_delta,
+)
 
 EPS64 = np.finfo(np.float64).eps
 MAX_LOG_TERM = -np.log(EPS64)  # the largest value one clipped log term can take
@@ -249,3 +256,105 @@ def test_poisson_value_is_half_deviance():
     value = loss_value("poisson", y_true, y_pred)
     assert value == pytest.approx(per_sample.mean(), rel=1e-14)
     assert loss_value("poisson", y_true, y_true.copy()) == 0.0
+
+
+# ------------------------------------------- non-canonical (loss, output) pairs
+
+NON_CANONICAL = [("squared_error", "logistic"), ("squared_error", "softmax")]
+
+
+def test_valid_outputs_registry():
+    assert set(VALID_OUTPUTS) == set(LOSSES)
+    for loss, output in OUTPUT_ACTIVATION_OF.items():
+        assert output in VALID_OUTPUTS[loss]  # the canonical pair is always valid
+    assert VALID_OUTPUTS["squared_error"] == {"identity", "logistic", "softmax"}
+    assert VALID_OUTPUTS["log_loss"] == {"softmax"}
+    assert VALID_OUTPUTS["binary_log_loss"] == {"logistic"}
+    for outputs in VALID_OUTPUTS.values():
+        assert outputs <= set(OUTPUT_ACTIVATIONS)
+
+
+@pytest.mark.parametrize("loss, output", NON_CANONICAL)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_non_canonical_output_delta_is_gradient_wrt_pre_activation(loss, output, weighted):
+    rng = np.random.RandomState(7)
+    n_samples, n_outputs = 6, 4
+    activation = ACTIVATIONS[output]
+    y_true = np.eye(n_outputs)[rng.randint(n_outputs, size=n_samples)]
+    weights = rng.uniform(0.2, 3.0, n_samples) if weighted else None
+    logits = rng.normal(scale=2.0, size=n_samples * n_outputs)
+
+    def objective(flat):
+        y_pred = activation(flat.reshape(n_samples, n_outputs).copy())
+        return loss_value(loss, y_true, y_pred, weights)
+
+    numeric = numerical_gradient(objective, logits)
+    y_pred = activation(logits.reshape(n_samples, n_outputs).copy())
+    analytic = output_delta(y_true, y_pred, weights, loss=loss, output_activation=output)
+    assert_allclose(analytic.ravel(), numeric, rtol=1e-6, atol=1e-10)
+    # and it is not the canonical (y - t) / n: the Jacobian matters
+    canonical = output_delta(y_true, y_pred, weights)
+    assert np.abs(canonical - analytic).max() > 1e-2
+
+
+def test_non_canonical_output_delta_hand_formulas():
+    y_true = np.array([[1.0, 0.0], [0.0, 1.0]])
+    y_pred = np.array([[0.7, 0.4], [0.2, 0.9]])
+    weights = np.array([3.0, 1.0])
+    g = (y_pred - y_true) * (weights / 4)[:, None]
+    logistic = output_delta(y_true, y_pred, weights, loss="squared_error",
+                            output_activation="logistic")
+    assert_allclose(logistic, g * y_pred * (1 - y_pred), rtol=1e-15)
+    probs = np.array([[0.7, 0.3], [0.2, 0.8]])
+    g = (probs - y_true) * (weights / 4)[:, None]
+    softmax = output_delta(y_true, probs, weights, loss="squared_error",
+                           output_activation="softmax")
+    expected = probs * (g - (g * probs).sum(axis=1, keepdims=True))
+    assert_allclose(softmax, expected, rtol=1e-14)
+    assert_allclose(softmax.sum(axis=1), 0.0, atol=1e-16)  # softmax is shift-invariant
+
+
+@pytest.mark.parametrize("loss, output", NON_CANONICAL)
+def test_non_canonical_output_delta_into_y_pred_itself(loss, output):
+    rng = np.random.RandomState(3)
+    y_true = np.eye(3)[rng.randint(3, size=5)]
+    y_pred = ACTIVATIONS[output](rng.normal(size=(5, 3)))
+    expected = output_delta(y_true, y_pred, loss=loss, output_activation=output)
+    buffer = y_pred.copy()
+    result = output_delta(y_true, buffer, None, buffer, loss, output)
+    assert result is buffer
+    assert_allclose(buffer, expected, rtol=1e-15)
+
+
+@pytest.mark.parametrize("loss", sorted(LOSSES))
+def test_canonical_pairs_keep_the_fast_path(loss):
+    """Naming the canonical pair gives exactly (y - t) w / sum(w), as before."""
+    rng = np.random.RandomState(5)
+    y_true = encode_targets(loss, rng, 4, 3)
+    y_pred = ACTIVATIONS[OUTPUT_ACTIVATION_OF[loss]](rng.normal(size=(4, 3)))
+    weights = rng.uniform(0.5, 2.0, 4)
+    for w in (None, weights):
+        old = output_delta(y_true, y_pred, w)
+        new = output_delta(y_true, y_pred, w, loss=loss,
+                           output_activation=OUTPUT_ACTIVATION_OF[loss])
+        assert np.array_equal(old, new)
+
+
+@pytest.mark.parametrize(
+    "loss, output",
+    [("log_loss", "logistic"), ("binary_log_loss", "softmax"), ("poisson", "identity"),
+     ("squared_error", "exp"), ("log_loss", "identity")],
+)
+def test_invalid_pairs_are_rejected(loss, output):
+    y = np.full((2, 2), 0.5)
+    pattern = rf"loss '{loss}' cannot follow the output activation '{output}'; allowed"
+    with pytest.raises(ValueError, match=pattern):
+        check_loss_output(loss, output)
+    with pytest.raises(ValueError, match=pattern):
+        output_delta(y, y.copy(), loss=loss, output_activation=output)
+
+
+def test_unknown_loss_is_rejected():
+    with pytest.raises(ValueError, match=r"loss 'hinge' is not supported; allowed are \["):
+        check_loss_output("hinge", "identity")
+    check_loss_output("squared_error", "softmax")  # valid: no error

@@ -18,9 +18,15 @@ from skfcnn.nn import (
 )
 from skfcnn.nn import activations as activations_module
 from skfcnn.nn.activations import DERIVATIVES
-from skfcnn.nn.losses import LOSSES, OUTPUT_ACTIVATION_OF, loss_value
+from skfcnn.nn.gradcheck import compare_gradients
+from skfcnn.nn.initializers import INITIALIZERS
+from skfcnn.nn.losses import LOSSES, OUTPUT_ACTIVATION_OF, VALID_OUTPUTS, loss_value
 
 STEP = 1e-5  # central-difference step used throughout
+#: Activations that are not twice differentiable at 0 (ELU's second derivative jumps).
+KINKED = frozenset({"relu", "leaky_relu", "elu"})
+#: Every valid (loss, output activation) pair, canonical or not.
+LOSS_OUTPUT_PAIRS = sorted((loss, out) for loss, outs in VALID_OUTPUTS.items() for out in outs)
 
 
 # ------------------------------------------------------------------ helpers
@@ -48,10 +54,17 @@ def make_problem(
     weighted=False,
     scale=1.0,
     dtype=np.float64,
+    output=None,
+    **options,
 ):
-    """A network with continuous random parameters, inputs and encoded targets."""
+    """A network with continuous random parameters, inputs and encoded targets.
+
+    ``output`` defaults to the loss's canonical output activation; ``options``
+    (``dropout``, ``batch_norm``) go to :class:`Network`.
+    """
     rng = np.random.RandomState(seed)
-    net = Network(layer_sizes, activation, OUTPUT_ACTIVATION_OF[loss], dtype=dtype)
+    output = OUTPUT_ACTIVATION_OF[loss] if output is None else output
+    net = Network(layer_sizes, activation, output, dtype=dtype, **options)
     for coef, intercept in zip(net.coefs, net.intercepts):
         std = scale / np.sqrt(coef.shape[0])
         coef[...] = rng.normal(scale=std, size=coef.shape)
@@ -60,6 +73,9 @@ def make_problem(
     X = rng.normal(size=(n_samples, layer_sizes[0])).astype(dtype)
     Y = encode_targets(loss, rng, n_samples, n_outputs).astype(dtype)
     sample_weight = rng.uniform(0.1, 3.0, n_samples).astype(dtype) if weighted else None
+    for gamma, beta in zip(net.bn_gammas, net.bn_betas):
+        gamma[...] = rng.uniform(0.5, 1.5, gamma.shape)
+        beta[...] = rng.normal(scale=0.5, size=beta.shape)
     return net, X, Y, sample_weight
 
 
@@ -76,46 +92,52 @@ def hidden_pre_activations(net, X):
     for layer in range(net.n_layers - 1):
         Z = inputs @ net.coefs[layer] + net.intercepts[layer]
         result.append(Z)
-        inputs = activations_module.ACTIVATIONS[net.hidden_activation](Z.copy())
+        name = net.hidden_activations[layer]
+        inputs = activations_module.ACTIVATIONS[name](Z.copy())
     return result
 
 
-def kink_within_step(net, X, step):
-    """Whether moving any one parameter by +-step flips the sign of a ReLU input.
+def kink_within_step(net, X, step, **forward_kwargs):
+    """Whether moving any one parameter by +-step moves a kinked unit across 0.
 
     Central differences approximate the derivative only where the objective is
-    smooth on [theta - h, theta + h].  For ReLU the objective is smooth exactly
-    where the pattern of active units does not change, so such draws are
-    outside the domain of the check (they have probability ~ h).
+    smooth on [theta - h, theta + h].  For ReLU-like activations the objective
+    is smooth exactly where the pattern of positive units does not change (their
+    output has the sign of their input), so such draws are outside the domain
+    of the check (they have probability ~ h).  ``forward_kwargs`` select the
+    mode (training with fixed masks and frozen statistics, or not).
     """
-    if net.hidden_activation != "relu" or net.n_layers == 1:
+    kinked = [h for h, name in enumerate(net.hidden_activations) if name in KINKED]
+    if not kinked:
         return False
-    pre_activations = hidden_pre_activations(net, X)
-    if any(np.any(Z == 0) for Z in pre_activations):
-        return True
-    pattern = [Z > 0 for Z in pre_activations]
+
+    def pattern():
+        outputs = net.forward(X, **forward_kwargs)
+        return [outputs[h + 1] > 0 for h in kinked]
+
+    base = pattern()
     params = net.params
     for j in range(params.shape[0]):
         original = params[j]
         for shifted in (original + step, original - step):
             params[j] = shifted
-            moved = [Z > 0 for Z in hidden_pre_activations(net, X)]
+            moved = pattern()
             params[j] = original
-            if any(not np.array_equal(a, b) for a, b in zip(pattern, moved)):
+            if any(not np.array_equal(a, b) for a, b in zip(base, moved)):
                 return True
     return False
 
 
-def probabilities_clipped(net, X, loss):
+def probabilities_clipped(net, X, loss, P=None):
     """Whether the log losses clip an output probability at eps (not smooth)."""
     if loss not in ("log_loss", "binary_log_loss"):
         return False
     eps = np.finfo(net.dtype).eps
-    Y = net.predict(X)
+    Y = net.predict(X) if P is None else P
     return bool(np.any(Y < 10 * eps) or np.any(Y > 1 - 10 * eps))
 
 
-def objective_roundoff(net, X, Y, loss, sample_weight, value):
+def objective_roundoff(net, X, Y, loss, sample_weight, value, P=None):
     r"""First-order bound on the rounding error of :func:`objective`.
 
     The objective is computed from the output probabilities :math:`p`, each
@@ -126,7 +148,7 @@ def objective_roundoff(net, X, Y, loss, sample_weight, value):
     :math:`p / (1 - p)`.  Central differences divide this error by the step.
     """
     eps = np.finfo(np.float64).eps
-    P = net.predict(X)
+    P = net.predict(X) if P is None else P
     n_samples = X.shape[0]
     weights = np.ones(n_samples) if sample_weight is None else sample_weight
     weights = weights / weights.sum()
@@ -144,16 +166,24 @@ def objective_roundoff(net, X, Y, loss, sample_weight, value):
 # ------------------------------------------- backprop vs central differences
 
 
+def draw_hidden_activation(draw, n_hidden, names=sorted(DERIVATIVES)):
+    """One name for all hidden layers, or a list of one name per layer."""
+    if draw(st.booleans()):
+        return draw(st.sampled_from(names))
+    return draw(st.lists(st.sampled_from(names), min_size=n_hidden, max_size=n_hidden))
+
+
 @st.composite
 def gradient_problems(draw):
-    loss = draw(st.sampled_from(sorted(LOSSES)))
+    loss, output = draw(st.sampled_from(LOSS_OUTPUT_PAIRS))
     n_features = draw(st.integers(1, 5))
     hidden = draw(st.lists(st.integers(1, 6), min_size=0, max_size=3))
-    n_outputs = draw(st.integers(2 if loss == "log_loss" else 1, 4))
+    n_outputs = draw(st.integers(2 if output == "softmax" else 1, 4))
     return dict(
         layer_sizes=(n_features, *hidden, n_outputs),
-        activation=draw(st.sampled_from(sorted(DERIVATIVES))),
+        activation=draw_hidden_activation(draw, len(hidden)),
         loss=loss,
+        output=output,
         n_samples=draw(st.integers(1, 8)),
         seed=draw(st.integers(0, 2**32 - 1)),
         weighted=draw(st.booleans()),
@@ -193,12 +223,13 @@ def test_backprop_matches_central_differences(problem):
 
 
 @pytest.mark.parametrize("activation", sorted(DERIVATIVES))
-@pytest.mark.parametrize("loss", sorted(LOSSES))
-def test_backprop_matches_central_differences_fixed(activation, loss):
-    """A deterministic instance of the property for every activation and loss."""
+@pytest.mark.parametrize("loss, output", LOSS_OUTPUT_PAIRS)
+def test_backprop_matches_central_differences_fixed(activation, loss, output):
+    """A deterministic instance of the property for every activation and pair."""
     for seed in range(20):  # first seed whose ReLU pattern is stable
         net, X, Y, sample_weight = make_problem(
-            (3, 4, 5, 2), activation, loss, n_samples=6, seed=seed, weighted=True
+            (3, 4, 5, 2), activation, loss, n_samples=6, seed=seed, weighted=True,
+            output=output,
         )
         if not kink_within_step(net, X, STEP):
             break
@@ -213,7 +244,7 @@ def test_backprop_matches_central_differences_fixed(activation, loss):
 # ---------------------------------------------- the check catches bad derivatives
 
 
-def _wrong_tanh_derivative(A, delta):
+def _wrong_tanh_derivative(Z, A, delta):
     delta *= 1 - A  # should be 1 - A**2
     return delta
 
@@ -252,8 +283,8 @@ def test_wrong_tanh_derivative_is_caught(monkeypatch):
 def test_any_wrong_hidden_derivative_is_caught(monkeypatch, activation):
     original = DERIVATIVES[activation]
 
-    def wrong_derivative(A, delta):
-        original(A, delta)
+    def wrong_derivative(Z, A, delta):
+        original(Z, A, delta)
         delta *= 1.5  # off by a constant factor: wrong for every activation
         return delta
 
@@ -532,3 +563,306 @@ def test_initialize_identical_to_mlpclassifier(activation):
     net = Network((4, 5, 3), activation, "softmax").initialize(np.random.RandomState(0))
     for ours, theirs in zip(net.coefs + net.intercepts, mlp.coefs_ + mlp.intercepts_):
         assert_array_equal(ours, theirs)
+
+
+# ------------------------------- the options: dropout, batch norm, initialisers
+
+TRAINING = dict(training=True, fixed_masks=True, update_stats=False)
+
+
+@st.composite
+def option_problems(draw):
+    loss, output = draw(st.sampled_from(LOSS_OUTPUT_PAIRS))
+    hidden = draw(st.lists(st.integers(1, 5), min_size=1, max_size=3))
+    init = draw(st.sampled_from(sorted(INITIALIZERS)))
+    # zeros puts every pre-activation exactly on the kink of ReLU-like units
+    names = sorted(set(DERIVATIVES) - KINKED) if init == "zeros" else sorted(DERIVATIVES)
+    rate = st.sampled_from([0.0, 0.2, 0.5, 0.8])
+    return dict(
+        layer_sizes=(draw(st.integers(1, 4)), *hidden,
+                     draw(st.integers(2 if output == "softmax" else 1, 3))),
+        activation=draw_hidden_activation(draw, len(hidden), names),
+        loss=loss,
+        output=output,
+        dropout=draw(rate | st.lists(rate, min_size=len(hidden), max_size=len(hidden))),
+        batch_norm=draw(st.booleans()),
+        init=init,
+        perturb=draw(st.booleans()),
+        n_samples=draw(st.integers(2, 8)),
+        seed=draw(st.integers(0, 2**32 - 1)),
+        weighted=draw(st.booleans()),
+        alpha=draw(st.floats(1e-4, 10.0)),
+    )
+
+
+def extrapolated_gradient(fun, params, step=STEP):
+    r"""Central differences with one Richardson step, error :math:`O(h^4)`.
+
+    Batch normalisation of a nearly constant unit (tiny weights, e.g. the
+    ``normal`` initialiser's 0.01) varies on the scale
+    :math:`\sqrt{\epsilon / \mathrm{Var}(x)}`, small enough for the
+    :math:`O(h^2)` error of plain central differences to reach 1e-5.
+    """
+    coarse = numerical_gradient(fun, params, step)
+    fine = numerical_gradient(fun, params, step / 2)
+    return (4 * fine - coarse) / 3
+
+
+def build_option_problem(problem):
+    """The network of ``problem`` initialised by its initialiser, masks drawn."""
+    init, perturb, alpha = problem.pop("init"), problem.pop("perturb"), problem.pop("alpha")
+    net, X, Y, sample_weight = make_problem(**problem)
+    rng = np.random.RandomState(problem["seed"])
+    net.initialize(rng, init)
+    if perturb:  # away from the initial point (e.g. gamma != 1)
+        net.params += rng.normal(scale=0.3, size=net.params.shape)
+    net.forward(X, training=True, rng=rng)  # draws the masks that stay fixed
+    return net, X, Y, sample_weight, alpha
+
+
+@settings(max_examples=200, deadline=None)
+@given(problem=option_problems())
+def test_backprop_matches_central_differences_with_options(problem):
+    """Dropout with a fixed mask and batch norm on frozen batch statistics make
+    the objective a smooth deterministic function of the parameters: backprop
+    must match central differences from every initialiser."""
+    loss = problem["loss"]
+    net, X, Y, sample_weight, alpha = build_option_problem(problem)
+    assume(not kink_within_step(net, X, STEP, **TRAINING))
+    P = net.forward(X, **TRAINING)[-1].copy()
+    assume(not probabilities_clipped(net, X, loss, P))
+    running = [a.copy() for a in net.running_means + net.running_vars]
+
+    def fun(params):
+        return net.loss_gradient(X, Y, loss, alpha, sample_weight, **TRAINING)
+
+    net.grad[...] = np.nan  # every entry, batch-norm ones included, must be written
+    value = fun(net.params)
+    backprop = net.grad.copy()
+    assert np.all(np.isfinite(backprop))
+    assert value == fun(net.params)  # deterministic with fixed masks and statistics
+    weight_sum = X.shape[0] if sample_weight is None else sample_weight.sum()
+    reference = loss_value(loss, Y, P, sample_weight) + net.penalty(alpha, weight_sum)
+    assert value == pytest.approx(reference, rel=1e-12, abs=1e-14)
+
+    roundoff = objective_roundoff(net, X, Y, loss, sample_weight, value, P)
+    atol = 1e-9 * max(1.0, abs(value)) + 30 * roundoff / STEP
+    params_before = net.params.copy()
+    numeric = extrapolated_gradient(fun, net.params)
+    compare_gradients(backprop, numeric, rtol=1e-6, atol=atol)
+    assert_array_equal(net.params, params_before)
+    for before, after in zip(running, net.running_means + net.running_vars):
+        assert_array_equal(before, after)  # update_stats=False froze them
+
+
+@pytest.mark.parametrize("batch_norm", [False, True])
+@pytest.mark.parametrize("activation", ["gelu", ["swish", "leaky_relu"], ["elu", "softplus"]])
+def test_backprop_with_options_fixed(activation, batch_norm):
+    """A deterministic instance: per-layer activations, dropout and batch norm."""
+    for seed in range(20):
+        net, X, Y, w = make_problem((3, 4, 5, 3), activation, "log_loss", 8, seed,
+                                    weighted=True, dropout=[0.3, 0.5], batch_norm=batch_norm)
+        net.forward(X, training=True, rng=np.random.RandomState(seed))
+        if not kink_within_step(net, X, STEP, **TRAINING):
+            break
+
+    def fun(params):
+        return net.loss_gradient(X, Y, "log_loss", 0.2, w, **TRAINING)
+
+    fun(net.params)
+    backprop = net.grad.copy()
+    numeric = numerical_gradient(fun, net.params, STEP)
+    assert_allclose(backprop, numeric, rtol=1e-6, atol=1e-9)
+    assert np.abs(backprop).max() > 1e-3
+
+
+@pytest.mark.parametrize("name", ["leaky_relu", "elu", "softplus", "gelu", "swish"])
+def test_subtly_wrong_new_derivative_is_caught(monkeypatch, name):
+    """Plausible mistakes in the new derivatives fail the gradient check."""
+    from scipy.special import expit
+
+    def wrong(Z, A, delta):
+        if name == "leaky_relu":  # forgot the slope: the ReLU derivative
+            delta[A <= 0] = 0
+        elif name == "elu":  # e^A instead of e^z = A + 1
+            delta *= np.where(A > 0, 1.0, np.exp(A))
+        elif name == "softplus":  # sigma(A) instead of sigma(z)
+            delta *= expit(A)
+        else:  # only the gate: forgot the product rule
+            c = np.sqrt(2 / np.pi)
+            delta *= expit(2 * c * (Z + 0.044715 * Z**3)) if name == "gelu" else expit(Z)
+        return delta
+
+    net, X, Y, _ = make_problem((3, 4, 2), name, "log_loss", n_samples=6, seed=2)
+    assert not kink_within_step(net, X, STEP)
+
+    def fun(params):
+        return objective(net, X, Y, "log_loss", 0.1, None)
+
+    net.loss_gradient(X, Y, "log_loss", alpha=0.1)
+    check_gradient(fun, net.params, net.grad.copy())  # the real one passes
+    monkeypatch.setitem(activations_module.DERIVATIVES, name, wrong)
+    net.loss_gradient(X, Y, "log_loss", alpha=0.1)
+    with pytest.raises(GradientCheckError, match=r"parameter \d+"):
+        check_gradient(fun, net.params, net.grad.copy())
+
+
+# ------------------------------------------------------ per-layer activations
+
+
+def test_per_layer_activations_forward_and_predict():
+    net, X, _, _ = make_problem((3, 4, 5, 2), ["gelu", "elu"], "squared_error", 6, seed=13)
+    assert net.hidden_activations == ("gelu", "elu")
+    assert net.hidden_activation == ["gelu", "elu"]
+    c = np.sqrt(2 / np.pi)
+    Z1 = X @ net.coefs[0] + net.intercepts[0]
+    A1 = 0.5 * Z1 * (1 + np.tanh(c * (Z1 + 0.044715 * Z1**3)))
+    Z2 = A1 @ net.coefs[1] + net.intercepts[1]
+    A2 = np.where(Z2 > 0, Z2, np.expm1(Z2))
+    expected = A2 @ net.coefs[2] + net.intercepts[2]
+    assert_allclose(net.predict(X), expected, rtol=1e-13)
+    assert_allclose(net.forward(X)[-1], expected, rtol=1e-13)
+    assert_allclose(net.predict(X, n_layers=1), A1, rtol=1e-13)
+
+
+def test_list_of_one_name_equals_the_name():
+    X = np.random.RandomState(0).normal(size=(5, 3))
+    Y = np.eye(2)[[0, 1, 1, 0, 1]]
+    single = Network((3, 4, 4, 2), "logistic", "softmax").initialize(np.random.RandomState(1))
+    listed = Network((3, 4, 4, 2), ["logistic"] * 2, "softmax")
+    listed.initialize(np.random.RandomState(1))
+    assert_array_equal(single.params, listed.params)  # same glorot factor 2, output included
+    assert single.loss_gradient(X, Y, "log_loss", 0.1) == listed.loss_gradient(
+        X, Y, "log_loss", 0.1)
+    assert_array_equal(single.grad, listed.grad)
+
+
+def test_per_layer_glorot_factor():
+    net = Network((4, 5, 6, 3), ["logistic", "relu"], "softmax")
+    net.initialize(np.random.RandomState(0))
+    rng = np.random.RandomState(0)
+    for layer, factor in enumerate([2.0, 6.0, 6.0]):  # the output follows the last hidden
+        fan_in, fan_out = net.coefs[layer].shape
+        bound = np.sqrt(factor / (fan_in + fan_out))
+        assert_array_equal(net.coefs[layer], rng.uniform(-bound, bound, (fan_in, fan_out)))
+        assert_array_equal(net.intercepts[layer], rng.uniform(-bound, bound, fan_out))
+
+
+def test_gelu_and_swish_keep_pre_activations_others_do_not():
+    net, X, Y, _ = make_problem((3, 4, 4, 4, 2), ["relu", "gelu", "tanh"], "log_loss", 5, 1)
+    net.loss_gradient(X, Y, "log_loss")
+    assert [p is not None for p in net._preacts] == [False, True, False]
+    plain, X, Y, _ = make_problem((3, 4, 2), "relu", "log_loss", 5, 1)
+    plain.loss_gradient(X, Y, "log_loss")
+    assert plain._preacts == [None]  # the default path keeps nothing extra
+
+
+@pytest.mark.parametrize(
+    "hidden_activation, pattern",
+    [
+        (["relu"], r"hidden_activation.*1 name.*2 hidden layer"),
+        (["relu", "tanh", "relu"], r"hidden_activation.*3 name.*2 hidden layer"),
+        ("sigmoid", r"hidden_activation 'sigmoid' is not supported; allowed are \[.*'gelu'"),
+        (["relu", "softmax"], r"'softmax' is not supported"),
+    ],
+)
+def test_bad_hidden_activation(hidden_activation, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        Network((3, 4, 4, 2), hidden_activation, "softmax")
+
+
+def test_bad_output_activation_and_loss_pair():
+    with pytest.raises(ValueError, match=r"output_activation 'sigmoid' is not supported"):
+        Network((3, 4, 2), "relu", "sigmoid")
+    net, X, Y, _ = make_problem((3, 4, 2), "relu", "binary_log_loss", 4, seed=0)
+    with pytest.raises(ValueError, match=r"'log_loss' cannot follow.*'logistic'"):
+        net.loss_gradient(X, Y, "log_loss")
+    with pytest.raises(ValueError, match=r"loss 'hinge' is not supported"):
+        net.loss_gradient(X, Y, "hinge")
+    assert np.isfinite(net.loss_gradient(X, Y, "squared_error"))  # valid, non-canonical
+
+
+def test_squared_error_after_logistic_and_softmax_via_network():
+    for output in ("logistic", "softmax"):
+        net, X, Y, w = make_problem((3, 4, 3), "tanh", "squared_error", 6, seed=4,
+                                    weighted=True, output=output)
+        value = net.loss_gradient(X, Y, "squared_error", 0.1, w)
+        assert value == pytest.approx(objective(net, X, Y, "squared_error", 0.1, w), rel=1e-13)
+        numeric = numerical_gradient(
+            lambda p: objective(net, X, Y, "squared_error", 0.1, w), net.params
+        )
+        net.loss_gradient(X, Y, "squared_error", 0.1, w)
+        assert_allclose(net.grad, numeric, rtol=1e-6, atol=1e-9)
+
+
+# ---------------------------------------------- options off: nothing changes
+
+
+def test_options_off_give_exactly_the_plain_network():
+    """dropout=0 / batch_norm=False / training=True change no bit of anything."""
+    plain, X, Y, w = make_problem((5, 6, 4, 3), "relu", "log_loss", 9, seed=21, weighted=True)
+    for options in ({"dropout": 0.0}, {"dropout": [0.0, 0.0]}, {"batch_norm": False}):
+        net = Network(plain.layer_sizes, "relu", "softmax", **options)
+        net.params[:] = plain.params
+        assert net.params.shape == plain.params.shape
+        expected = plain.loss_gradient(X, Y, "log_loss", 0.3, w)
+        for kwargs in ({}, {"training": True, "rng": np.random.RandomState(0)}):
+            assert net.loss_gradient(X, Y, "log_loss", 0.3, w, **kwargs) == expected
+            assert_array_equal(net.grad, plain.grad)
+        assert_array_equal(net.predict(X), plain.predict(X))
+        assert net.dropout_masks == [None, None]
+
+
+def test_plain_network_matches_hand_written_backprop():
+    """The default path still computes the textbook gradients (seed 3's formulas)."""
+    net, X, Y, _ = make_problem((2, 3, 2), "logistic", "log_loss", 10, seed=22)
+    hidden = 1 / (1 + np.exp(-(X @ net.coefs[0] + net.intercepts[0])))
+    logits = hidden @ net.coefs[1] + net.intercepts[1]
+    probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    error_out = (probs - Y) / 10
+    error_hidden = hidden * (1 - hidden) * (error_out @ net.coefs[1].T)
+    net.loss_gradient(X, Y, "log_loss")
+    assert_allclose(net.coef_grads[1], hidden.T @ error_out, rtol=1e-12)
+    assert_allclose(net.intercept_grads[1], error_out.sum(axis=0), rtol=1e-12, atol=1e-17)
+    assert_allclose(net.coef_grads[0], X.T @ error_hidden, rtol=1e-12)
+    assert_allclose(net.intercept_grads[0], error_hidden.sum(axis=0), rtol=1e-12, atol=1e-17)
+
+
+def test_old_pickles_without_options_still_load():
+    net, X, Y, _ = make_problem((3, 4, 2), "tanh", "log_loss", 5, seed=23)
+    state = net.__getstate__()
+    for name in ("hidden_activations", "dropout", "dropout_rates", "batch_norm",
+                 "running_means", "running_vars"):
+        state.pop(name)
+    old = Network.__new__(Network)
+    old.__setstate__(state)
+    assert_array_equal(old.predict(X), net.predict(X))
+    assert old.loss_gradient(X, Y, "log_loss", 0.1) == net.loss_gradient(X, Y, "log_loss", 0.1)
+    assert old.hidden_activations == ("tanh",) and old.dropout_rates == (0.0,)
+
+
+@pytest.mark.parametrize("options", [{"dropout": 0.4}, {"batch_norm": True},
+                                     {"dropout": [0.5], "batch_norm": True}])
+def test_float32_with_options_never_upcasts(options):
+    net, X, Y, w = make_problem((4, 6, 3), ["swish"], "log_loss", 7, seed=24, weighted=True,
+                                dtype=np.float32, **options)
+    rng = np.random.RandomState(0)
+    value = net.loss_gradient(X, Y, "log_loss", 0.1, w, training=True, rng=rng)
+    assert np.isfinite(value)
+    assert net.grad.dtype == np.float32
+    assert all(a.dtype == np.float32 for a in net.forward(X, training=True, rng=rng))
+    assert net.predict(X).dtype == np.float32
+    assert all(m.dtype == np.float32 for m in net.dropout_masks if m is not None)
+    assert all(a.dtype == np.float32 for a in net.running_means + net.running_vars)
+    assert all(a.dtype == np.float32 for a in net.bn_gammas + net.bn_gamma_grads)
+
+    net64 = Network(net.layer_sizes, ["swish"], "softmax", **options)
+    net64.params[:] = net.params
+    net.forward(X, training=True, rng=np.random.RandomState(1))
+    net64.forward(X.astype(np.float64), training=True, rng=np.random.RandomState(1))
+    kwargs = TRAINING
+    value32 = net.loss_gradient(X, Y, "log_loss", 0.1, w, **kwargs)
+    value64 = net64.loss_gradient(X.astype(np.float64), Y.astype(np.float64), "log_loss", 0.1,
+                                  w.astype(np.float64), **kwargs)
+    assert value32 == pytest.approx(value64, rel=1e-5)
+    assert_allclose(net.grad, net64.grad, rtol=2e-3, atol=1e-5)
