@@ -1,0 +1,81 @@
+"""The machine's limit: ``numpy.matmul`` alone on the shapes of one training epoch.
+
+For each mini-batch of a network with layer sizes :math:`n_0, \\dots, n_L` the
+work that cannot be avoided is, per layer :math:`l`,
+
+* forward :math:`Z_l = A_{l-1} W_l` (``(b, n_{l-1}) @ (n_{l-1}, n_l)``),
+* weight gradient :math:`A_{l-1}^\\top \\Delta_l` (``(n_{l-1}, b) @ (b, n_l)``,
+  the transpose a view, as a training loop has it),
+* error of the layer below :math:`\\Delta_l W_l^\\top` (``(b, n_l) @ (n_l, n_{l-1})``)
+  for every layer but the first (no gradient with respect to the input),
+
+each :math:`2 b\\, n_{l-1} n_l` floating-point operations.  The first layer
+reads real rows of ``X`` (consecutive slices, one per batch) so that its input
+comes from memory as in training; the other operands are fixed random arrays.
+Every product writes into a preallocated ``out=`` buffer.
+"""
+
+import time
+
+import numpy as np
+
+__all__ = ["batch_sizes", "epoch_flops", "matmul_epoch_seconds"]
+
+
+def batch_sizes(n_samples, batch_size):
+    """Sizes of the mini-batches of one epoch (the last one may be smaller)."""
+    full, rest = divmod(n_samples, batch_size)
+    return [batch_size] * full + ([rest] if rest else [])
+
+
+def epoch_flops(layer_sizes, sizes):
+    """Floating-point operations of the matrix products of one epoch."""
+    pairs = list(zip(layer_sizes[:-1], layer_sizes[1:]))
+    per_row = sum(2 * a * b for a, b in pairs)  # forward
+    per_row += sum(2 * a * b for a, b in pairs)  # weight gradients
+    per_row += sum(2 * a * b for a, b in pairs[1:])  # errors of the layers below
+    return per_row * sum(sizes)
+
+
+def _operands(X, layer_sizes, batch_size, rng):
+    dtype = X.dtype
+    def random(*shape):
+        return rng.standard_normal(shape).astype(dtype)
+    weights = [random(a, b) for a, b in zip(layer_sizes[:-1], layer_sizes[1:])]
+    activations = [random(batch_size, n) for n in layer_sizes[1:]]  # outputs of each layer
+    deltas = [random(batch_size, n) for n in layer_sizes[1:]]
+    grads = [np.empty_like(w) for w in weights]
+    lower = [np.empty((batch_size, n), dtype) for n in layer_sizes[:-1]]
+    return weights, activations, deltas, grads, lower
+
+
+def _one_epoch(X, sizes, weights, activations, deltas, grads, lower):
+    begin = 0
+    n_layers = len(weights)
+    for size in sizes:
+        inputs = [X[begin : begin + size]] + [a[:size] for a in activations[:-1]]
+        for layer in range(n_layers):
+            np.matmul(inputs[layer], weights[layer], out=activations[layer][:size])
+        for layer in range(n_layers - 1, -1, -1):
+            delta = deltas[layer][:size]
+            np.matmul(inputs[layer].T, delta, out=grads[layer])
+            if layer:
+                np.matmul(delta, weights[layer].T, out=lower[layer][:size])
+        begin += size
+
+
+def matmul_epoch_seconds(X, layer_sizes, batch_size, repeats):
+    """Best-of-``repeats`` seconds of one epoch's matrix products on ``X`` (its dtype).
+
+    One untimed epoch first (BLAS thread start-up, page faults of the buffers).
+    """
+    X = np.ascontiguousarray(X)
+    sizes = batch_sizes(X.shape[0], batch_size)
+    operands = _operands(X, layer_sizes, batch_size, np.random.default_rng(0))
+    _one_epoch(X, sizes, *operands)
+    best = np.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        _one_epoch(X, sizes, *operands)
+        best = min(best, time.perf_counter() - start)
+    return best

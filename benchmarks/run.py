@@ -1,0 +1,471 @@
+"""skfcnn's speed against scikit-learn's MLP, PyTorch (CPU) and the matmul limit.
+
+Run from the repository root::
+
+    python benchmarks/run.py                  # the full run (a few minutes on 2 cores)
+    python benchmarks/run.py --quick          # smoke run: smaller data, one repeat
+    python benchmarks/run.py --skip-torch --output results.md
+
+OpenBLAS reads ``OPENBLAS_CORETYPE`` / ``OPENBLAS_L2_SIZE``; when they force a
+slower kernel than the CPU's own, benchmark with
+``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/run.py``
+(the header says whether they are set and which kernel threadpoolctl reports).
+
+What is measured, all in one run, on the same data with the same settings:
+
+1. MNIST-shaped data (``make_classification``: 60000 training rows, 784
+   features, 10 classes, plus 10000 held-out rows, standardised), hidden
+   layers (256, 128), relu, Adam, batch 200, learning rate 1e-3, default L2
+   ``alpha=1e-4``: seconds per epoch of ``fit`` with ``max_iter=E``, ``tol=0``
+   and an unreachable ``n_iter_no_change`` (the fit time divided by ``E``), in
+   float64 and float32, for skfcnn, scikit-learn and PyTorch (same threads as
+   NumPy's BLAS), and the held-out accuracy of each after those epochs.
+2. The matmul limit: ``numpy.matmul`` alone on the shapes of one epoch.
+3. A tiny network (make_circles, 3 logistic units, 300 full-batch SGD steps).
+4. Prediction: ``predict`` of one row (median of many calls) and
+   ``predict_proba`` of the 60000 training rows, on the float64 models of 1.
+5. Peak memory of one epoch's ``fit`` (tracemalloc; NumPy reports to it).
+6. A profile of skfcnn's float32 epoch by kind of work.
+
+Timings are the best of ``--repeats`` runs after untimed warm-up fits; the
+libraries alternate within each repeat so that a change in machine load hits
+all of them.  Benchmarks, not tests: nothing here asserts a time.
+"""
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+import tracemalloc
+import warnings
+
+import numpy as np
+import sklearn
+import threadpoolctl
+from sklearn.base import clone
+from sklearn.datasets import make_circles, make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier
+from sklearn.preprocessing import StandardScaler
+
+import skfcnn
+from skfcnn import FCNNClassifier
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _matmul_limit import batch_sizes, epoch_flops, matmul_epoch_seconds  # noqa: E402
+from _profile import CATEGORIES, profile_fit  # noqa: E402
+
+HIDDEN = (256, 128)
+LAYER_SIZES = (784, *HIDDEN, 10)
+N_INFORMATIVE = 50
+CLASS_SEP = 2.0  # with the default 1.0, 3 epochs reach only ~50% held-out accuracy, still
+#                  rising steeply: too noisy a check that both libraries learn alike
+MNIST = dict(hidden_layer_sizes=HIDDEN, activation="relu", solver="adam", alpha=1e-4,
+             batch_size=200, learning_rate_init=1e-3, tol=0.0, n_iter_no_change=10**6,
+             shuffle=True, random_state=0)
+CIRCLES = dict(hidden_layer_sizes=(3,), activation="logistic", solver="sgd", momentum=0.9,
+               nesterovs_momentum=False, batch_size=100, learning_rate_init=2.0,
+               max_iter=300, tol=0.0, n_iter_no_change=1000, alpha=0.0, random_state=0)
+LIBRARIES = {"skfcnn": FCNNClassifier, "sklearn": MLPClassifier}
+MB = 2.0**20
+
+
+def log(message):
+    print(f"  [{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------------------
+# Setup
+# ---------------------------------------------------------------------------------------
+def load_torch(skip):
+    if skip:
+        return None, "skipped (--skip-torch)"
+    try:
+        import _torch_mlp
+    except ImportError as exc:
+        return None, f"not importable ({exc}); PyTorch rows are skipped"
+    return _torch_mlp, _torch_mlp.torch_version()
+
+
+def blas_threads():
+    infos = [i for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas"]
+    return max((i.get("num_threads") or 1 for i in infos), default=1)
+
+
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as file:
+            for line in file:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def environment_lines(torch_note):
+    lines = [f"- Python {platform.python_version()}, numpy {np.__version__}, scikit-learn "
+             f"{sklearn.__version__}, skfcnn {skfcnn.__version__}, torch {torch_note}",
+             f"- machine: {platform.machine()}, {cpu_name()}, "
+             f"{os.cpu_count()} CPUs visible"]
+    for info in threadpoolctl.threadpool_info():
+        lines.append(f"- {info.get('user_api')}: {info.get('internal_api')} "
+                     f"{info.get('version')}, architecture {info.get('architecture', '-')}, "
+                     f"threading {info.get('threading_layer', '-')}, num_threads="
+                     f"{info.get('num_threads')} [{os.path.basename(info.get('filepath', ''))}]")
+    for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS",
+                 "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        lines.append(f"- {name}: " + (repr(os.environ[name]) if name in os.environ
+                                       else "not set"))
+    return lines
+
+
+def load_average():
+    try:
+        return "load average %.2f, %.2f, %.2f" % os.getloadavg()
+    except OSError:
+        return "load average unavailable"
+
+
+def mnist_data(n_train, n_test):
+    """Standardised MNIST-shaped data: ``{dtype: (X_train, X_test)}``, ``y_train, y_test``."""
+    X, y = make_classification(n_samples=n_train + n_test, n_features=784,
+                               n_informative=N_INFORMATIVE, n_classes=10, class_sep=CLASS_SEP,
+                               random_state=0)
+    X_train, X_test, y_train, y_test = X[:n_train], X[n_train:], y[:n_train], y[n_train:]
+    scaler = StandardScaler().fit(X_train)
+    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    data = {np.float64: (np.ascontiguousarray(X_train), np.ascontiguousarray(X_test))}
+    data[np.float32] = tuple(a.astype(np.float32) for a in data[np.float64])
+    return data, y_train, y_test
+
+
+def quiet_fit(model, X, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        start = time.perf_counter()
+        model.fit(X, y)
+        return time.perf_counter() - start
+
+
+# ---------------------------------------------------------------------------------------
+# 1. MNIST-shaped epochs
+# ---------------------------------------------------------------------------------------
+def make_models(epochs, torch_mod, threads):
+    """``{(library, dtype): factory}``; each factory returns a fresh unfitted model."""
+    factories = {}
+    for dtype in (np.float64, np.float32):
+        for name, cls in LIBRARIES.items():
+            factories[name, dtype] = (lambda cls=cls: cls(max_iter=epochs, **MNIST))
+        if torch_mod is not None:
+            factories["torch", dtype] = (lambda dtype=dtype: torch_mod.TorchMLP(
+                HIDDEN, batch_size=MNIST["batch_size"],
+                learning_rate_init=MNIST["learning_rate_init"], alpha=MNIST["alpha"],
+                epochs=epochs, dtype=dtype, threads=threads, random_state=0))
+    return factories
+
+
+def warm_up(factories, data, y_train):
+    """One untimed 1-epoch-sized fit per library and dtype on a slice of the data."""
+    for (name, dtype), factory in factories.items():
+        X = data[dtype][0][:2000]
+        model = factory()
+        if name == "torch":
+            model.epochs = 1
+        else:
+            model.set_params(max_iter=1)
+        quiet_fit(model, X, y_train[:2000])
+
+
+def run_epochs(factories, data, y_train, y_test, epochs, repeats):
+    """Best seconds per epoch, held-out accuracy and the last fitted model of each."""
+    best = {key: np.inf for key in factories}
+    accuracy, models = {}, {}
+    for repeat in range(repeats):
+        for key, factory in factories.items():
+            X_train, X_test = data[key[1]]
+            model = factory()
+            seconds = quiet_fit(model, X_train, y_train)
+            best[key] = min(best[key], seconds / epochs)
+            accuracy[key] = model.score(X_test, y_test)
+            models[key] = model
+            log(f"repeat {repeat + 1}/{repeats}: {key[0]} {key[1].__name__}: "
+                f"{seconds / epochs:.3f} s/epoch, accuracy {accuracy[key]:.4f}")
+    return best, accuracy, models
+
+
+# ---------------------------------------------------------------------------------------
+# 3-5. Tiny network, prediction, memory
+# ---------------------------------------------------------------------------------------
+def tiny_network(repeats):
+    X, y = make_circles(n_samples=100, factor=0.3, noise=0.1, random_state=0)
+    best, scores = {}, {}
+    for name, cls in LIBRARIES.items():  # warm-up
+        quiet_fit(cls(**CIRCLES), X, y)
+    for _ in range(repeats):
+        for name, cls in LIBRARIES.items():
+            model = cls(**CIRCLES)
+            best[name] = min(best.get(name, np.inf), quiet_fit(model, X, y))
+            scores[name] = model.score(X, y)
+    return best, scores
+
+
+def one_row_latency(models, row, calls, repeats):
+    """Median microseconds of ``predict(row)`` over ``calls * repeats`` timed calls each."""
+    for model in models.values():
+        for _ in range(200):
+            model.predict(row)
+    times = {name: [] for name in models}
+    clock = time.perf_counter
+    for _ in range(repeats):
+        for name, model in models.items():
+            predict, record = model.predict, times[name].append
+            for _ in range(calls):
+                start = clock()
+                predict(row)
+                record(clock() - start)
+    return {name: statistics.median(values) * 1e6 for name, values in times.items()}
+
+
+def batch_predict(models, X, repeats):
+    for model in models.values():
+        model.predict_proba(X[:1000])
+    best = {name: np.inf for name in models}
+    for _ in range(repeats):
+        for name, model in models.items():
+            start = time.perf_counter()
+            model.predict_proba(X)
+            best[name] = min(best[name], time.perf_counter() - start)
+    return best
+
+
+def fit_peak_memory(X, y):
+    """``{library: bytes}``: tracemalloc's peak of what one epoch's ``fit`` allocates
+    on top of what existed before (``X`` is not counted: it is already there)."""
+    peaks = {}
+    for name, cls in LIBRARIES.items():
+        model = cls(max_iter=1, **MNIST)
+        tracemalloc.start()
+        try:
+            quiet_fit(model, X, y)
+            peaks[name] = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    return peaks
+
+
+# ---------------------------------------------------------------------------------------
+# Report
+# ---------------------------------------------------------------------------------------
+def ratio_row(what, ours, peer, peer_name, unit, target, fmt="{:.3f}"):
+    """A table row comparing ours with a peer; ``target`` is the largest ratio allowed."""
+    if peer is None:
+        return [what, fmt.format(ours) + unit, f"{peer_name}: skipped", "-",
+                "-" if target is None else f"<= {target:g}x", "-"]
+    ratio = ours / peer
+    met = "-" if target is None else ("yes" if ratio <= target else "**no**")
+    return [what, fmt.format(ours) + unit, f"{peer_name}: " + fmt.format(peer) + unit,
+            f"{ratio:.2f}", "-" if target is None else f"<= {target:g}x", met]
+
+
+def markdown(header, rows):
+    lines = ["| " + " | ".join(header) + " |",
+             "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|"]
+    return lines + ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+
+
+def epoch_rows(best, accuracy, epochs):
+    f64, f32 = np.float64, np.float32
+    torch_ok = ("torch", f32) in best
+    rows = [
+        ratio_row("1. epoch, float64", best["skfcnn", f64], best["sklearn", f64],
+                  "sklearn", " s", 0.6),
+        ratio_row("1. epoch, float32", best["skfcnn", f32],
+                  best["torch", f32] if torch_ok else None, "PyTorch", " s", 1.0),
+        ratio_row("1. epoch, float32 (vs sklearn)", best["skfcnn", f32], best["sklearn", f32],
+                  "sklearn", " s", None),
+        ratio_row("1. epoch, float64 (vs PyTorch)", best["skfcnn", f64],
+                  best["torch", f64] if torch_ok else None, "PyTorch", " s", None),
+    ]
+    for dtype in (f64, f32):
+        ours, theirs = accuracy["skfcnn", dtype], accuracy["sklearn", dtype]
+        gap = 100 * (ours - theirs)
+        peer = f"sklearn: {theirs:.4f}"
+        if torch_ok:
+            peer += f" (PyTorch: {accuracy['torch', dtype]:.4f})"
+        rows.append([f"1. held-out accuracy after {epochs} epoch(s), {dtype.__name__}",
+                     f"{ours:.4f}", peer, f"{gap:+.2f} points", "within 1 point",
+                     "yes" if abs(gap) <= 1 else "**no**"])
+    return rows
+
+
+def matmul_rows(matmul, best):
+    rows = []
+    for dtype in (np.float64, np.float32):
+        seconds, rate = matmul[dtype]
+        share = seconds / best["skfcnn", dtype]
+        peers = f"sklearn {seconds / best['sklearn', dtype]:.0%}"
+        if ("torch", dtype) in best:
+            peers += f", PyTorch {seconds / best['torch', dtype]:.0%}"
+        rows.append([f"2. share of the matmul rate, {dtype.__name__} ({rate:.0f} GFLOP/s, "
+                     f"{seconds:.3f} s/epoch)", f"{share:.0%}", peers, "-", ">= 75%",
+                     "yes" if share >= 0.75 else "**no**"])
+    return rows
+
+
+def profile_lines(shares, profiled, epoch_seconds, matmul_seconds):
+    total = sum(shares.values())
+    rows = [[name, f"{shares.get(name, 0.0):.3f}", f"{shares.get(name, 0.0) / total:.1%}"]
+            for name in CATEGORIES if shares.get(name, 0.0) > 0]
+    return (["", "### 6. Where skfcnn's time goes (a one-epoch float32 fit under cProfile, "
+               "the fastest of up to 2)", ""]
+            + markdown(["kind of work", "seconds (profiled)", "share"], rows)
+            + ["", f"- profiled fit: {profiled:.3f} s, setup included (attributed: {total:.3f} s); "
+               f"an unprofiled epoch (table 1): {epoch_seconds:.3f} s; its matrix products "
+               f"alone at the machine's rate (table 2): {matmul_seconds:.3f} s",
+               "- profiling adds a cost per Python call, so Python overhead looks larger "
+               "here than in the unprofiled run"])
+
+
+# ---------------------------------------------------------------------------------------
+# Main
+# ---------------------------------------------------------------------------------------
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: 6000 training rows, 1 epoch, 1 repeat")
+    parser.add_argument("--output", metavar="PATH", help="also write the report here")
+    parser.add_argument("--skip-torch", action="store_true", help="leave PyTorch out")
+    parser.add_argument("--epochs", type=int, help="epochs per timed fit (default 3)")
+    parser.add_argument("--repeats", type=int, help="timed runs per cell (default 3)")
+    args = parser.parse_args(argv)
+    args.n_train, args.n_test = (6000, 1000) if args.quick else (60000, 10000)
+    args.epochs = args.epochs or (1 if args.quick else 3)
+    args.repeats = args.repeats or (1 if args.quick else 3)
+    args.calls = 200 if args.quick else 1000
+    if args.epochs < 1 or args.repeats < 1:
+        parser.error("--epochs and --repeats must be at least 1")
+    return args
+
+
+def header_lines(args, torch_mod, torch_note, threads):
+    return (["# skfcnn speed: against scikit-learn's MLP, PyTorch (CPU) and the matmul limit",
+             ""] + environment_lines(torch_note)
+            + [f"- PyTorch threads: set to {threads} (NumPy's BLAS)" if torch_mod else
+               "- PyTorch: rows skipped",
+               f"- data: make_classification({args.n_train}+{args.n_test} rows, 784 features, "
+               f"n_informative={N_INFORMATIVE}, 10 classes, class_sep={CLASS_SEP}, "
+               f"random_state=0), standardised on the training rows; {args.n_test} held out",
+               f"- {args.epochs} epoch(s) per timed fit, best of {args.repeats}",
+               f"- before: {load_average()}", ""])
+
+
+def measure(args, torch_mod, threads):
+    """Every measurement of the report, in a dict."""
+    data, y_train, y_test = mnist_data(args.n_train, args.n_test)
+    factories = make_models(args.epochs, torch_mod, threads)
+    log("warm-up")
+    warm_up(factories, data, y_train)
+    r = dict(zip(("best", "accuracy", "models"),
+                 run_epochs(factories, data, y_train, y_test, args.epochs, args.repeats)))
+    log("matmul limit")
+    r["sizes"] = batch_sizes(args.n_train, MNIST["batch_size"])
+    r["flops"] = epoch_flops(LAYER_SIZES, r["sizes"])
+    r["matmul"] = {}
+    for dtype in (np.float64, np.float32):
+        seconds = matmul_epoch_seconds(data[dtype][0], LAYER_SIZES, MNIST["batch_size"],
+                                       max(args.repeats, 2))
+        r["matmul"][dtype] = (seconds, r["flops"] / seconds / 1e9)
+    log("tiny network")
+    r["tiny"], r["tiny_scores"] = tiny_network(1 if args.quick else max(args.repeats, 10))
+    log("prediction")
+    f64_models = {name: r["models"][name, np.float64] for name in LIBRARIES}
+    X_train, X_test = data[np.float64]
+    r["latency"] = one_row_latency(f64_models, X_test[:1], args.calls, args.repeats)
+    r["proba"] = batch_predict(f64_models, X_train, args.repeats)
+    log("peak memory")
+    r["peaks"] = fit_peak_memory(X_train, y_train)
+    r["X_bytes"], r["itemsize"] = X_train.nbytes, X_train.itemsize
+    log("profile")
+    r["shares"], r["profiled"] = fastest_profile(data[np.float32][0], y_train,
+                                                 min(args.repeats, 2))
+    return r
+
+
+def fastest_profile(X, y, repeats):
+    """The profile of the fastest of ``repeats`` one-epoch fits (the least disturbed)."""
+    best = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for _ in range(repeats):
+            shares, seconds = profile_fit(FCNNClassifier(max_iter=1, **MNIST), X, y)
+            if best is None or seconds < best[1]:
+                best = shares, seconds
+    return best
+
+
+def result_rows(r, args):
+    fitted = r["models"]["skfcnn", np.float64]
+    model_bytes = sum(a.nbytes for a in (*fitted.coefs_, *fitted.intercepts_))
+    allowed = 10 * model_bytes + 50 * MB
+    tiny, scores, peaks = r["tiny"], r["tiny_scores"], r["peaks"]
+    rows = epoch_rows(r["best"], r["accuracy"], args.epochs) + matmul_rows(r["matmul"], r["best"])
+    rows.append(ratio_row(f"3. tiny network fit, 300 iterations (train accuracy "
+                          f"{scores['skfcnn']:.2f} vs {scores['sklearn']:.2f})",
+                          tiny["skfcnn"], tiny["sklearn"], "sklearn", " s", 0.25, "{:.4f}"))
+    rows.append(ratio_row(f"4. predict one row (median of {args.calls * args.repeats} calls)",
+                          r["latency"]["skfcnn"], r["latency"]["sklearn"], "sklearn", " µs",
+                          0.5, "{:.1f}"))
+    rows.append(ratio_row(f"4. predict_proba, {args.n_train} rows", r["proba"]["skfcnn"],
+                          r["proba"]["sklearn"], "sklearn", " s", 1.0))
+    rows.append(["5. fit peak memory, 1 epoch, float64 (allocated on top of X)",
+                 f"{peaks['skfcnn'] / MB:.1f} MB", f"sklearn: {peaks['sklearn'] / MB:.1f} MB",
+                 f"{peaks['skfcnn'] / peaks['sklearn']:.2f}",
+                 f"<= 10 x model + 50 MB = {allowed / MB:.1f} MB",
+                 "yes" if peaks["skfcnn"] <= allowed else "**no**"])
+    return rows, model_bytes
+
+
+def note_lines(r, model_bytes):
+    matmul, peaks, itemsize = r["matmul"], r["peaks"], r["itemsize"]
+    per_batch = MNIST["batch_size"] * (LAYER_SIZES[0] + 2 * sum(LAYER_SIZES[1:])) * itemsize
+    return [
+        "",
+        f"- 2. one epoch is {r['flops'] / 1e9:.1f} GFLOP of matrix products "
+        f"({len(r['sizes'])} batches); numpy.matmul alone: "
+        + "; ".join(f"{matmul[d][1]:.0f} GFLOP/s in {d.__name__} ({matmul[d][0]:.3f} s "
+                    "per epoch)" for d in (np.float64, np.float32)),
+        f"- 5. X is {r['X_bytes'] / MB:.1f} MB, the model {model_bytes / MB:.2f} MB "
+        f"({model_bytes // itemsize} parameters), per-batch activations, errors and the "
+        f"gathered batch about {per_batch / MB:.2f} MB; peak in use during fit: skfcnn "
+        f"X + {peaks['skfcnn'] / MB:.1f} MB, sklearn X + {peaks['sklearn'] / MB:.1f} MB",
+    ]
+
+
+def main(argv=None):
+    wall = time.perf_counter()
+    args = parse_args(argv)
+    torch_mod, torch_note = load_torch(args.skip_torch)
+    threads = blas_threads()
+    head = header_lines(args, torch_mod, torch_note, threads)
+    print("\n".join(head), flush=True)
+    r = measure(args, torch_mod, threads)
+    rows, model_bytes = result_rows(r, args)
+    body = (["## Results", ""]
+            + markdown(["comparison", "skfcnn", "peer", "ratio (ours/peer)", "target", "met"],
+                       rows)
+            + note_lines(r, model_bytes)
+            + profile_lines(r["shares"], r["profiled"], r["best"]["skfcnn", np.float32],
+                            r["matmul"][np.float32][0]))
+    tail = ["", f"- after: {load_average()}",
+            f"- total time: {time.perf_counter() - wall:.0f} s (data generation included)"]
+    print("\n".join(body + tail), flush=True)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as file:
+            file.write("\n".join(head + body + tail) + "\n")
+
+
+if __name__ == "__main__":
+    main()
