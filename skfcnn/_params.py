@@ -75,7 +75,8 @@ def hidden_layer_sizes(value):
 def warn_if_unscaled(X):
     """Warn when features are so large that activations and gradients blow up."""
     values = X.data if issparse(X) else X
-    largest = float(np.max(np.abs(values))) if values.size else 0.0
+    # max(max, -min) rather than max(abs): no temporary copy of X.
+    largest = max(float(values.max()), -float(values.min())) if values.size else 0.0
     if largest > UNSCALED_MAGNITUDE:
         warnings.warn(
             f"X has features of magnitude up to {largest:.3g}: the network's activations "
