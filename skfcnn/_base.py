@@ -14,11 +14,13 @@ from scipy.sparse import issparse
 from sklearn.base import BaseEstimator, TransformerMixin, is_classifier
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
+from sklearn.utils._set_output import _wrap_data_with_container
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._lbfgs import train_lbfgs
-from ._params import (PARAMETER_CONSTRAINTS, check_callbacks, hidden_layer_sizes,
-                      init_optimizer, make_optimizer, make_schedule, warn_if_unscaled)
+from ._params import (PARAMETER_CONSTRAINTS, STOCHASTIC_SOLVERS, check_callbacks,
+                      hidden_layer_sizes, init_optimizer, make_optimizer, make_schedule,
+                      warn_if_unscaled)
 from ._state import TrainingConfig, TrainingState, Validation
 from ._training import train
 from .nn.losses import loss_value
@@ -28,7 +30,24 @@ FLOAT_DTYPES = (np.float64, np.float32)
 SPARSE_FORMATS = ["csr", "csc"]
 
 
-class BaseFCNN(TransformerMixin, BaseEstimator):
+class _LayerNames:
+    """Stands in for an estimator when wrapping a hidden layer's output: same
+    ``set_output`` configuration, that layer's unit names."""
+
+    _sklearn_auto_wrap_output_keys = {"transform"}
+
+    def __init__(self, estimator, names):
+        self._sklearn_output_config = getattr(estimator, "_sklearn_output_config", {})
+        self.names = names
+
+    def get_feature_names_out(self, input_features=None):
+        return self.names
+
+
+# transform wraps its own output (set_output), so that a hidden layer other than the
+# last one gets its own column names: scikit-learn's wrapper would use
+# get_feature_names_out, the last layer's.
+class BaseFCNN(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     """Everything the classifier and the regressor share."""
 
     _parameter_constraints: dict = dict(PARAMETER_CONSTRAINTS)
@@ -126,6 +145,14 @@ class BaseFCNN(TransformerMixin, BaseEstimator):
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True; "
                              "pass early_stopping=False or use fit.")
+        if self.solver == "lbfgs" and self._network_options():
+            raise ValueError(
+                f"solver='lbfgs' does not support dropout={self.dropout!r} or "
+                f"batch_norm={self.batch_norm!r}: its line search needs a deterministic "
+                "full-batch objective, and both need mini-batches. Use a stochastic "
+                f"solver (one of {STOCHASTIC_SOLVERS}) or set dropout=0.0 and "
+                "batch_norm=False."
+            )
         if sample_weight is not None and not sample_weight.sum() > 0:
             raise ValueError("sample_weight (times class_weight) must have a positive sum.")
         if not hasattr(self, "_rng") or not incremental:
@@ -266,7 +293,10 @@ class BaseFCNN(TransformerMixin, BaseEstimator):
         hidden : ndarray of shape (n_samples, hidden_layer_sizes[layer])
             That layer's outputs after its activation (dropout off, batch
             normalisation with its running statistics): the inputs projected
-            onto the hidden layer.
+            onto the hidden layer.  With ``set_output(transform="pandas")`` a
+            DataFrame whose columns are :meth:`get_feature_names_out` for the
+            last hidden layer and ``<classname>_layer<k>_<unit>`` for hidden
+            layer ``k`` otherwise.
         """
         check_is_fitted(self, "_network")
         n_hidden = self.n_layers_ - 2
@@ -275,7 +305,19 @@ class BaseFCNN(TransformerMixin, BaseEstimator):
         if not -n_hidden <= layer < n_hidden:
             raise ValueError(f"layer={layer!r} is out of range for {n_hidden} hidden "
                              f"layer(s); allowed are {-n_hidden} to {n_hidden - 1}.")
-        return self._forward(X, n_layers=layer % n_hidden + 1)
+        index = layer % n_hidden
+        hidden = self._forward(X, n_layers=index + 1)
+        names = self._unit_names(index)
+        return _wrap_data_with_container("transform", hidden, X, _LayerNames(self, names))
+
+    def _unit_names(self, index):
+        """``<classname>0, ...`` for the last hidden layer, ``<classname>_layer<index>_0, ...``
+        for the others."""
+        prefix = type(self).__name__.lower()
+        if index < self.n_layers_ - 3:
+            prefix = f"{prefix}_layer{index}_"
+        width = self._network.layer_sizes[index + 1]
+        return np.asarray([f"{prefix}{i}" for i in range(width)], dtype=object)
 
     def get_feature_names_out(self, input_features=None):
         """Names of the last hidden layer's units: ``<classname>0``, ``<classname>1``, ...
@@ -290,9 +332,7 @@ class BaseFCNN(TransformerMixin, BaseEstimator):
         feature_names_out : ndarray of str objects
         """
         check_is_fitted(self, "_network")
-        prefix = type(self).__name__.lower()
-        width = self._network.layer_sizes[-2]
-        return np.asarray([f"{prefix}{i}" for i in range(width)], dtype=object)
+        return self._unit_names(self.n_layers_ - 3)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

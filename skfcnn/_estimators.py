@@ -18,6 +18,7 @@ from sklearn.utils.validation import column_or_1d
 
 from ._base import BaseFCNN
 from ._docstrings import CLASSIFIER_DOC, REGRESSOR_DOC
+from ._params import STOCHASTIC_SOLVERS
 from .nn.activations import softmax
 
 __all__ = ["FCNNClassifier", "FCNNRegressor"]
@@ -26,8 +27,8 @@ __all__ = ["FCNNClassifier", "FCNNRegressor"]
 def _check_stochastic(estimator):
     if estimator.solver == "lbfgs":
         raise AttributeError(
-            "partial_fit is only available for stochastic solvers ('sgd', 'adam'); "
-            "solver='lbfgs' is not stochastic."
+            f"partial_fit is only available for the stochastic solvers "
+            f"{STOCHASTIC_SOLVERS}; solver='lbfgs' is not stochastic."
         )
     return True
 

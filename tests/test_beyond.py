@@ -185,6 +185,29 @@ def test_transform_feeds_another_model_and_pandas_output(digits):
         transform="pandas")
     frame = est.transform(X)
     assert isinstance(frame, pd.DataFrame) and frame.shape == (len(X), 6)
+    assert list(frame.columns) == list(est.get_feature_names_out())
+
+
+def test_pandas_output_names_the_units_of_the_layer_asked_for(digits):
+    pd = pytest.importorskip("pandas")
+    X, y = digits
+    frame_in = pd.DataFrame(X[:50], index=np.arange(100, 150))
+    est = FCNNClassifier((7, 4), max_iter=3, random_state=0).fit(X, y)
+    est.set_output(transform="pandas")
+    first = est.transform(frame_in.to_numpy(), layer=0)
+    assert list(first.columns) == [f"fcnnclassifier_layer0_{i}" for i in range(7)]
+    last = est.transform(frame_in.to_numpy())
+    assert list(last.columns) == [f"fcnnclassifier{i}" for i in range(4)]
+    np.testing.assert_allclose(first.to_numpy(), est.set_output(transform="default")
+                               .transform(X[:50], layer=0))
+
+
+@pytest.mark.parametrize("option", [{"dropout": 0.2}, {"batch_norm": True}])
+@pytest.mark.parametrize("cls", BOTH)
+def test_lbfgs_rejects_minibatch_options(cls, option, digits, regression):
+    X, y = data_for(cls, digits, regression)
+    with pytest.raises(ValueError, match=r"solver='lbfgs' does not support dropout=.*batch_norm="):
+        cls(solver="lbfgs", max_iter=2, **option).fit(X, y)
 
 
 # -- training control ------------------------------------------------------------------------

@@ -228,7 +228,9 @@ def test_partial_fit_follows_one_rule_for_lbfgs(cls):
     assert hasattr(cls(solver="sgd"), "partial_fit")
     with pytest.raises(AttributeError, match="has no attribute 'partial_fit'") as error:
         cls(solver="lbfgs").partial_fit
-    assert "only available for stochastic solvers" in str(error.value.__cause__)
+    message = str(error.value.__cause__)
+    assert "only available for the stochastic solvers" in message
+    assert all(f"'{name}'" in message for name in ("sgd", "adam", "rmsprop", "adagrad", "adamw"))
 
 
 @pytest.mark.parametrize("cls", [FCNNClassifier, FCNNRegressor])
