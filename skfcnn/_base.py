@@ -18,9 +18,8 @@ from sklearn.utils._set_output import _wrap_data_with_container
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._lbfgs import train_lbfgs
-from ._params import (PARAMETER_CONSTRAINTS, STOCHASTIC_SOLVERS, check_callbacks,
-                      hidden_layer_sizes, init_optimizer, make_optimizer, make_schedule,
-                      warn_if_unscaled)
+from ._params import (PARAMETER_CONSTRAINTS, check_callbacks, hidden_layer_sizes,
+                      init_optimizer, make_optimizer, make_schedule, warn_if_unscaled)
 from ._state import TrainingConfig, TrainingState, Validation
 from ._training import train
 from .nn.losses import loss_value
@@ -145,14 +144,6 @@ class BaseFCNN(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True; "
                              "pass early_stopping=False or use fit.")
-        if self.solver == "lbfgs" and self._network_options():
-            raise ValueError(
-                f"solver='lbfgs' does not support dropout={self.dropout!r} or "
-                f"batch_norm={self.batch_norm!r}: its line search needs a deterministic "
-                "full-batch objective, and both need mini-batches. Use a stochastic "
-                f"solver (one of {STOCHASTIC_SOLVERS}) or set dropout=0.0 and "
-                "batch_norm=False."
-            )
         if sample_weight is not None and not sample_weight.sum() > 0:
             raise ValueError("sample_weight (times class_weight) must have a positive sum.")
         if not hasattr(self, "_rng") or not incremental:

@@ -202,12 +202,18 @@ def test_pandas_output_names_the_units_of_the_layer_asked_for(digits):
                                .transform(X[:50], layer=0))
 
 
-@pytest.mark.parametrize("option", [{"dropout": 0.2}, {"batch_norm": True}])
 @pytest.mark.parametrize("cls", BOTH)
-def test_lbfgs_rejects_minibatch_options(cls, option, digits, regression):
+def test_lbfgs_ignores_dropout_and_keeps_batch_norm_statistics(cls, digits, regression):
+    """Documented: lbfgs evaluates the network in prediction mode, like scikit-learn
+    ignores the parameters of the solvers it does not use."""
     X, y = data_for(cls, digits, regression)
-    with pytest.raises(ValueError, match=r"solver='lbfgs' does not support dropout=.*batch_norm="):
-        cls(solver="lbfgs", max_iter=2, **option).fit(X, y)
+    plain = cls(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=5, random_state=0).fit(X, y)
+    dropped = cls(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=5, dropout=0.5, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(dropped.coefs_[0], plain.coefs_[0])
+    normed = cls(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=5, batch_norm=True, random_state=0).fit(X, y)
+    assert np.isfinite(normed.loss_) and normed.loss_ < normed.loss_curve_[0]
+    np.testing.assert_array_equal(normed._network.running_means[0], 0.0)
+    np.testing.assert_array_equal(normed._network.running_vars[0], 1.0)
 
 
 # -- training control ------------------------------------------------------------------------
