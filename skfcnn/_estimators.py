@@ -116,6 +116,22 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
         return weights if sample_weight is None else sample_weight * weights
 
     def _encode(self, y):
+        """One-hot (multiclass), one 0/1 column (binary) or the indicator matrix.
+
+        Labels of ``classes_`` (sorted) are located with a binary search, which
+        is what ``LabelBinarizer.transform`` computes without its per-call
+        target checks; anything else (multilabel, one class, unknown labels)
+        goes through the binarizer.
+        """
+        classes = self.classes_
+        if not self._is_multilabel() and len(classes) > 1 and y.ndim == 1:
+            index = np.minimum(np.searchsorted(classes, y), len(classes) - 1)
+            if np.array_equal(classes[index], y):
+                if len(classes) == 2:
+                    return index.astype(np.float64)[:, np.newaxis]
+                Y = np.zeros((len(y), len(classes)))
+                Y[np.arange(len(y)), index] = 1.0
+                return Y
         return self._label_binarizer.transform(y).astype(np.float64, copy=False)
 
     def _validation_score(self, network, X, Y, sample_weight):
