@@ -76,7 +76,8 @@ def leaky_relu(Z):
     .. math:: f(z) = \begin{cases} z & z > 0 \\ s z & z \le 0 \end{cases},
               \qquad s = 0.01
     """
-    return np.multiply(Z, LEAKY_SLOPE, out=Z, where=Z < 0)
+    # max(z, s z) is z for z > 0 and s z for z <= 0 (0 < s < 1): no masked write
+    return np.maximum(Z, np.multiply(Z, LEAKY_SLOPE), out=Z)
 
 
 def elu(Z):
@@ -84,10 +85,13 @@ def elu(Z):
 
     .. math:: f(z) = \begin{cases} z & z > 0 \\ e^{z} - 1 & z \le 0 \end{cases}
 
-    ``expm1`` is evaluated only where :math:`z < 0`, i.e. on
-    :math:`\min(z, 0)`: it is accurate near 0 and never overflows.
+    computed as :math:`\max(z, \operatorname{expm1}(\min(z, 0)))` (since
+    :math:`e^{z} - 1 > z` for :math:`z < 0`): ``expm1`` is accurate near 0 and,
+    evaluated on :math:`\min(z, 0)`, never overflows; no masked write is needed.
     """
-    return np.expm1(Z, out=Z, where=Z < 0)
+    negative_part = np.minimum(Z, 0)
+    np.expm1(negative_part, out=negative_part)
+    return np.maximum(Z, negative_part, out=Z)
 
 
 def softplus(Z):
@@ -194,7 +198,8 @@ def tanh_derivative(Z, A, delta):
 
     .. math:: \tanh'(z) = 1 - \tanh^2 z = 1 - A^2
     """
-    delta *= 1 - A**2
+    slope = np.square(A)
+    delta *= np.subtract(1, slope, out=slope)
     return delta
 
 
@@ -203,10 +208,11 @@ def relu_derivative(Z, A, delta):
 
     .. math:: f'(z) = [z > 0] = [A > 0]
 
-    (the sub-gradient 0 is taken at :math:`z = 0`).
+    (the sub-gradient 0 is taken at :math:`z = 0`).  A multiplication by the
+    boolean mask, not a masked assignment: it has no data-dependent branches,
+    so it runs at the speed of any element-wise product.
     """
-    delta[A <= 0] = 0
-    return delta
+    return np.multiply(delta, A > 0, out=delta)
 
 
 def leaky_relu_derivative(Z, A, delta):
@@ -215,9 +221,12 @@ def leaky_relu_derivative(Z, A, delta):
     .. math:: f'(z) = \begin{cases} 1 & A > 0 \\ s = 0.01 & A \le 0 \end{cases}
 
     :math:`A` has the sign of :math:`z`, so :math:`Z` is not needed (the
-    one-sided value :math:`s` is taken at :math:`z = 0`).
+    one-sided value :math:`s` is taken at :math:`z = 0`).  The factor is built
+    as :math:`\max([A > 0], s)`, exactly 1 or :math:`s`, without a masked write.
     """
-    return np.multiply(delta, LEAKY_SLOPE, out=delta, where=A <= 0)
+    slope = np.greater(A, 0, out=np.empty_like(A))
+    np.maximum(slope, LEAKY_SLOPE, out=slope)
+    return np.multiply(delta, slope, out=delta)
 
 
 def elu_derivative(Z, A, delta):
@@ -225,9 +234,12 @@ def elu_derivative(Z, A, delta):
 
     .. math:: f'(z) = \begin{cases} 1 & z > 0 \\ e^{z} = A + 1 & z \le 0 \end{cases}
 
-    written in :math:`A` (whose sign is that of :math:`z`).
+    written in :math:`A` (whose sign is that of :math:`z`) as
+    :math:`\min(A, 0) + 1`, without a masked write.
     """
-    return np.multiply(delta, A + 1, out=delta, where=A <= 0)
+    slope = np.minimum(A, 0)
+    slope += 1
+    return np.multiply(delta, slope, out=delta)
 
 
 def softplus_derivative(Z, A, delta):
