@@ -21,9 +21,35 @@ __all__ = ["PARAMETER_CONSTRAINTS", "hidden_layer_sizes", "make_optimizer", "mak
 STOCHASTIC_SOLVERS = ("sgd", "adam", "rmsprop", "adagrad", "adamw")
 SCHEDULE_NAMES = ("constant", "invscaling", "adaptive", "cosine", "step", "exponential")
 
+
+class _PerLayer(Options):
+    """A list or tuple whose every element satisfies ``element`` (one per hidden layer).
+
+    ``fit`` validates it with the other parameters, so that a bad element is
+    reported as scikit-learn reports every invalid parameter, naming the
+    parameter; the length is checked later, against ``hidden_layer_sizes``.
+    (An ``Options`` subclass only because scikit-learn's ``make_constraint``
+    accepts no other custom constraint.)
+    """
+
+    def __init__(self, element, description):
+        super().__init__(object, set())
+        self.element, self.description = element, description
+
+    def is_satisfied_by(self, val):
+        return (isinstance(val, (list, tuple))
+                and all(self.element.is_satisfied_by(item) for item in val))
+
+    def __str__(self):
+        return f"a list or tuple of {self.description}, one per hidden layer"
+
+
+_ACTIVATION_NAME = StrOptions(set(HIDDEN_ACTIVATIONS))
+_DROPOUT_RATE = Interval(Real, 0, 1, closed="left")
+
 PARAMETER_CONSTRAINTS: dict = {
     "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-    "activation": [StrOptions(set(HIDDEN_ACTIVATIONS)), list, tuple],
+    "activation": [_ACTIVATION_NAME, _PerLayer(_ACTIVATION_NAME, "such names")],
     "solver": [StrOptions({"lbfgs", *STOCHASTIC_SOLVERS})],
     "alpha": [Interval(Real, 0, None, closed="left")],
     "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -45,7 +71,7 @@ PARAMETER_CONSTRAINTS: dict = {
     "epsilon": [Interval(Real, 0, None, closed="neither")],
     "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
     "max_fun": [Interval(Integral, 1, None, closed="left")],
-    "dropout": [Interval(Real, 0, 1, closed="left"), list, tuple],
+    "dropout": [_DROPOUT_RATE, _PerLayer(_DROPOUT_RATE, "such rates")],
     "batch_norm": ["boolean"],
     "init": [StrOptions(set(INITIALIZERS))],
     "init_scale": [Interval(Real, 0, None, closed="neither"), None],
