@@ -275,9 +275,9 @@ def test_the_optimiser_gets_the_scheduled_rate(monkeypatch, circles):
     X, y = circles[:2]
     used, real_update = [], optimizers.SGD.update
 
-    def spy(self, params, grad, learning_rate):
+    def spy(self, params, grad, learning_rate, *args, **kwargs):
         used.append(learning_rate)
-        return real_update(self, params, grad, learning_rate)
+        return real_update(self, params, grad, learning_rate, *args, **kwargs)
 
     monkeypatch.setattr(optimizers.SGD, "update", spy)
     FCNNClassifier(hidden_layer_sizes=(8,), solver="sgd", learning_rate="cosine",
