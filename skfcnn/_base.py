@@ -22,6 +22,7 @@ from ._params import (PARAMETER_CONSTRAINTS, check_callbacks, hidden_layer_sizes
                       init_optimizer, make_optimizer, make_schedule, warn_if_unscaled)
 from ._state import TrainingConfig, TrainingState, Validation
 from ._training import train
+from .nn.activations import check_hidden_activations
 from .nn.losses import loss_value
 from .nn.network import Network
 
@@ -104,6 +105,7 @@ class BaseFCNN(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         sizes = (X.shape[1], *hidden_layer_sizes(self.hidden_layer_sizes), Y.shape[1])
         activation = self.activation if isinstance(self.activation, str) \
             else list(self.activation)
+        check_hidden_activations(activation, len(sizes) - 2, name="activation")
         self._network = Network(sizes, activation, self.out_activation_, X.dtype,
                                 **self._network_options())
         init = {} if self.init == "glorot_uniform" and self.init_scale is None \

@@ -12,7 +12,6 @@ from sklearn.metrics import r2_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
 from sklearn.utils.validation import column_or_1d
 
@@ -30,7 +29,32 @@ def _check_stochastic(estimator):
             f"partial_fit is only available for the stochastic solvers "
             f"{STOCHASTIC_SOLVERS}; solver='lbfgs' is not stochastic."
         )
+    if getattr(estimator, "class_weight", None) == "balanced":
+        raise AttributeError(
+            "partial_fit is not available with class_weight='balanced': it sees one "
+            "chunk at a time, not the class frequencies of the whole data. Pass a dict, "
+            "e.g. from sklearn.utils.class_weight.compute_class_weight('balanced', "
+            "classes=classes, y=y_all)."
+        )
     return True
+
+
+def _balanced_weights(Y, sample_weight):
+    r"""Per-sample weights of ``class_weight='balanced'``, counting weighted samples.
+
+    Class :math:`c` gets :math:`W / (K\, W_c)`, with :math:`W` the total sample
+    weight, :math:`W_c` that of class :math:`c` and :math:`K` the number of
+    classes, so a sample of weight :math:`k` counts as :math:`k` repeated rows
+    (scikit-learn's ``compute_class_weight`` with ``sample_weight``).  ``Y`` is
+    the encoded target (one 0/1 column for two classes, one-hot otherwise).
+    """
+    if Y.shape[1] == 1:
+        Y = np.hstack([1.0 - Y, Y])
+    weight = np.ones(Y.shape[0]) if sample_weight is None else sample_weight
+    class_totals = weight @ Y
+    per_class = np.divide(weight.sum(), Y.shape[1] * class_totals,
+                          out=np.zeros_like(class_totals), where=class_totals > 0)
+    return Y @ per_class
 
 
 def _weighted_mean(values, sample_weight):
@@ -90,7 +114,7 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
                                  f"{unknown.tolist()!r}; allowed are {self.classes_.tolist()!r}.")
         return X, y, sample_weight
 
-    def _class_weights(self, y, sample_weight, incremental):
+    def _class_weights(self, y, sample_weight):
         """``sample_weight`` times the weight of each sample's class."""
         if self.class_weight is None:
             return sample_weight
@@ -98,13 +122,7 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
             raise ValueError("class_weight is not supported for multilabel targets; got "
                              f"class_weight={self.class_weight!r}.")
         if self.class_weight == "balanced":
-            if incremental:
-                raise ValueError(
-                    "class_weight='balanced' is not supported by partial_fit, which sees "
-                    "one chunk at a time: pass a dict, e.g. from sklearn.utils.class_weight."
-                    "compute_class_weight('balanced', classes=classes, y=y_all)."
-                )
-            weights = compute_sample_weight("balanced", y)
+            weights = _balanced_weights(self._encode(y), sample_weight)
         else:
             unknown = [c for c in self.class_weight if c not in set(self.classes_.tolist())]
             if unknown:
@@ -183,7 +201,7 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
         else:
             self._setup_labels(y)
         validation_set = self._validate_validation_set(X_val, y_val, sample_weight_val)
-        sample_weight = self._class_weights(y, sample_weight, incremental=False)
+        sample_weight = self._class_weights(y, sample_weight)
         return self._fit(X, self._encode(y), sample_weight, incremental=False,
                          validation_set=validation_set)
 
@@ -232,7 +250,7 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
                     f"`y` has classes not in `self.classes_`: {unknown.tolist()!r}; "
                     f"allowed are {self.classes_.tolist()!r}."
                 )
-        sample_weight = self._class_weights(y, sample_weight, incremental=True)
+        sample_weight = self._class_weights(y, sample_weight)
         return self._fit(X, self._encode(y), sample_weight, incremental=True)
 
     def predict_proba(self, X):
@@ -304,7 +322,7 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_label = True
+        tags.classifier_tags.multi_label = self.class_weight is None
         return tags
 
 

@@ -16,12 +16,22 @@ GradientCheckResult = namedtuple(
     "GradientCheckResult",
     ["max_abs_error", "max_rel_error", "worst_parameter", "n_parameters"],
 )
-GradientCheckResult.__doc__ = """Outcome of :func:`check_gradients`.
+GradientCheckResult.__doc__ = r"""Outcome of :func:`check_gradients`, a named tuple.
 
-max_abs_error : largest |backprop - central difference| over the parameters.
-max_rel_error : largest |difference| / max(|central difference|, 1e-8).
-worst_parameter : index, in the flat parameter vector, of the largest difference.
-n_parameters : number of parameters checked.
+With :math:`g_j` the back-propagated and :math:`\hat g_j` the central-difference
+derivative of parameter :math:`j`:
+
+Attributes
+----------
+max_abs_error : float
+    :math:`\max_j \lvert g_j - \hat g_j \rvert` over the parameters.
+max_rel_error : float
+    :math:`\max_j \lvert g_j - \hat g_j \rvert / \max(\lvert \hat g_j
+    \rvert, 10^{-8})`.
+worst_parameter : int
+    Index, in the flat parameter vector, of the largest absolute difference.
+n_parameters : int
+    Number of parameters checked (the length of the flat vector).
 """
 
 
@@ -99,7 +109,7 @@ def check_gradients(estimator, X, y, sample_weight=None, *, eps=1e-6, rtol=1e-5,
     X = X.astype(np.float64)
     Y = est._encode(y).astype(np.float64)
     if hasattr(est, "_class_weights"):
-        sample_weight = est._class_weights(y, sample_weight, incremental=False)
+        sample_weight = est._class_weights(y, sample_weight)
     if sample_weight is not None:
         sample_weight = np.asarray(sample_weight, dtype=np.float64)
     kwargs = {}

@@ -85,8 +85,9 @@ def test_class_weight_errors_and_partial_fit(digits):
     X, y = digits
     with pytest.raises(ValueError, match=r"class_weight names classes \[42\]"):
         FCNNClassifier(class_weight={42: 2.0}, max_iter=2).fit(X, y)
-    with pytest.raises(ValueError, match="'balanced' is not supported by partial_fit"):
+    with pytest.raises(AttributeError, match="has no attribute 'partial_fit'") as error:
         FCNNClassifier(class_weight="balanced").partial_fit(X, y, classes=np.arange(10))
+    assert "not available with class_weight='balanced'" in str(error.value.__cause__)
     clf = FCNNClassifier(class_weight={0: 3.0}, hidden_layer_sizes=(4,))
     clf.partial_fit(X[y != 0], y[y != 0], classes=np.arange(10))  # a chunk without class 0
     assert clf.n_iter_ == 1

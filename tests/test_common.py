@@ -42,14 +42,7 @@ ESTIMATORS = [
     FCNNClassifier(learning_rate=ExponentialDecay(0.01, gamma=0.99), warmup_epochs=3,
                    hidden_layer_sizes=(16,)),
     FCNNClassifier(init="he_normal", max_grad_norm=1.0, hidden_layer_sizes=(16,)),
-    # TODO: fails check_sample_weight_equivalence_on_{dense,sparse}_data,
-    # check_estimators_partial_fit_n_features, check_fit_score_takes_y,
-    # check_n_features_in_after_fitting and the four multilabel checks because
-    # 'balanced' ignores sample_weight (skfcnn/_estimators.py, _class_weights),
-    # partial_fit stays available but always raises with 'balanced', and the
-    # multi_label tag stays True although class_weight rejects multilabel y.
-    # Reported; tests/test_options.py pins each with a strict xfail.
-    # FCNNClassifier(class_weight="balanced"),
+    FCNNClassifier(class_weight="balanced", hidden_layer_sizes=(16,)),
 ]
 
 # Options whose sample weights can only equal repeated rows up to what the

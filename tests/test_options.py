@@ -169,9 +169,6 @@ def test_activation_list_of_the_wrong_length_is_rejected(cls, circles, parabola)
         cls(hidden_layer_sizes=(4, 3), activation=[]).fit(X, y)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="bug: the length error comes from Network and names "
-                   "its argument 'hidden_activation', not the estimator's 'activation'")
 def test_activation_length_error_names_the_estimator_parameter(circles):
     X, y = circles[:2]
     with pytest.raises(ValueError, match=r"\bactivation\b"):
@@ -639,10 +636,6 @@ def test_balanced_class_weight_on_a_90_10_problem():
     assert minority_recall(plain) < 0.5 < 0.6 < minority_recall(balanced)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="bug: class_weight='balanced' counts classes without "
-                   "sample_weight, so sample weights differ from repeated rows (scikit-learn "
-                   "passes sample_weight to compute_class_weight)")
 def test_balanced_class_weight_counts_weighted_samples(circles):
     X, y = circles[0][:60], circles[1][:60]
     weights = np.random.RandomState(0).randint(0, 4, len(y))
@@ -655,17 +648,11 @@ def test_balanced_class_weight_counts_weighted_samples(circles):
                                rtol=1e-7)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="bug: the multi_label tag stays True although "
-                   "class_weight rejects multilabel targets")
 def test_class_weight_turns_off_the_multilabel_tag():
     assert get_tags(FCNNClassifier()).classifier_tags.multi_label
     assert not get_tags(FCNNClassifier(class_weight="balanced")).classifier_tags.multi_label
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="bug: partial_fit exists with class_weight='balanced' "
-                   "but always raises; scikit-learn's checks call it whenever it exists")
 def test_partial_fit_is_unavailable_with_balanced_class_weight():
     assert hasattr(FCNNClassifier(class_weight={0: 2.0}), "partial_fit")
     assert not hasattr(FCNNClassifier(class_weight="balanced"), "partial_fit")

@@ -332,7 +332,7 @@ HIDDEN_ACTIVATIONS = tuple(DERIVATIVES)
 OUTPUT_ACTIVATIONS = ("identity", "logistic", "softmax", "exp")
 
 
-def check_hidden_activations(hidden_activation, n_hidden):
+def check_hidden_activations(hidden_activation, n_hidden, name="hidden_activation"):
     """One hidden activation name per hidden layer, validated.
 
     Parameters
@@ -341,6 +341,8 @@ def check_hidden_activations(hidden_activation, n_hidden):
         One name for every hidden layer, or one name per hidden layer.
     n_hidden : int
         Number of hidden layers.
+    name : str, default="hidden_activation"
+        The parameter's name in the error messages.
 
     Returns
     -------
@@ -360,14 +362,14 @@ def check_hidden_activations(hidden_activation, n_hidden):
         names = given = tuple(hidden_activation)
         if len(names) != n_hidden:
             raise ValueError(
-                f"hidden_activation must be a str or a sequence with one name per hidden "
+                f"{name} must be a str or a sequence with one name per hidden "
                 f"layer: got {len(names)} name(s) {list(names)!r} for {n_hidden} hidden "
                 f"layer(s)."
             )
-    for name in given:
-        if not isinstance(name, str) or name not in DERIVATIVES:
+    for activation in given:
+        if not isinstance(activation, str) or activation not in DERIVATIVES:
             raise ValueError(
-                f"hidden_activation {name!r} is not supported; allowed are "
+                f"{name} {activation!r} is not supported; allowed are "
                 f"{sorted(DERIVATIVES)}."
             )
     return names
