@@ -1,101 +1,320 @@
-"""Docstrings shared by the two estimators: every parameter is documented once."""
+"""Docstrings shared by the two estimators: every parameter is documented once.
 
-_PARAMETERS = """
-    Parameters
-    ----------
+``tests/test_docs.py`` checks that the parameters documented here are exactly
+those of ``get_params()``, each once and with its actual default, and that
+every public fitted attribute is documented.
+"""
+
+# Parameters shared by both estimators, in the order of the signatures, up to
+# ``max_fun`` (scikit-learn's MLP parameters)...
+_MLP_PARAMETERS = """
     hidden_layer_sizes : int or array-like of shape (n_layers - 2,), default=(100,)
         Number of units of each hidden layer; the i-th element is the i-th
         hidden layer.  An empty tuple gives a network with no hidden layer
         (a linear or logistic model).
-    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
-        Activation of the hidden layers: ``identity`` :math:`f(z) = z`,
-        ``logistic`` :math:`f(z) = 1 / (1 + e^{-z})`, ``tanh``
-        :math:`f(z) = \\tanh z`, ``relu`` :math:`f(z) = \\max(z, 0)`.
-    solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
-        ``'lbfgs'``: full-batch L-BFGS (scipy's L-BFGS-B) over the flat
-        parameter vector, good for small data sets; ``'sgd'``: stochastic
-        gradient descent with (Nesterov) momentum; ``'adam'``: Adam with
-        scikit-learn's bias-corrected step.
+    activation : str or list of str, default='relu'
+        Activation :math:`f` of the hidden layers, one of
+
+        * ``'identity'``: :math:`f(z) = z`;
+        * ``'logistic'``: :math:`f(z) = 1 / (1 + e^{-z})`;
+        * ``'tanh'``: :math:`f(z) = \\tanh z`;
+        * ``'relu'``: :math:`f(z) = \\max(z, 0)`;
+        * ``'leaky_relu'``: :math:`f(z) = z` for :math:`z > 0`, :math:`0.01 z`
+          otherwise;
+        * ``'elu'``: :math:`f(z) = z` for :math:`z > 0`, :math:`e^{z} - 1`
+          otherwise;
+        * ``'softplus'``: :math:`f(z) = \\log(1 + e^{z})`;
+        * ``'gelu'`` (tanh approximation): :math:`f(z) = \\tfrac12 z \\bigl(1 +
+          \\tanh(\\sqrt{2/\\pi}\\,(z + 0.044715 z^3))\\bigr)`;
+        * ``'swish'``: :math:`f(z) = z / (1 + e^{-z})`;
+
+        or a list (or tuple) of such names, one per hidden layer.  A list whose
+        length differs from ``len(hidden_layer_sizes)`` raises a
+        ``ValueError`` in ``fit``.
+    solver : {'adam', 'sgd', 'lbfgs', 'rmsprop', 'adagrad', 'adamw'}, default='adam'
+        The optimiser.  With gradient :math:`g` and learning rate :math:`\\eta`
+        (from ``learning_rate``) at each mini-batch step:
+
+        * ``'sgd'``: stochastic gradient descent with momentum :math:`\\mu`
+          (``momentum``), :math:`v \\leftarrow \\mu v - \\eta g`,
+          :math:`\\theta \\leftarrow \\theta + v` (Nesterov's variant
+          :math:`\\theta \\leftarrow \\theta + \\mu v - \\eta g` with
+          ``nesterovs_momentum``);
+        * ``'adam'``: Adam with scikit-learn's bias-corrected step,
+          :math:`m \\leftarrow \\beta_1 m + (1 - \\beta_1) g`,
+          :math:`v \\leftarrow \\beta_2 v + (1 - \\beta_2) g^2`,
+          :math:`\\theta \\leftarrow \\theta - \\eta
+          \\frac{\\sqrt{1 - \\beta_2^t}}{1 - \\beta_1^t} \\frac{m}{\\sqrt v +
+          \\epsilon}`;
+        * ``'adamw'``: Adam with decoupled weight decay :math:`\\lambda`
+          (``weight_decay``): each step first shrinks the weights,
+          :math:`W \\leftarrow W - \\eta \\lambda W`, then takes the Adam step;
+        * ``'rmsprop'``: :math:`v \\leftarrow \\rho v + (1 - \\rho) g^2`,
+          :math:`\\theta \\leftarrow \\theta - \\eta g / (\\sqrt v + \\epsilon)`,
+          with :math:`\\rho = 0.9`;
+        * ``'adagrad'``: :math:`s \\leftarrow s + g^2`, :math:`\\theta
+          \\leftarrow \\theta - \\eta g / (\\sqrt s + \\epsilon)`;
+        * ``'lbfgs'``: full-batch L-BFGS (scipy's L-BFGS-B) over the flat
+          parameter vector, good for small data sets; it ignores the
+          mini-batch, learning-rate, early-stopping, dropout and batch-norm
+          training settings (the network is evaluated in prediction mode) and
+          has no ``partial_fit``.
+
+        See :mod:`skfcnn.nn.optimizers`.
     alpha : float, default=0.0001
         Strength of the L2 penalty :math:`\\frac{\\alpha}{2N}\\sum_l \\lVert W_l
-        \\rVert^2` added to the mean loss of each batch of :math:`N` samples
-        (biases are not penalised).
+        \\rVert_F^2` added to the mean loss of each batch of :math:`N` samples
+        (:math:`N` is the sum of the sample weights when they are given);
+        biases and batch-norm parameters are not penalised.
     batch_size : int or 'auto', default='auto'
-        Mini-batch size; ``'auto'`` is ``min(200, n_samples)``.  Larger values
-        are clipped to ``n_samples`` with a warning.
-    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
-        Learning-rate schedule of the ``'sgd'`` solver (as in scikit-learn,
-        ignored by the others): ``'constant'`` keeps ``learning_rate_init``;
-        ``'invscaling'`` uses :math:`\\eta_0 / (t + 1)^{p}` with :math:`t` the
-        number of samples seen and :math:`p` = ``power_t``; ``'adaptive'``
-        keeps the rate while the loss (or validation score) improves and
-        divides it by 5 each time it fails to improve by ``tol`` for
-        ``n_iter_no_change`` epochs, stopping once it falls below 1e-6.
+        Mini-batch size of the stochastic solvers; ``'auto'`` is
+        ``min(200, n_samples)``.  Larger values are clipped to ``n_samples``
+        with a warning.
+    learning_rate : str or callable, default='constant'
+        Learning-rate schedule of the stochastic solvers: the rate
+        :math:`\\eta_e` of epoch :math:`e` (epochs finished so far, counted
+        across ``partial_fit`` calls and ``warm_start`` fits), with
+        :math:`\\eta_0` = ``learning_rate_init`` and :math:`T` = ``max_iter``.
+
+        * ``'constant'``: :math:`\\eta_e = \\eta_0`;
+        * ``'invscaling'`` (``'sgd'`` only, as in scikit-learn; ``'constant'``
+          for the other solvers): :math:`\\eta = \\eta_0 / (t + 1)^{p}` with
+          :math:`t` the number of samples seen (``t_``) and :math:`p` =
+          ``power_t``;
+        * ``'adaptive'`` (``'sgd'`` only; ``'constant'`` for the others):
+          :math:`\\eta_0` while training progresses; each time the stopping
+          rule would stop, the rate is divided by 5 instead, until it is at or
+          below 1e-6;
+        * ``'cosine'``: :math:`\\eta_e = \\eta_{\\min} + \\tfrac12 (\\eta_0 -
+          \\eta_{\\min}) (1 + \\cos(\\pi e / T))` for :math:`e < T`, then
+          :math:`\\eta_{\\min} = \\eta_0 / 100`;
+        * ``'step'``: :math:`\\eta_e = \\eta_0 \\cdot 0.1^{\\lfloor e / k
+          \\rfloor}` with :math:`k = \\max(1, \\lfloor T / 3 \\rfloor)`;
+        * ``'exponential'``: :math:`\\eta_e = \\eta_0 \\gamma^{e}` with
+          :math:`\\gamma = 0.01^{1/T}`;
+        * a schedule object: any picklable callable ``schedule(step) ->
+          rate``, e.g. from :mod:`skfcnn.nn.schedules`
+          (:class:`~skfcnn.nn.schedules.CosineAnnealing` with warm restarts,
+          ...).  Its optional attribute ``unit`` says what ``step`` counts:
+          ``'epoch'`` (the default) or ``'sample'`` (``t_``).  Its rate is
+          used as given: ``learning_rate_init`` is then ignored.
     learning_rate_init : float, default=0.001
-        Initial step size of the ``'sgd'`` and ``'adam'`` updates.
+        :math:`\\eta_0`, the initial learning rate of every stochastic solver.
     power_t : float, default=0.5
-        Exponent of the ``'invscaling'`` schedule.
+        Exponent :math:`p` of the ``'invscaling'`` schedule (``'sgd'`` only).
     max_iter : int, default=200
         Maximum number of epochs (passes over the data) of one ``fit`` call
-        for the stochastic solvers; maximum number of iterations for
-        ``'lbfgs'``.
+        for the stochastic solvers, and the length :math:`T` of the
+        ``'cosine'``, ``'step'`` and ``'exponential'`` schedules; maximum
+        number of iterations for ``'lbfgs'``.
     shuffle : bool, default=True
         Whether to shuffle the samples before each epoch.
     random_state : int, RandomState instance or None, default=None
-        Seeds the initial weights and the shuffling.  Pass an int for
-        reproducible results.
+        Seeds the initial weights, the shuffling, the dropout masks and the
+        validation split of ``early_stopping``.  Pass an int for reproducible
+        results.
     tol : float, default=1e-4
-        Training stops when the loss (or the validation score with
-        ``early_stopping``) has not improved by at least ``tol`` for
-        ``n_iter_no_change`` consecutive epochs.  For ``'lbfgs'`` it is the
-        tolerance on the projected gradient (scipy's ``gtol``).
-    verbose : bool, default=False
-        Print the loss after each epoch.
+        Training stops when the monitored quantity (the training loss, or with
+        ``early_stopping`` the validation score or loss, see ``monitor``) has
+        not improved by at least ``tol`` for more than ``n_iter_no_change``
+        consecutive epochs.  For ``'lbfgs'`` it is the tolerance on the
+        projected gradient (scipy's ``gtol``).
+    verbose : bool or int, default=False
+        Print the loss of each epoch (and the validation score) and why
+        training stopped; ``verbose >= 2`` also shows a progress bar over the
+        epochs when the optional package ``tqdm`` is installed.
     warm_start : bool, default=False
         When True, ``fit`` continues from the fitted parameters *and* the
-        optimiser's state (momentum velocity, Adam moments and step count)
-        instead of starting again.
+        optimiser's state (momentum velocity, Adam moments and step count) and
+        the schedules continue from ``n_iter_`` instead of starting again.
     momentum : float, default=0.9
-        Momentum of the ``'sgd'`` solver, in [0, 1].
+        Momentum :math:`\\mu \\in [0, 1]` of the ``'sgd'`` solver.
     nesterovs_momentum : bool, default=True
         Use Nesterov's momentum with the ``'sgd'`` solver.
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data (stratified for
-        single-label classification) and stop when its score (accuracy or R²)
-        has not improved by ``tol`` for ``n_iter_no_change`` epochs; the
-        parameters of the best-scoring epoch are then restored.  Without early
+        Stop on a validation set instead of the training loss: by default a
+        share ``validation_fraction`` of the training data is held out
+        (stratified for single-label classification), or the set passed to
+        ``fit`` as ``X_val``, ``y_val``.  Training stops when the monitored
+        validation quantity (``monitor``) has not improved by ``tol`` for more
+        than ``n_iter_no_change`` epochs, and the parameters of the best epoch
+        are then restored (see ``restore_best_weights``).  Without early
         stopping, training stops on the training loss and the last parameters
         are kept, as in scikit-learn.  Stochastic solvers only; not with
         ``partial_fit``.
     validation_fraction : float, default=0.1
-        Share of the training data held out for early stopping, in [0, 1).
+        Share of the training data held out for early stopping, in [0, 1);
+        ignored when ``X_val`` is passed to ``fit``.
     beta_1 : float, default=0.9
-        Decay rate of Adam's first-moment estimate, in [0, 1).
+        Decay rate :math:`\\beta_1 \\in [0, 1)` of the first-moment estimate
+        of ``'adam'`` and ``'adamw'``.
     beta_2 : float, default=0.999
-        Decay rate of Adam's second-moment estimate, in [0, 1).
+        Decay rate :math:`\\beta_2 \\in [0, 1)` of the second-moment estimate
+        of ``'adam'`` and ``'adamw'``.
     epsilon : float, default=1e-8
-        Adam's numerical-stability term, added outside the square root.
-    n_iter_no_change : int, default=10
-        Number of epochs without an improvement of ``tol`` before stopping.
+        :math:`\\epsilon > 0`, the numerical-stability term of ``'adam'``,
+        ``'adamw'``, ``'rmsprop'`` and ``'adagrad'``, added outside the
+        square root.
+    n_iter_no_change : int or np.inf, default=10
+        Number of epochs without an improvement of ``tol`` tolerated before
+        stopping (or, with ``learning_rate='adaptive'``, before dividing the
+        rate by 5).
     max_fun : int, default=15000
-        Maximum number of objective evaluations of ``'lbfgs'``.
-"""
+        Maximum number of objective evaluations of ``'lbfgs'``."""
+
+# ... and the options beyond scikit-learn's MLP, from ``dropout`` on.
+_OPTION_PARAMETERS = """
+    dropout : float or list of float, default=0.0
+        Inverted dropout rate :math:`p \\in [0, 1)` of every hidden layer's
+        output, or a list (or tuple) with one rate per hidden layer.  At
+        training time each output is kept with probability :math:`1 - p` and
+        scaled by :math:`1 / (1 - p)`: :math:`\\tilde A = A \\odot M`,
+        :math:`M_{ij} = [u_{ij} \\ge p] / (1 - p)` with :math:`u_{ij}` drawn
+        from the ``random_state`` generator, a fresh mask for every
+        mini-batch.  ``predict``, ``transform`` and the validation score never
+        drop units.  ``'lbfgs'`` ignores it.  ``1.0`` or a list of the wrong
+        length raises a ``ValueError``.  See :mod:`skfcnn.nn.dropout`.
+    batch_norm : bool, default=False
+        Normalise every hidden pre-activation :math:`z` before its activation,
+        :math:`f\\bigl(\\gamma (z - \\mu) / \\sqrt{\\sigma^2 + 10^{-5}} +
+        \\beta\\bigr)`, with learned :math:`\\gamma, \\beta` per unit.  Training
+        uses the mean :math:`\\mu` and variance :math:`\\sigma^2` of the
+        mini-batch (unweighted) and updates running estimates
+        :math:`\\bar\\mu \\leftarrow 0.9 \\bar\\mu + 0.1 \\mu` (likewise the
+        unbiased variance); prediction uses the running estimates, so a row's
+        prediction does not depend on the other rows.  Works with
+        ``partial_fit``; with ``'lbfgs'`` the running statistics stay at mean
+        0 and variance 1.  See :mod:`skfcnn.nn.batch_norm`.
+    init : {'glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', \
+'normal', 'uniform', 'zeros'}, default='glorot_uniform'
+        Initialisation of the weights of a layer with :math:`n_\\text{in}`
+        inputs and :math:`n_\\text{out}` outputs, with gain or scale
+        :math:`g` = ``init_scale``:
+
+        * ``'glorot_uniform'`` (scikit-learn's scheme, the only one that also
+          draws the biases): :math:`\\mathcal U(-r, r)`, :math:`r = g
+          \\sqrt{c / (n_\\text{in} + n_\\text{out})}`, :math:`c = 2` for a
+          logistic activation and 6 otherwise;
+        * ``'glorot_normal'``: :math:`\\mathcal N(0, \\sigma^2)`,
+          :math:`\\sigma = g \\sqrt{2 / (n_\\text{in} + n_\\text{out})}`;
+        * ``'he_uniform'``: :math:`\\mathcal U(-r, r)`, :math:`r = g
+          \\sqrt{6 / n_\\text{in}}`;
+        * ``'he_normal'``: :math:`\\mathcal N(0, \\sigma^2)`, :math:`\\sigma =
+          g \\sqrt{2 / n_\\text{in}}`;
+        * ``'normal'``: :math:`\\mathcal N(0, g^2)`, :math:`g` = 0.01 by
+          default;
+        * ``'uniform'``: :math:`\\mathcal U(-g, g)`, :math:`g` = 1 by default;
+        * ``'zeros'``: every weight and bias 0 (the hidden units then stay
+          identical: offered to show why random initialisation is needed).
+
+        The biases start at 0 except with ``'glorot_uniform'``.  See
+        :mod:`skfcnn.nn.initializers`.
+    init_scale : float, default=None
+        :math:`g > 0` above: the gain of the Glorot and He schemes (``None``
+        means 1), the standard deviation of ``'normal'`` (``None``: 0.01) and
+        the half-width of ``'uniform'`` (``None``: 1); ``'zeros'`` ignores it.
+    weight_decay : float, default=0.01
+        Decoupled weight decay :math:`\\lambda \\ge 0` of ``solver='adamw'``:
+        every step shrinks the weights by :math:`\\eta \\lambda W` before the
+        Adam step (biases and batch-norm parameters are not decayed); with
+        :math:`\\lambda = 0` ``'adamw'`` is ``'adam'``.  The other solvers
+        ignore it (their L2 penalty is ``alpha``).
+    warmup_epochs : int, default=0
+        Linear warm-up :math:`w \\ge 0` in front of the learning-rate
+        schedule: :math:`\\eta'_e = \\eta_e (e + 1) / w` for :math:`e < w`,
+        then :math:`\\eta_e`.  The schedule must count epochs:
+        ``'invscaling'`` with ``'sgd'`` (or a schedule object with
+        ``unit='sample'``) and ``warmup_epochs > 0`` raise a ``ValueError``.
+    monitor : {'score', 'loss'}, default='score'
+        What ``early_stopping`` watches on the validation set: ``'score'``
+        (accuracy or :math:`R^2`; an epoch improves when it rises by ``tol``,
+        scikit-learn's rule) or ``'loss'`` (the mean validation loss without
+        the L2 penalty; an epoch improves when it falls by ``tol``).
+    restore_best_weights : 'auto' or bool, default='auto'
+        Which parameters the model keeps when ``fit`` stops: ``'auto'``
+        restores the best epoch's (by the monitored quantity) with
+        ``early_stopping`` and keeps the last without it, as scikit-learn
+        does; ``True`` always restores the best epoch's (the lowest training
+        loss without a validation set); ``False`` always keeps the last.
+        "Best" is the strictly best epoch of the current ``fit`` call.
+    max_grad_norm : float, default=None
+        Clip the whole flat gradient :math:`g` (all layers, L2 term included)
+        before each update to this Euclidean norm :math:`c > 0`,
+        :math:`g \\leftarrow g \\min(1, c / \\lVert g \\rVert_2)`; ``None`` does
+        not clip.  Stochastic solvers only.
+    callbacks : list of callable, default=None
+        Called after every epoch of the stochastic solvers (in ``fit`` and
+        ``partial_fit``) as ``callback(history)``, with a new dict with keys
+        ``'epoch'`` (``n_iter_``), ``'loss'``, ``'loss_curve'``,
+        ``'validation_score'``, ``'validation_loss'`` (``None`` without early
+        stopping), ``'learning_rate'`` (the rate of the *next* epoch) and
+        ``'fit_time'``.  A truthy return value stops training after this
+        epoch.  Callbacks are cloned and pickled with the estimator: use
+        module-level functions or classes."""
+
+_CLASSIFIER_PARAMETERS = """
+    loss : {'log_loss', 'squared_error'}, default='log_loss'
+        Loss of the outputs :math:`y_i` (probabilities) against the one-hot
+        targets :math:`t_i`, averaged over the :math:`N` samples of a batch
+        (weighted by the sample weights):
+
+        * ``'log_loss'``: the cross-entropy :math:`-\\frac1N \\sum_i \\sum_k
+          t_{ik} \\log y_{ik}` of a softmax output (binary: :math:`-\\frac1N
+          \\sum_i [t_i \\log y_i + (1 - t_i) \\log(1 - y_i)]` of one logistic
+          output);
+        * ``'squared_error'``: :math:`\\frac{1}{2N} \\sum_i \\lVert y_i - t_i
+          \\rVert^2` of the same softmax or logistic outputs (the sum of
+          squared errors of the digits tutorial).
+    class_weight : dict, 'balanced' or None, default=None
+        Weight of each class, multiplying ``sample_weight`` when both are
+        given: ``None`` weighs every class 1; ``'balanced'`` weighs class
+        :math:`c` by :math:`W / (K W_c)`, with :math:`K` classes, :math:`W`
+        the total sample weight and :math:`W_c` that of class :math:`c` (the
+        numbers of samples without ``sample_weight``), so that every class
+        carries the same total weight; a dict ``{label: weight}`` gives the
+        listed classes their weight and the others 1 (every key must be a
+        class of ``y``).  ``partial_fit`` is not available with
+        ``'balanced'``, which needs all the labels at once (pass a dict
+        computed on all of them instead), and multilabel targets take no
+        ``class_weight``."""
+
+_REGRESSOR_PARAMETERS = """
+    loss : {'squared_error', 'poisson'}, default='squared_error'
+        ``'squared_error'``: :math:`\\frac{1}{2N}\\sum_i \\lVert y_i - t_i
+        \\rVert^2` with an identity output (summed over outputs, so the
+        reported loss and its gradient agree for several outputs);
+        ``'poisson'``: half the Poisson deviance :math:`\\frac1N \\sum_i
+        \\sum_k [t_{ik} \\log(t_{ik} / y_{ik}) - t_{ik} + y_{ik}]` with an
+        exponential output, for non-negative targets such as counts.  Both
+        are averaged with the sample weights when they are given."""
 
 _ATTRIBUTES = """
     Attributes
     ----------
     loss_ : float
-        Training objective (mean loss plus L2 penalty) of the last epoch.
+        Training objective (mean loss plus L2 penalty) of the last epoch
+        (iteration for ``'lbfgs'``).
     best_loss_ : float or None
-        Lowest training objective reached (None with ``early_stopping``, as in
-        scikit-learn).
+        Lowest training objective of the epochs run so far (``None`` with
+        ``early_stopping``, as in scikit-learn; not tracked by ``'lbfgs'``).
     loss_curve_ : list of float
         Training objective of every epoch (every iteration for ``'lbfgs'``),
-        across ``warm_start`` fits and ``partial_fit`` calls.
+        across ``warm_start`` fits and ``partial_fit`` calls.  With dropout it
+        is the loss of the thinned networks.
     validation_scores_ : list of float or None
-        Validation score of every epoch with ``early_stopping``, else None.
+        Validation score (accuracy or :math:`R^2`) of every epoch with
+        ``early_stopping``, else None.
+    validation_loss_curve_ : list of float or None
+        Validation loss (the mean loss, weighted by ``sample_weight_val``,
+        without the L2 penalty) of every epoch with ``early_stopping``, else
+        None.
     best_validation_score_ : float or None
-        Best validation score with ``early_stopping``, else None.
+        Best validation score of the last ``fit`` call with
+        ``early_stopping`` (whichever quantity ``monitor`` watches), else
+        None.
+    fit_time_ : list of float
+        Wall-clock seconds of every epoch of the stochastic solvers, across
+        calls like ``loss_curve_`` (empty for ``'lbfgs'``).
     t_ : int
         Number of training samples seen by the solver.
     coefs_ : list of ndarray
@@ -124,10 +343,14 @@ _NOTES = """
     Notes
     -----
     The parameters shared with scikit-learn's MLP have its names, defaults and
-    meanings, so replacing the class name is enough.  Training runs in the
-    dtype of ``X`` (float32 stays float32).  If the loss becomes NaN or
-    infinite, ``fit`` stops with a ``ValueError`` naming the iteration and the
-    parameters of the last finished iteration are kept.
+    meanings, so replacing the class name is enough; with every option beyond
+    them left at its default, training takes scikit-learn's steps.  Training
+    runs in the dtype of ``X`` (float32 stays float32).  If the loss becomes
+    NaN or infinite, ``fit`` stops with a ``ValueError`` naming the iteration
+    and the parameters of the last finished iteration are kept.  The
+    estimator is also a transformer: ``transform(X, layer=-1)`` returns a
+    hidden layer's activations.  :func:`skfcnn.check_gradients` checks its
+    back-propagation for its exact configuration.
 """
 
 CLASSIFIER_DOC = (
@@ -135,10 +358,16 @@ CLASSIFIER_DOC = (
 
     A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier`:
     a softmax output with log-loss for more than two classes, a logistic
-    output with binary log-loss for two, trained by back-propagation with
-    mini-batch SGD or Adam.
-"""
-    + _PARAMETERS
+    output with binary log-loss for two (or the squared error), trained by
+    back-propagation with mini-batch SGD, Adam, AdamW, RMSprop, Adagrad or
+    L-BFGS.
+
+    Parameters
+    ----------"""
+    + _MLP_PARAMETERS
+    + _CLASSIFIER_PARAMETERS
+    + _OPTION_PARAMETERS
+    + "\n"
     + _ATTRIBUTES
     + """
     classes_ : ndarray of shape (n_classes,)
@@ -162,19 +391,15 @@ REGRESSOR_DOC = (
 
     A drop-in replacement for :class:`sklearn.neural_network.MLPRegressor`:
     an identity output with the squared error, or an exponential output with
-    the Poisson deviance, trained by back-propagation with L-BFGS, mini-batch
-    SGD or Adam.  Several outputs are supported.
-"""
-    + """
+    the Poisson deviance, trained by back-propagation with mini-batch SGD,
+    Adam, AdamW, RMSprop, Adagrad or L-BFGS.  Several outputs are supported.
+
     Parameters
-    ----------
-    loss : {'squared_error', 'poisson'}, default='squared_error'
-        ``'squared_error'``: :math:`\\frac{1}{2N}\\sum_i \\lVert y_i - t_i
-        \\rVert^2` with an identity output (summed over outputs, so the
-        reported loss and its gradient agree for several outputs);
-        ``'poisson'``: half the Poisson deviance with an exponential output,
-        for non-negative targets such as counts."""
-    + _PARAMETERS.split("----------", 1)[1]
+    ----------"""
+    + _REGRESSOR_PARAMETERS
+    + _MLP_PARAMETERS
+    + _OPTION_PARAMETERS
+    + "\n"
     + _ATTRIBUTES
     + "\n"
     + _NOTES
