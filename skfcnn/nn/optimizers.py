@@ -13,6 +13,12 @@ hyper-parameters verbatim.  The protocol is:
     into a buffer allocated once by ``init``, so float32 parameters stay
     float32.
 
+An update is a dozen element-wise passes over vectors of the parameters' size.
+They run block by block (:data:`BLOCK_SIZE` elements at a time): every pass
+over a block finds it still in the core's cache, instead of streaming the
+whole vectors from memory a dozen times.  The operations are element-wise, so
+the result is the same bit for bit; the scratch buffers are one block long.
+
 The state lives on the object, so an estimator that keeps its optimiser
 between ``partial_fit`` calls or with ``warm_start`` keeps momentum, moments
 and accumulators.  ``OPTIMIZERS`` maps the solver names to the classes.
@@ -22,7 +28,21 @@ from numbers import Real
 
 import numpy as np
 
-__all__ = ["OPTIMIZERS", "SGD", "Adam", "AdamW", "Adagrad", "RMSprop"]
+__all__ = ["BLOCK_SIZE", "OPTIMIZERS", "SGD", "Adam", "AdamW", "Adagrad", "RMSprop"]
+
+#: Elements per block of an update: a block of each vector in use (parameters,
+#: gradient, state, scratch) fits together in a core's L2 cache, even in float64.
+BLOCK_SIZE = 32768
+
+
+def blocks(size, block_size=BLOCK_SIZE):
+    """Consecutive slices of at most ``block_size`` covering ``range(size)``."""
+    return [slice(start, start + block_size) for start in range(0, size, block_size)]
+
+
+def scratch_buffers(params, count):
+    """``count`` scratch rows of one block's length, in the dtype of ``params``."""
+    return np.empty((count, min(params.size, BLOCK_SIZE)), dtype=params.dtype)
 
 
 def _check_real(name, value, low, high, low_closed=True, high_closed=False):
@@ -39,13 +59,48 @@ def _check_real(name, value, low, high, low_closed=True, high_closed=False):
 
 
 class _Optimizer:
-    """Readable ``repr`` from the constructor arguments (stored verbatim)."""
+    """Readable ``repr``; ``update`` runs ``_update_block`` over cache-sized blocks.
+
+    A subclass lists its state vectors (same layout as the parameters) in
+    ``_state_names`` and implements ``_update_block(params, grad, *states,
+    scratch, **constants)`` on one block of each, with ``constants`` from
+    ``_constants(learning_rate)`` (computed once per update).
+    """
 
     _param_names = ()
+    _state_names = ()
 
     def __repr__(self):
         args = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._param_names)
         return f"{type(self).__name__}({args})"
+
+    def update(self, params, grad, learning_rate):
+        """One in-place step of ``params`` from ``grad``; returns ``params``.
+
+        ``learning_rate`` is taken as a Python float, so that a float32 step is
+        computed in float32 (a NumPy float64 scalar would upcast every pass).
+        """
+        constants = self._constants(float(learning_rate))
+        states = [getattr(self, name) for name in self._state_names]
+        scratch = self._scratch
+        if params.size <= scratch.shape[1]:  # one block: no slicing
+            self._update_block(params, grad, *states, scratch, **constants)
+            return params
+        for block in blocks(params.size, scratch.shape[1]):
+            part = params[block]
+            self._update_block(part, grad[block], *[state[block] for state in states],
+                               scratch[:, : part.size], **constants)
+        return params
+
+    def _constants(self, learning_rate):
+        return {"learning_rate": learning_rate}
+
+    def __setstate__(self, state):
+        # pickled before the updates ran by blocks: scratch was one full-length vector
+        scratch = state.get("_scratch")
+        if scratch is not None and scratch.ndim == 1:
+            state["_scratch"] = scratch_buffers(scratch, self._n_scratch)
+        self.__dict__.update(state)
 
 
 class SGD(_Optimizer):
@@ -60,7 +115,8 @@ class SGD(_Optimizer):
         \theta \leftarrow \theta + \mu v - \eta g \quad\text{(Nesterov)}.
 
     :math:`\mu = 0` gives plain SGD, :math:`\theta \leftarrow \theta - \eta g`.
-    These are scikit-learn's ``MLPClassifier`` updates.
+    These are scikit-learn's ``MLPClassifier`` updates, with its order of
+    operations (the same numbers bit for bit).
 
     Parameters
     ----------
@@ -71,6 +127,8 @@ class SGD(_Optimizer):
     """
 
     _param_names = ("momentum", "nesterov")
+    _n_scratch = 2
+    _state_names = ("velocity",)
 
     def __init__(self, momentum=0.9, nesterov=True):
         _check_real("momentum", momentum, 0, 1, high_closed=True)
@@ -80,22 +138,20 @@ class SGD(_Optimizer):
     def init(self, params):
         """Zero velocity for ``params``."""
         self.velocity = np.zeros_like(params)
-        self._scratch = np.empty_like(params)
+        self._scratch = scratch_buffers(params, self._n_scratch)
         return self
 
-    def update(self, params, grad, learning_rate):
-        """One in-place step of ``params`` along ``-grad``."""
-        velocity, step = self.velocity, self._scratch
-        np.multiply(grad, learning_rate, out=step)
+    def _update_block(self, params, grad, velocity, scratch, learning_rate):
+        scaled_grad, step = scratch
+        np.multiply(grad, learning_rate, out=scaled_grad)
         velocity *= self.momentum
-        velocity -= step
-        if self.nesterov:  # theta + mu * v - eta * g
-            params -= step
+        velocity -= scaled_grad
+        if self.nesterov:  # theta + (mu * v - eta * g)
             np.multiply(velocity, self.momentum, out=step)
+            step -= scaled_grad
             params += step
         else:
             params += velocity
-        return params
 
 
 class Adam(_Optimizer):
@@ -110,7 +166,8 @@ class Adam(_Optimizer):
         \eta_t = \eta \frac{\sqrt{1 - \beta_2^t}}{1 - \beta_1^t}, \qquad
         \theta \leftarrow \theta - \eta_t \frac{m}{\sqrt{v} + \epsilon}.
 
-    :math:`\epsilon` is added outside the square root.
+    :math:`\epsilon` is added outside the square root.  The operations run in
+    scikit-learn's order, so the numbers are its own bit for bit.
 
     Parameters
     ----------
@@ -123,6 +180,8 @@ class Adam(_Optimizer):
     """
 
     _param_names = ("beta_1", "beta_2", "epsilon")
+    _n_scratch = 2
+    _state_names = ("first_moment", "second_moment")
 
     def __init__(self, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
         _check_real("beta_1", beta_1, 0, 1)
@@ -137,27 +196,28 @@ class Adam(_Optimizer):
         self.t = 0
         self.first_moment = np.zeros_like(params)
         self.second_moment = np.zeros_like(params)
-        self._scratch = np.empty_like(params)
+        self._scratch = scratch_buffers(params, self._n_scratch)
         return self
 
-    def update(self, params, grad, learning_rate):
-        """One in-place Adam step of ``params``."""
+    def _constants(self, learning_rate):
         self.t += 1
-        m, v, step = self.first_moment, self.second_moment, self._scratch
-        m *= self.beta_1
-        np.multiply(grad, 1 - self.beta_1, out=step)
-        m += step
-        v *= self.beta_2
-        np.square(grad, out=step)
-        step *= 1 - self.beta_2
-        v += step
         rate = learning_rate * np.sqrt(1 - self.beta_2**self.t) / (1 - self.beta_1**self.t)
-        np.sqrt(v, out=step)
-        step += self.epsilon
-        np.divide(m, step, out=step)
-        step *= rate
-        params -= step
-        return params
+        return {"rate": float(rate)}
+
+    def _update_block(self, params, grad, m, v, scratch, rate):
+        term, step = scratch
+        m *= self.beta_1
+        np.multiply(grad, 1 - self.beta_1, out=term)
+        m += term
+        v *= self.beta_2
+        np.square(grad, out=term)
+        term *= 1 - self.beta_2
+        v += term
+        np.sqrt(v, out=term)  # step = (-rate * m) / (sqrt(v) + eps)
+        term += self.epsilon
+        np.multiply(m, -rate, out=step)
+        step /= term
+        params += step
 
 
 class AdamW(Adam):
@@ -232,11 +292,14 @@ class AdamW(Adam):
     def update(self, params, grad, learning_rate):
         """Decay the masked parameters, then one in-place Adam step."""
         if self.weight_decay != 0:
-            decay = self._scratch
-            np.multiply(params, learning_rate * self.weight_decay, out=decay)
-            if self.decay_mask is not None:
-                decay *= self.decay_mask
-            params -= decay
+            decay = float(learning_rate) * self.weight_decay
+            scratch = self._scratch[0]
+            for block in blocks(params.size, scratch.size):
+                part = params[block]
+                shrink = np.multiply(part, decay, out=scratch[: part.size])
+                if self.decay_mask is not None:
+                    shrink *= self.decay_mask[block]
+                part -= shrink
         return super().update(params, grad, learning_rate)
 
 
@@ -261,6 +324,8 @@ class RMSprop(_Optimizer):
     """
 
     _param_names = ("rho", "epsilon")
+    _n_scratch = 1
+    _state_names = ("square_average",)
 
     def __init__(self, rho=0.9, epsilon=1e-8):
         _check_real("rho", rho, 0, 1)
@@ -271,12 +336,11 @@ class RMSprop(_Optimizer):
     def init(self, params):
         """Zero mean square for ``params``."""
         self.square_average = np.zeros_like(params)
-        self._scratch = np.empty_like(params)
+        self._scratch = scratch_buffers(params, self._n_scratch)
         return self
 
-    def update(self, params, grad, learning_rate):
-        """One in-place RMSprop step of ``params``."""
-        square_average, step = self.square_average, self._scratch
+    def _update_block(self, params, grad, square_average, scratch, learning_rate):
+        step = scratch[0]
         square_average *= self.rho
         np.square(grad, out=step)
         step *= 1 - self.rho
@@ -286,7 +350,6 @@ class RMSprop(_Optimizer):
         np.divide(grad, step, out=step)
         step *= learning_rate
         params -= step
-        return params
 
 
 class Adagrad(_Optimizer):
@@ -310,6 +373,8 @@ class Adagrad(_Optimizer):
     """
 
     _param_names = ("epsilon", "initial_accumulator")
+    _n_scratch = 1
+    _state_names = ("sum_of_squares",)
 
     def __init__(self, epsilon=1e-10, initial_accumulator=0.0):
         _check_real("epsilon", epsilon, 0, None, low_closed=False)
@@ -320,12 +385,11 @@ class Adagrad(_Optimizer):
     def init(self, params):
         """Accumulator at ``initial_accumulator`` for ``params``."""
         self.sum_of_squares = np.full_like(params, self.initial_accumulator)
-        self._scratch = np.empty_like(params)
+        self._scratch = scratch_buffers(params, self._n_scratch)
         return self
 
-    def update(self, params, grad, learning_rate):
-        """One in-place Adagrad step of ``params``."""
-        sum_of_squares, step = self.sum_of_squares, self._scratch
+    def _update_block(self, params, grad, sum_of_squares, scratch, learning_rate):
+        step = scratch[0]
         np.square(grad, out=step)
         sum_of_squares += step
         np.sqrt(sum_of_squares, out=step)
@@ -333,7 +397,6 @@ class Adagrad(_Optimizer):
         np.divide(grad, step, out=step)
         step *= learning_rate
         params -= step
-        return params
 
 
 OPTIMIZERS = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "adagrad": Adagrad,

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
 from skfcnn.nn import SGD, Adam, Network
-from skfcnn.nn.optimizers import OPTIMIZERS, Adagrad, AdamW, RMSprop
+from skfcnn.nn import optimizers
+from skfcnn.nn.optimizers import BLOCK_SIZE, OPTIMIZERS, Adagrad, AdamW, RMSprop, blocks
 
 THETA0 = np.array([0.5, -1.0, 2.0, 0.0, 3.0])
 GRAD1 = np.array([0.1, -0.2, 0.0, 1.5, -3.0])
@@ -419,3 +420,70 @@ def test_repr_shows_the_constructor_arguments(optimizer, text):
 def test_bad_hyper_parameters_raise_naming_them(make, name):
     with pytest.raises(ValueError, match=f"'{name}'"):
         make()
+
+
+# -- updates by cache-sized blocks: the same numbers as one pass, and as scikit-learn's -----
+def _sklearn_optimizer(name, param, learning_rate):
+    from sklearn.neural_network._stochastic_optimizers import AdamOptimizer, SGDOptimizer
+
+    if name == "adam":
+        return AdamOptimizer([param], learning_rate_init=learning_rate)
+    return SGDOptimizer([param], learning_rate_init=learning_rate, momentum=0.9,
+                        nesterov=name == "nesterov")
+
+
+@pytest.mark.parametrize("name", ["adam", "nesterov", "momentum"])
+@pytest.mark.parametrize("size", [7, BLOCK_SIZE, 2 * BLOCK_SIZE + 5])
+def test_adam_and_sgd_equal_scikit_learn_bit_for_bit(name, size):
+    rng = np.random.default_rng(size)
+    theirs = rng.standard_normal(size)
+    ours = theirs.copy()
+    peer = _sklearn_optimizer(name, theirs, 0.01)
+    opt = Adam() if name == "adam" else SGD(momentum=0.9, nesterov=name == "nesterov")
+    opt.init(ours)
+    for _ in range(4):
+        grad = rng.standard_normal(size)
+        peer.update_params([theirs], [grad])
+        opt.update(ours, grad, 0.01)
+    assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_blocks_give_the_numbers_of_a_single_pass(name, dtype, monkeypatch):
+    rng = np.random.default_rng(3)
+    size = 3 * 1000 + 17
+    start = rng.standard_normal(size).astype(dtype)
+    grads = [rng.standard_normal(size).astype(dtype) for _ in range(3)]
+    results = []
+    for block_size in (size, 1000):  # one block, then four (the last one short)
+        monkeypatch.setattr(optimizers, "BLOCK_SIZE", block_size)
+        params = start.copy()
+        opt = OPTIMIZERS[name]().init(params)
+        assert opt._scratch.shape[1] == min(size, block_size)
+        for grad in grads:
+            opt.update(params, grad, np.float64(0.01))
+        assert params.dtype == dtype
+        results.append(params)
+    assert_array_equal(*results)
+
+
+def test_blocks_cover_the_vector_once():
+    covered = np.zeros(10, int)
+    for block in blocks(10, 4):
+        covered[block] += 1
+    assert_array_equal(covered, 1)
+    assert [b.stop - b.start for b in blocks(10, 4)] == [4, 4, 4]
+    assert blocks(0, 4) == []
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_optimizer_pickled_with_a_full_length_scratch_still_updates(name):
+    params = THETA0.copy()
+    opt = OPTIMIZERS[name]().init(params)
+    state = dict(pickle.loads(pickle.dumps(vars(opt))), _scratch=np.empty_like(params))
+    # (a full-length scratch vector: the layout before blocks)
+    old = object.__new__(type(opt))
+    old.__setstate__(state)
+    expected = opt.update(params.copy(), GRAD1, LR)
+    assert_array_equal(old.update(params.copy(), GRAD1, LR), expected)
