@@ -49,13 +49,13 @@ running statistics.
 from numbers import Real
 
 import numpy as np
-from scipy.sparse import issparse
 
 from . import batch_norm
 from .activations import ACTIVATIONS, DERIVATIVES, NEEDS_PREACTIVATION, check_hidden_activations
 from .dropout import check_dropout, draw_mask, stored_mask
 from .initializers import INITIALIZERS
 from .losses import VALID_OUTPUTS, check_loss_output, loss_value, output_delta
+from .optimizers import BLOCK_SIZE, blocks
 
 __all__ = ["Network"]
 
@@ -64,7 +64,7 @@ _TRANSIENT = frozenset({
     "coefs", "intercepts", "coef_grads", "intercept_grads", "bn_gammas", "bn_betas",
     "bn_gamma_grads", "bn_beta_grads", "_activations", "_deltas", "_preacts", "_dropped",
     "_mask_buffers", "_normalized", "_scratch", "dropout_masks", "_bn_inv_std", "_training",
-    "_plain", "_needs_preact", "_has_dropout",
+    "_plain", "_needs_preact", "_has_dropout", "_row_views", "_decay_scratch",
 })
 
 
@@ -91,10 +91,10 @@ def _batch_norm_views(flat, hidden_sizes):
 
 def _matmul_into(left, right, out):
     """``out[...] = left @ right``; ``left`` may be a scipy sparse matrix."""
-    if issparse(left):
-        out[...] = left @ right
-        return out
-    return np.matmul(left, right, out=out)
+    if isinstance(left, np.ndarray):
+        return np.matmul(left, right, out=out)
+    out[...] = left @ right
+    return out
 
 
 def n_parameters(layer_sizes):
@@ -188,7 +188,7 @@ class Network:
         self.bn_gammas, self.bn_betas = _batch_norm_views(self.params[start:], hidden_sizes)
         self.bn_gamma_grads, self.bn_beta_grads = _batch_norm_views(self.grad[start:],
                                                                     hidden_sizes)
-        self._activations = self._deltas = None
+        self._activations = self._deltas = self._decay_scratch = None
         self.dropout_masks = [None] * self.n_hidden
         self._bn_inv_std = [None] * self.n_hidden
         self._needs_preact = any(n in NEEDS_PREACTIVATION for n in self.hidden_activations)
@@ -283,12 +283,20 @@ class Network:
         self._normalized = per_hidden(lambda h: self.batch_norm)
         width = max(sizes[:-1], default=0) if self.batch_norm else 0
         self._scratch = np.empty(n_rows * width, self.dtype)
+        self._row_views = (None, None, None)
 
     def _buffers(self, n_rows):
-        """Per-layer activation and error buffers with at least ``n_rows`` rows."""
+        """Per-layer activation and error buffers of ``n_rows`` rows.
+
+        The views of the last size asked for are kept: mini-batches of one
+        size (all but the last of an epoch) reuse them as they are.
+        """
         if self._activations is None or self._activations[0].shape[0] < n_rows:
             self._allocate(n_rows)
-        return _rows(self._activations, n_rows), _rows(self._deltas, n_rows)
+        if self._row_views[0] != n_rows:
+            self._row_views = (n_rows, _rows(self._activations, n_rows),
+                               _rows(self._deltas, n_rows))
+        return self._row_views[1], self._row_views[2]
 
     # -- forward -----------------------------------------------------------------------
     def forward(self, X, training=False, rng=None, fixed_masks=False, update_stats=True):
@@ -440,7 +448,7 @@ class Network:
         for layer in range(self.n_layers - 1, -1, -1):
             _matmul_into(activations[layer].T, delta, self.coef_grads[layer])
             if alpha:
-                self.coef_grads[layer] += (alpha / weight_sum) * self.coefs[layer]
+                self._add_weight_decay(layer, alpha / weight_sum)
             np.sum(delta, axis=0, out=self.intercept_grads[layer])
             if layer == 0:
                 break  # no gradient with respect to the input X
@@ -452,6 +460,18 @@ class Network:
                 self._hidden_backward(layer - 1, previous, activations[layer])
             delta = previous
         return self.grad
+
+    def _add_weight_decay(self, layer, factor):
+        r"""``coef_grads[layer] += factor * coefs[layer]`` (the L2 term), by cache-sized
+        blocks through a reused buffer."""
+        coef, grad = self.coefs[layer].reshape(-1), self.coef_grads[layer].reshape(-1)
+        if self._decay_scratch is None:
+            size = min(BLOCK_SIZE, max(c.size for c in self.coefs))
+            self._decay_scratch = np.empty(size, self.dtype)
+        scratch = self._decay_scratch
+        for block in blocks(coef.size, scratch.size):
+            part = coef[block]
+            grad[block] += np.multiply(part, factor, out=scratch[: part.size])
 
     def _hidden_backward(self, layer, delta, output):
         """``delta`` = dJ/d(output of hidden layer ``layer``) -> dJ/d(its Z), in place."""

@@ -378,6 +378,34 @@ def test_buffers_reused_across_batch_sizes():
     assert_array_equal(net.grad, fresh.grad)
 
 
+def test_row_views_follow_every_change_of_batch_size():
+    """The views kept for one batch size are rebuilt for another, and after growing."""
+    net, X, Y, _ = make_problem((3, 4, 4, 3), "relu", "log_loss", 8, seed=7)
+    for rows in (8, 8, 5, 8, 2, 2, 8):
+        fresh = pickle.loads(pickle.dumps(net))
+        net.loss_gradient(X[:rows], Y[:rows], "log_loss", alpha=0.1)
+        fresh.loss_gradient(X[:rows], Y[:rows], "log_loss", alpha=0.1)
+        assert_array_equal(net.grad, fresh.grad)
+        outputs = net.forward(X[:rows])
+        assert [a.shape[0] for a in outputs] == [rows] * 4
+    activations, deltas = net._buffers(3)
+    assert net._buffers(3) == (activations, deltas)  # the same lists, not rebuilt
+    assert all(a.shape[0] == 3 for a in activations + deltas)
+
+
+def test_weight_decay_term_by_blocks_equals_the_formula(monkeypatch):
+    import skfcnn.nn.network as network_module
+
+    monkeypatch.setattr(network_module, "BLOCK_SIZE", 7)  # 12 weights: blocks of 7 and 5
+    net, X, Y, _ = make_problem((4, 3, 2), "tanh", "squared_error", 6, seed=5)
+    net.loss_gradient(X, Y, "squared_error", alpha=0.0)
+    plain = [g.copy() for g in net.coef_grads]
+    net.loss_gradient(X, Y, "squared_error", alpha=2.5)
+    assert net._decay_scratch.size == 7
+    for layer in range(net.n_layers):
+        assert_array_equal(net.coef_grads[layer], plain[layer] + (2.5 / 6) * net.coefs[layer])
+
+
 # ------------------------------------------------------ forward and predict
 
 
