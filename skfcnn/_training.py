@@ -7,6 +7,7 @@ estimator's parameters.  The record of training that outlives one call is a
 ``fit`` / ``partial_fit`` calls.
 """
 
+import math
 import time
 import warnings
 
@@ -35,8 +36,10 @@ def resolve_batch_size(batch_size, n_samples):
 class _Batches:
     """Mini-batches of ``(X, Y, sample_weight)``, gathered into reused buffers.
 
-    Dense arrays are gathered with ``np.take(..., out=buffer)``; a sparse ``X``
-    (CSR) is sliced by rows, which gives a small sparse batch.
+    Dense arrays are gathered with ``np.take(..., out=buffer, mode="clip")``
+    (the indices are valid by construction; the default ``mode="raise"``
+    gathers through a temporary copy, half again as slow); a sparse ``X`` (CSR)
+    is sliced by rows, which gives a small sparse batch.
     """
 
     def __init__(self, X, Y, sample_weight, batch_size):
@@ -51,7 +54,7 @@ class _Batches:
                             else np.empty((self.batch_size, *a.shape[1:]), a.dtype)
                             for a in self.arrays]
         n = index.shape[0]
-        return [a[index] if buf is None else np.take(a, index, axis=0, out=buf[:n])
+        return [a[index] if buf is None else np.take(a, index, axis=0, out=buf[:n], mode="clip")
                 for a, buf in zip(self.arrays, self.buffers)]
 
     def __call__(self, order):
@@ -85,21 +88,22 @@ def run_epoch(network, optimizer, batches, order, config, rate, last_good):
     left with the last parameters known to give a finite loss.
     """
     total, weight_total = 0.0, 0.0
+    params, grad, loss_gradient = network.params, network.grad, network.loss_gradient
+    loss, alpha, max_norm = config.loss, config.alpha, config.max_grad_norm
     for X_batch, Y_batch, w_batch in batches(order):
         if w_batch is not None and not w_batch.any():
             continue  # a batch of zero weight carries no information
-        value = network.loss_gradient(X_batch, Y_batch, config.loss, config.alpha, w_batch,
-                                      **config.forward_kwargs)
-        if not np.isfinite(value):
-            np.copyto(network.params, last_good)
+        value = loss_gradient(X_batch, Y_batch, loss, alpha, w_batch, **config.forward_kwargs)
+        if not math.isfinite(value):
+            np.copyto(params, last_good)
             raise FloatingPointError(value)
-        np.copyto(last_good, network.params)
+        np.copyto(last_good, params)
         weight = X_batch.shape[0] if w_batch is None else float(w_batch.sum())
         total += value * weight
         weight_total += weight
-        if config.max_grad_norm is not None:
-            clip_gradient(network.grad, config.max_grad_norm)
-        optimizer.update(network.params, network.grad, rate)
+        if max_norm is not None:
+            clip_gradient(grad, max_norm)
+        optimizer.update(params, grad, rate)
     return total / weight_total if weight_total > 0 else 0.0
 
 
