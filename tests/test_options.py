@@ -368,6 +368,21 @@ def test_ready_made_schedule_objects_and_per_sample_schedules(circles):
     assert vars(clone(clf).learning_rate) == {"rate": 0.02, "scale": 100.0}
 
 
+def test_schedules_continue_across_warm_start_fits(circles):
+    X, y = circles[:2]
+    log = RateLog()
+    clf = FCNNClassifier(hidden_layer_sizes=(8,), learning_rate="cosine",
+                         learning_rate_init=BASE_RATE, max_iter=N_EPOCHS, tol=0.0,
+                         n_iter_no_change=1000, callbacks=[log], random_state=0).fit(X, y)
+    clf.set_params(warm_start=True).fit(X, y)
+    # the second fit starts at epoch N_EPOCHS, where the cosine has reached its floor
+    np.testing.assert_allclose(log.rates, np.r_[expected_rates("cosine", "adam", 200)[1:],
+                                                np.full(N_EPOCHS, BASE_RATE / 100)])
+    log.rates.clear()
+    clf.set_params(warm_start=False).fit(X, y)  # a fresh fit starts the schedule afresh
+    np.testing.assert_allclose(log.rates, expected_rates("cosine", "adam", 200)[1:])
+
+
 # -- dropout ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("cls", BOTH)
 def test_dropout_is_deterministic_under_random_state(cls, circles, parabola):
@@ -508,6 +523,43 @@ def test_batch_norm_zero_weight_equals_removing_the_row(circles):
     removed = FCNNClassifier(**params).fit(X[weights > 0], y[weights > 0])
     np.testing.assert_allclose(weighted.predict_proba(X), removed.predict_proba(X),
                                rtol=1e-7)
+
+
+# -- dtype ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("params", [
+    dict(dropout=0.2), dict(batch_norm=True), dict(activation=["gelu", "swish"]),
+    dict(activation=["leaky_relu", "elu"]), dict(activation=["softplus", "tanh"]),
+    dict(solver="adamw"), dict(solver="rmsprop"), dict(solver="adagrad"),
+    dict(learning_rate="cosine", warmup_epochs=2), dict(init="he_normal"),
+    dict(loss="squared_error"), dict(max_grad_norm=0.1),
+])
+def test_float32_stays_float32_with_every_option(params, circles):
+    X, y = circles[:2]
+    params = {"hidden_layer_sizes": (8, 6), "max_iter": 10, "random_state": 0, **params}
+    single = FCNNClassifier(**params).fit(X.astype(np.float32), y)
+    double = FCNNClassifier(**params).fit(X, y)
+    assert single._network.params.dtype == np.float32
+    assert all(stat.dtype == np.float32 for stat in single._network.running_vars)
+    proba = single.predict_proba(X.astype(np.float32))
+    assert proba.dtype == single.transform(X.astype(np.float32)).dtype == np.float32
+    if not params.get("batch_norm"):  # see the xfail below
+        np.testing.assert_allclose(proba, double.predict_proba(X), atol=1e-5)
+
+
+BIAS_DRIFT = pytest.mark.xfail(
+    strict=True, raises=AssertionError,
+    reason="bug: with batch_norm the hidden biases get only rounding noise as gradient, "
+    "which Adam scales up to steps of about the learning rate in float32 (they drift by "
+    "6e-3 in 50 epochs, 3e-10 in float64)")
+
+
+@pytest.mark.parametrize("dtype", [pytest.param(np.float32, marks=BIAS_DRIFT), np.float64])
+def test_batch_norm_leaves_the_redundant_hidden_biases_alone(dtype, circles):
+    X, y = circles[0].astype(dtype), circles[1]
+    params = dict(hidden_layer_sizes=(8,), batch_norm=True, random_state=0)
+    start = FCNNClassifier(max_iter=1, learning_rate_init=1e-30, **params).fit(X, y)
+    trained = FCNNClassifier(max_iter=50, **params).fit(X, y)
+    assert np.abs(trained.intercepts_[0] - start.intercepts_[0]).max() < 1e-6
 
 
 # -- initialisation -----------------------------------------------------------------------------
@@ -669,6 +721,16 @@ def test_validation_set_errors_of_the_regressor(parabola):
         reg.fit(X, y, X_val=X[:20], y_val=y[:19])
     with pytest.raises(ValueError, match=r"sample_weight.shape == \(19,\)"):
         reg.fit(X, y, X_val=X[:20], y_val=y[:20], sample_weight_val=np.ones(19))
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="bug: with solver='lbfgs' best_loss_ is inf (train_lbfgs never "
+                   "updates TrainingState.best_loss) although loss_curve_ is recorded")
+def test_lbfgs_best_loss_is_none_or_the_lowest_loss(circles):
+    clf = FCNNClassifier(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=20,
+                         random_state=0).fit(*circles[:2])
+    assert len(clf.loss_curve_) == clf.n_iter_ > 0
+    assert clf.best_loss_ is None or clf.best_loss_ == min(clf.loss_curve_)
 
 
 # -- everything at once: persistence ------------------------------------------------------------
