@@ -13,7 +13,6 @@ import warnings
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import gen_batches
 
 from ._state import (callbacks_say_stop, learning_rate, on_plateau, record_epoch,
                      record_validation, update_progress)
@@ -36,10 +35,12 @@ def resolve_batch_size(batch_size, n_samples):
 class _Batches:
     """Mini-batches of ``(X, Y, sample_weight)``, gathered into reused buffers.
 
-    Dense arrays are gathered with ``np.take(..., out=buffer, mode="clip")``
+    Dense arrays are gathered with ``ndarray.take(..., out=buffer, mode="clip")``
     (the indices are valid by construction; the default ``mode="raise"``
     gathers through a temporary copy, half again as slow); a sparse ``X`` (CSR)
-    is sliced by rows, which gives a small sparse batch.
+    is sliced by rows, which gives a small sparse batch.  The batches are the
+    slices of :func:`sklearn.utils.gen_batches`, computed once (that function
+    validates its arguments on every call: 50 us, a third of a tiny network's epoch).
     """
 
     def __init__(self, X, Y, sample_weight, batch_size):
@@ -47,6 +48,9 @@ class _Batches:
         self.has_weight = sample_weight is not None
         self.batch_size = batch_size
         self.buffers = None
+        n_samples = self.arrays[0].shape[0]
+        self.slices = [slice(start, min(start + batch_size, n_samples))
+                       for start in range(0, n_samples, batch_size)]
 
     def _gather(self, index):
         if self.buffers is None:
@@ -54,13 +58,12 @@ class _Batches:
                             else np.empty((self.batch_size, *a.shape[1:]), a.dtype)
                             for a in self.arrays]
         n = index.shape[0]
-        return [a[index] if buf is None else np.take(a, index, axis=0, out=buf[:n], mode="clip")
+        return [a[index] if buf is None else a.take(index, axis=0, out=buf[:n], mode="clip")
                 for a, buf in zip(self.arrays, self.buffers)]
 
     def __call__(self, order):
         """Yield ``(X_batch, Y_batch, weight_batch)``; ``order=None`` keeps row order."""
-        n_samples = self.arrays[0].shape[0]
-        for batch in gen_batches(n_samples, self.batch_size):
+        for batch in self.slices:
             if order is None:
                 parts = [a[batch] for a in self.arrays]
             else:

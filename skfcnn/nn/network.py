@@ -432,7 +432,8 @@ class Network:
         activations = self.forward(X, training, rng, fixed_masks, update_stats)
         weight_sum = X.shape[0] if sample_weight is None else float(sample_weight.sum())
         value = loss_value(loss, Y, activations[-1], sample_weight)
-        value += self.penalty(alpha, weight_sum)
+        if alpha:
+            value += self.penalty(alpha, weight_sum)
         self.backward(activations, Y, alpha, sample_weight, weight_sum, loss)
         return value
 
@@ -449,7 +450,7 @@ class Network:
             _matmul_into(activations[layer].T, delta, self.coef_grads[layer])
             if alpha:
                 self._add_weight_decay(layer, alpha / weight_sum)
-            np.sum(delta, axis=0, out=self.intercept_grads[layer])
+            np.add.reduce(delta, axis=0, out=self.intercept_grads[layer])  # = np.sum, sooner
             if layer == 0:
                 break  # no gradient with respect to the input X
             previous = deltas[layer - 1]
