@@ -525,7 +525,7 @@ def test_batch_norm_zero_weight_equals_removing_the_row(circles):
                                rtol=1e-7)
 
 
-# -- dtype ------------------------------------------------------------------------------------------
+# -- dtype -------------------------------------------------------------------------------------
 @pytest.mark.parametrize("params", [
     dict(dropout=0.2), dict(batch_norm=True), dict(activation=["gelu", "swish"]),
     dict(activation=["leaky_relu", "elu"]), dict(activation=["softplus", "tanh"]),
