@@ -235,7 +235,12 @@ class BaseFCNN(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         self.t_ = state.t
         self.fit_time_ = list(state.fit_times)
         stopping = self.early_stopping and self.solver != "lbfgs"
-        self.best_loss_ = None if stopping else state.best_loss
+        if stopping:
+            self.best_loss_ = None
+        elif self.solver == "lbfgs":  # scikit-learn has none; the lowest recorded loss
+            self.best_loss_ = min(state.loss_curve) if state.loss_curve else None
+        else:
+            self.best_loss_ = state.best_loss
         self.validation_scores_ = list(state.validation_scores) if stopping else None
         self.validation_loss_curve_ = list(state.validation_loss_curve) if stopping else None
         self.best_validation_score_ = state.best_validation_score if stopping else None

@@ -296,7 +296,8 @@ _ATTRIBUTES = """
         (iteration for ``'lbfgs'``).
     best_loss_ : float or None
         Lowest training objective of the epochs run so far (``None`` with
-        ``early_stopping``, as in scikit-learn; not tracked by ``'lbfgs'``).
+        ``early_stopping``, as in scikit-learn; with ``'lbfgs'``, which
+        scikit-learn does not give it, the lowest entry of ``loss_curve_``).
     loss_curve_ : list of float
         Training objective of every epoch (every iteration for ``'lbfgs'``),
         across ``warm_start`` fits and ``partial_fit`` calls.  With dropout it

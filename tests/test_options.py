@@ -723,14 +723,11 @@ def test_validation_set_errors_of_the_regressor(parabola):
         reg.fit(X, y, X_val=X[:20], y_val=y[:20], sample_weight_val=np.ones(19))
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="bug: with solver='lbfgs' best_loss_ is inf (train_lbfgs never "
-                   "updates TrainingState.best_loss) although loss_curve_ is recorded")
 def test_lbfgs_best_loss_is_none_or_the_lowest_loss(circles):
     clf = FCNNClassifier(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=20,
                          random_state=0).fit(*circles[:2])
     assert len(clf.loss_curve_) == clf.n_iter_ > 0
-    assert clf.best_loss_ is None or clf.best_loss_ == min(clf.loss_curve_)
+    assert clf.best_loss_ == min(clf.loss_curve_)
 
 
 # -- everything at once: persistence ------------------------------------------------------------
