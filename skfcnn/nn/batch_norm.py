@@ -1,32 +1,39 @@
 r"""Batch normalisation of a hidden layer's pre-activation.
 
 In training mode each unit's pre-activation :math:`z` is standardised with
-the statistics of the batch (:math:`N` rows, unweighted) and then scaled and
-shifted by learned parameters :math:`\gamma, \beta`:
+the statistics of the batch and then scaled and shifted by learned parameters
+:math:`\gamma, \beta`.  With sample weights :math:`w_i` (all 1 when none are
+given), :math:`W = \sum_i w_i` and :math:`p_i = w_i / W`:
 
 .. math::
-    \mu = \frac1N \sum_i z_i, \qquad
-    \sigma^2 = \frac1N \sum_i (z_i - \mu)^2, \qquad
+    \mu = \sum_i p_i z_i, \qquad
+    \sigma^2 = \sum_i p_i (z_i - \mu)^2, \qquad
     \hat z_i = \frac{z_i - \mu}{\sqrt{\sigma^2 + \epsilon}}, \qquad
     y_i = \gamma \hat z_i + \beta,
 
-with :math:`\epsilon = 10^{-5}`.  Running estimates, used at prediction time in
+with :math:`\epsilon = 10^{-5}`; unweighted, :math:`p_i = 1/N`.  A row of
+weight :math:`k` thus counts as :math:`k` repeated rows, and a row of weight 0
+as no row at all.  Running estimates, used at prediction time in
 place of :math:`\mu, \sigma^2`, follow every training batch with momentum
 :math:`m = 0.1`:
 
 .. math::
     \bar\mu \leftarrow (1 - m)\, \bar\mu + m\, \mu, \qquad
-    \bar\sigma^2 \leftarrow (1 - m)\, \bar\sigma^2 + m\, \frac{N}{N - 1}\, \sigma^2,
+    \bar\sigma^2 \leftarrow (1 - m)\, \bar\sigma^2 + m\, \frac{W}{W - 1}\, \sigma^2,
 
 i.e. the running variance uses the *unbiased* batch variance, as PyTorch does
-(a batch of one row updates only the running mean).  Back-propagation through
-the batch statistics, for :math:`g_i = \partial J / \partial y_i`:
+(:math:`W = N` unweighted; a batch with :math:`W \le 1` updates only the
+running mean).  Back-propagation through the batch statistics, for
+:math:`g_i = \partial J / \partial y_i`:
 
 .. math::
     \frac{\partial J}{\partial \gamma} = \sum_i g_i \hat z_i, \qquad
     \frac{\partial J}{\partial \beta} = \sum_i g_i, \qquad
-    \frac{\partial J}{\partial z_i} = \frac{\gamma}{N \sqrt{\sigma^2 + \epsilon}}
-    \Big(N g_i - \sum_j g_j - \hat z_i \sum_j g_j \hat z_j\Big).
+    \frac{\partial J}{\partial z_i} = \frac{\gamma}{\sqrt{\sigma^2 + \epsilon}}
+    \Big(g_i - p_i \sum_j g_j - p_i \hat z_i \sum_j g_j \hat z_j\Big).
+
+The errors :math:`\partial J / \partial z_i` sum to zero over the batch, so a
+bias added before the normalisation gets no gradient.
 
 With fixed (running) statistics the map is affine and
 :math:`\partial J / \partial z_i = \gamma\, g_i / \sqrt{\bar\sigma^2 + \epsilon}`.
@@ -34,8 +41,8 @@ With fixed (running) statistics the map is affine and
 
 import numpy as np
 
-__all__ = ["EPSILON", "MOMENTUM", "backward", "forward", "forward_eval", "forward_train",
-           "normalize", "update_running_stats"]
+__all__ = ["EPSILON", "MOMENTUM", "backward", "batch_fractions", "forward", "forward_eval",
+           "forward_train", "normalize", "update_running_stats"]
 
 #: :math:`\epsilon`, added to the variance before the square root.
 EPSILON = 1e-5
@@ -43,7 +50,14 @@ EPSILON = 1e-5
 MOMENTUM = 0.1
 
 
-def forward_train(Z, normalized, gamma, beta):
+def batch_fractions(sample_weight):
+    r""":math:`p_i = w_i / \sum_j w_j` as a column, or ``None`` without weights."""
+    if sample_weight is None:
+        return None
+    return (sample_weight / sample_weight.sum())[:, np.newaxis]
+
+
+def forward_train(Z, normalized, gamma, beta, fractions=None):
     r"""Normalise ``Z`` in place with its batch statistics.
 
     Parameters
@@ -53,16 +67,24 @@ def forward_train(Z, normalized, gamma, beta):
     normalized : ndarray of shape (n_samples, n_units)
         Receives :math:`\hat z` (kept for the backward pass).
     gamma, beta : ndarray of shape (n_units,)
+    fractions : ndarray of shape (n_samples, 1), default=None
+        The weights :math:`p_i` (:func:`batch_fractions`); ``None`` for
+        :math:`1/N`.
 
     Returns
     -------
     mean, var, inv_std : ndarray of shape (n_units,)
         :math:`\mu`, the biased :math:`\sigma^2` and :math:`1 / \sqrt{\sigma^2 + \epsilon}`.
     """
-    mean = Z.mean(axis=0)
-    np.subtract(Z, mean, out=normalized)
-    var = np.einsum("ij,ij->j", normalized, normalized)
-    var /= Z.shape[0]
+    if fractions is None:
+        mean = Z.mean(axis=0)
+        np.subtract(Z, mean, out=normalized)
+        var = np.einsum("ij,ij->j", normalized, normalized)
+        var /= Z.shape[0]
+    else:
+        mean = fractions[:, 0] @ Z
+        np.subtract(Z, mean, out=normalized)
+        var = np.einsum("i,ij,ij->j", fractions[:, 0], normalized, normalized)
     inv_std = np.add(var, EPSILON)
     np.sqrt(inv_std, out=inv_std)
     np.reciprocal(inv_std, out=inv_std)
@@ -114,8 +136,10 @@ def update_running_stats(running_mean, running_var, mean, var, n_samples):
     r"""Move the running statistics towards the batch's, in place.
 
     .. math:: \bar\mu \leftarrow (1 - m)\bar\mu + m \mu, \qquad
-              \bar\sigma^2 \leftarrow (1 - m)\bar\sigma^2 + m \tfrac{N}{N-1}\sigma^2
-              \quad (N > 1)
+              \bar\sigma^2 \leftarrow (1 - m)\bar\sigma^2 + m \tfrac{W}{W-1}\sigma^2
+              \quad (W > 1)
+
+    ``n_samples`` is :math:`W`, the batch's number of rows or sum of weights.
     """
     running_mean *= 1 - MOMENTUM
     running_mean += MOMENTUM * mean
@@ -124,12 +148,14 @@ def update_running_stats(running_mean, running_var, mean, var, n_samples):
         running_var += (MOMENTUM * n_samples / (n_samples - 1)) * var
 
 
-def forward(Z, normalized, gamma, beta, running_mean, running_var, training, update_stats):
+def forward(Z, normalized, gamma, beta, running_mean, running_var, training, update_stats,
+            sample_weight=None):
     r"""Normalise ``Z`` in place in either mode, as the backward pass will need it.
 
-    Training mode uses the batch statistics (:func:`forward_train`) and, with
-    ``update_stats``, moves the running ones (:func:`update_running_stats`);
-    otherwise the running statistics are used (:func:`forward_eval`).
+    Training mode uses the (``sample_weight``-weighted) batch statistics
+    (:func:`forward_train`) and, with ``update_stats``, moves the running ones
+    (:func:`update_running_stats`); otherwise the running statistics are used
+    (:func:`forward_eval`).
 
     Returns
     -------
@@ -138,13 +164,16 @@ def forward(Z, normalized, gamma, beta, running_mean, running_var, training, upd
     """
     if not training:
         return forward_eval(Z, normalized, gamma, beta, running_mean, running_var)
-    batch_mean, batch_var, inv_std = forward_train(Z, normalized, gamma, beta)
+    fractions = batch_fractions(sample_weight)
+    batch_mean, batch_var, inv_std = forward_train(Z, normalized, gamma, beta, fractions)
     if update_stats:
-        update_running_stats(running_mean, running_var, batch_mean, batch_var, Z.shape[0])
+        total = Z.shape[0] if sample_weight is None else float(sample_weight.sum())
+        update_running_stats(running_mean, running_var, batch_mean, batch_var, total)
     return inv_std
 
 
-def backward(delta, normalized, gamma, inv_std, gamma_grad, beta_grad, scratch, training):
+def backward(delta, normalized, gamma, inv_std, gamma_grad, beta_grad, scratch, training,
+             fractions=None):
     r"""Turn ``delta`` = :math:`\partial J / \partial y` into :math:`\partial J / \partial z`.
 
     Parameters
@@ -161,6 +190,8 @@ def backward(delta, normalized, gamma, inv_std, gamma_grad, beta_grad, scratch, 
     training : bool
         Whether the forward pass used the batch statistics (then the gradient
         flows through them) or the running ones.
+    fractions : ndarray of shape (n_samples, 1), default=None
+        The :math:`p_i` of the forward pass (``None``: :math:`1/N`).
 
     Returns
     -------
@@ -169,10 +200,15 @@ def backward(delta, normalized, gamma, inv_std, gamma_grad, beta_grad, scratch, 
     """
     np.einsum("ij,ij->j", delta, normalized, out=gamma_grad)
     np.sum(delta, axis=0, out=beta_grad)
-    if training:
+    if training and fractions is None:
         n_samples = delta.shape[0]
         delta -= beta_grad / n_samples
         np.multiply(normalized, gamma_grad / n_samples, out=scratch)
+        delta -= scratch
+    elif training:  # p_i (sum_j g_j + z^_i sum_j g_j z^_j)
+        np.multiply(normalized, gamma_grad, out=scratch)
+        scratch += beta_grad
+        scratch *= fractions
         delta -= scratch
     delta *= gamma * inv_std
     return delta

@@ -289,3 +289,46 @@ def test_float32_batch_norm():
                     net64.running_means + net64.running_vars):
         assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     assert_allclose(net.predict(X), net64.predict(X64), rtol=1e-4, atol=1e-6)
+
+
+def test_weighted_statistics_equal_repeated_rows():
+    rng = np.random.RandomState(1)
+    Z = rng.normal(size=(6, 3)) * 3 - 1
+    weights = np.array([2.0, 0.0, 1.0, 3.0, 1.0, 0.0])
+    gamma, beta = rng.uniform(0.5, 2, 3), rng.normal(size=3)
+    out, normalized = Z.copy(), np.empty_like(Z)
+    fractions = batch_norm.batch_fractions(weights)
+    mean, var, _ = batch_norm.forward_train(out, normalized, gamma, beta, fractions)
+    repeated = np.repeat(Z, weights.astype(int), axis=0)
+    assert_allclose(mean, repeated.mean(0), rtol=1e-13)
+    assert_allclose(var, repeated.var(0), rtol=1e-12)
+    assert_allclose(out, normalise(Z, repeated.mean(0), repeated.var(0), gamma, beta),
+                    rtol=1e-12)
+    running_mean, running_var = np.zeros(3), np.ones(3)
+    batch_norm.forward(Z.copy(), normalized, gamma, beta, running_mean, running_var,
+                       training=True, update_stats=True, sample_weight=weights)
+    n = repeated.shape[0]
+    assert_allclose(running_var, 0.9 + 0.1 * repeated.var(0) * n / (n - 1), rtol=1e-12)
+
+
+def test_weighted_backward_matches_central_differences():
+    rng = np.random.RandomState(2)
+    Z = rng.normal(size=(5, 2))
+    weights = np.array([0.5, 2.0, 0.0, 1.5, 1.0])
+    gamma, beta = rng.uniform(0.5, 2, 2), rng.normal(size=2)
+    G = rng.normal(size=Z.shape)
+    fractions = batch_norm.batch_fractions(weights)
+
+    def objective(z):
+        out = z.reshape(Z.shape).copy()
+        batch_norm.forward_train(out, np.empty_like(out), gamma, beta, fractions)
+        return float((G * out).sum())
+
+    out, normalized = Z.copy(), np.empty_like(Z)
+    _, _, inv_std = batch_norm.forward_train(out, normalized, gamma, beta, fractions)
+    delta, gamma_grad, beta_grad = G.copy(), np.empty(2), np.empty(2)
+    batch_norm.backward(delta, normalized, gamma, inv_std, gamma_grad, beta_grad,
+                        np.empty_like(Z), training=True, fractions=fractions)
+    numerical = numerical_gradient(objective, Z.ravel().copy()).reshape(Z.shape)
+    assert_allclose(delta, numerical, rtol=1e-6, atol=1e-9)
+    assert_allclose(delta.sum(0), 0.0, atol=1e-12)  # a bias before the normalisation: no gradient
