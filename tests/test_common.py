@@ -43,6 +43,8 @@ ESTIMATORS = [
                    hidden_layer_sizes=(16,)),
     FCNNClassifier(init="he_normal", max_grad_norm=1.0, hidden_layer_sizes=(16,)),
     FCNNClassifier(class_weight="balanced", hidden_layer_sizes=(16,)),
+    FCNNClassifier(batch_norm=True),  # weighted batch statistics: weights = repeated rows
+    FCNNRegressor(batch_norm=True),
 ]
 
 # Options whose sample weights can only equal repeated rows up to what the
@@ -51,8 +53,6 @@ WEIGHT_INEXACT = [
     FCNNClassifier(dropout=0.2),
     FCNNRegressor(dropout=0.2),
     FCNNClassifier(hidden_layer_sizes=(32, 16), dropout=[0.3, 0.1]),
-    FCNNClassifier(batch_norm=True),
-    FCNNRegressor(batch_norm=True),
 ]
 SAMPLE_WEIGHT_EQUIVALENCE = ("check_sample_weight_equivalence_on_dense_data",
                              "check_sample_weight_equivalence_on_sparse_data")
@@ -63,10 +63,6 @@ WHY_INEXACT = {
     # scikit-learn's own stochastic estimators (SGDClassifier, ...).
     "dropout": "dropout draws one mask per row: weights equal repetitions only in "
                "expectation",
-    # A bug (reported, pinned by a strict xfail in tests/test_options.py):
-    # batch statistics are unweighted, so a zero-weight row still moves the
-    # mean and variance that normalise the others.
-    "batch_norm": "bug: batch norm's batch statistics ignore sample_weight",
 }
 
 
@@ -80,8 +76,7 @@ def test_sklearn_compatible_estimator(estimator, check):
 
 
 @parametrize_with_checks(WEIGHT_INEXACT)
-def test_sklearn_compatible_with_dropout_and_batch_norm(estimator, check):
+def test_sklearn_compatible_with_dropout(estimator, check):
     if _check_name(check) in SAMPLE_WEIGHT_EQUIVALENCE:
-        option = "batch_norm" if estimator.batch_norm else "dropout"
-        pytest.skip(WHY_INEXACT[option])
+        pytest.skip(WHY_INEXACT["dropout"])
     check(estimator)

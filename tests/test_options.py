@@ -512,9 +512,6 @@ def test_batch_norm_learns_circles(solver, circles):
     assert clf.score(X_test, y_test) > 0.9
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="bug: batch norm's batch statistics ignore "
-                   "sample_weight, so a zero-weight row still normalises the others")
 def test_batch_norm_zero_weight_equals_removing_the_row(circles):
     X, y = circles[:2]
     weights = np.where(np.arange(len(y)) % 4 == 0, 0.0, 1.0)
@@ -542,18 +539,10 @@ def test_float32_stays_float32_with_every_option(params, circles):
     assert all(stat.dtype == np.float32 for stat in single._network.running_vars)
     proba = single.predict_proba(X.astype(np.float32))
     assert proba.dtype == single.transform(X.astype(np.float32)).dtype == np.float32
-    if not params.get("batch_norm"):  # see the xfail below
-        np.testing.assert_allclose(proba, double.predict_proba(X), atol=1e-5)
+    np.testing.assert_allclose(proba, double.predict_proba(X), atol=1e-5)
 
 
-BIAS_DRIFT = pytest.mark.xfail(
-    strict=True, raises=AssertionError,
-    reason="bug: with batch_norm the hidden biases get only rounding noise as gradient, "
-    "which Adam scales up to steps of about the learning rate in float32 (they drift by "
-    "6e-3 in 50 epochs, 3e-10 in float64)")
-
-
-@pytest.mark.parametrize("dtype", [pytest.param(np.float32, marks=BIAS_DRIFT), np.float64])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_batch_norm_leaves_the_redundant_hidden_biases_alone(dtype, circles):
     X, y = circles[0].astype(dtype), circles[1]
     params = dict(hidden_layer_sizes=(8,), batch_norm=True, random_state=0)

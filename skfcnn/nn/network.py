@@ -69,7 +69,8 @@ _TRANSIENT = frozenset({
     "coefs", "intercepts", "coef_grads", "intercept_grads", "bn_gammas", "bn_betas",
     "bn_gamma_grads", "bn_beta_grads", "_activations", "_deltas", "_preacts", "_dropped",
     "_mask_buffers", "_normalized", "_scratch", "dropout_masks", "_bn_inv_std", "_training",
-    "_plain", "_needs_preact", "_has_dropout", "_row_views", "_decay_scratch",
+    "_plain", "_needs_preact", "_has_dropout", "_bn_weight", "_bn_fractions", "_row_views",
+    "_decay_scratch",
 })
 
 
@@ -170,6 +171,7 @@ class Network:
         self._activations = self._deltas = self._decay_scratch = None
         self.dropout_masks = [None] * self.n_hidden
         self._bn_inv_std = [None] * self.n_hidden
+        self._bn_weight = self._bn_fractions = None
         self._needs_preact = any(n in NEEDS_PREACTIVATION for n in self.hidden_activations)
         self._has_dropout = any(rate > 0 for rate in self.dropout_rates)
         self._training = False
@@ -278,7 +280,8 @@ class Network:
         return self._row_views[1], self._row_views[2]
 
     # -- forward -----------------------------------------------------------------------
-    def forward(self, X, training=False, rng=None, fixed_masks=False, update_stats=True):
+    def forward(self, X, training=False, rng=None, fixed_masks=False, update_stats=True,
+                sample_weight=None):
         """Forward pass into the reused buffers.
 
         Parameters
@@ -295,6 +298,8 @@ class Network:
             deterministic function of the parameters.
         update_stats : bool, default=True
             In training mode, move the batch-norm running statistics.
+        sample_weight : ndarray of shape (n_samples,), default=None
+            Weights of the rows in the batch-norm statistics (training mode).
 
         Returns
         -------
@@ -307,6 +312,8 @@ class Network:
         self._training = training = bool(training)
         self._plain = plain = not (self.batch_norm or self._needs_preact
                                    or (training and self._has_dropout))
+        self._bn_weight = sample_weight if training and self.batch_norm else None
+        self._bn_fractions = batch_norm.batch_fractions(self._bn_weight)
         outputs, inputs, last = [X], X, self.n_layers - 1
         for layer, out in enumerate(activations):
             _matmul_into(inputs, self.coefs[layer], out)
@@ -327,7 +334,8 @@ class Network:
         if self.batch_norm:
             self._bn_inv_std[layer] = batch_norm.forward(
                 Z, self._normalized[layer][:n_rows], self.bn_gammas[layer], self.bn_betas[layer],
-                self.running_means[layer], self.running_vars[layer], training, update_stats)
+                self.running_means[layer], self.running_vars[layer], training, update_stats,
+                self._bn_weight)
         if self._preacts[layer] is not None:
             np.copyto(self._preacts[layer][:n_rows], Z)
         ACTIVATIONS[self.hidden_activations[layer]](Z)
@@ -419,7 +427,7 @@ class Network:
         """
         if self.output_activation not in VALID_OUTPUTS.get(loss, ()):
             check_loss_output(loss, self.output_activation)
-        activations = self.forward(X, training, rng, fixed_masks, update_stats)
+        activations = self.forward(X, training, rng, fixed_masks, update_stats, sample_weight)
         weight_sum = X.shape[0] if sample_weight is None else float(sample_weight.sum())
         value = loss_value(loss, Y, activations[-1], sample_weight)
         if alpha:
@@ -441,6 +449,8 @@ class Network:
             if alpha:
                 self._add_weight_decay(layer, alpha / weight_sum)
             np.add.reduce(delta, axis=0, out=self.intercept_grads[layer])  # = np.sum, sooner
+            if self._training and self.batch_norm and layer < self.n_hidden:
+                self.intercept_grads[layer][...] = 0  # exactly 0: the batch mean removes b_l
             if layer == 0:
                 break  # no gradient with respect to the input X
             previous = deltas[layer - 1]
@@ -478,5 +488,6 @@ class Network:
             scratch = self._scratch[: delta.size].reshape(delta.shape)
             batch_norm.backward(delta, self._normalized[layer][:n_rows], self.bn_gammas[layer],
                                 self._bn_inv_std[layer], self.bn_gamma_grads[layer],
-                                self.bn_beta_grads[layer], scratch, self._training)
+                                self.bn_beta_grads[layer], scratch, self._training,
+                                self._bn_fractions)
         return delta

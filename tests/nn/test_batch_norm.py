@@ -239,12 +239,14 @@ def test_l2_penalty_skips_gamma_and_beta():
     assert np.any(net.grad[:n_dense] != grad[:n_dense])
 
 
-def test_sample_weights_weight_the_loss_not_the_statistics():
+def test_sample_weights_weight_the_loss_and_the_statistics():
     net, X, Y = make_net(seed=7)
     weights = np.r_[np.full(6, 2.0), np.full(6, 0.5)]
     value = net.loss_gradient(X, Y, "log_loss", 0.0, weights, training=True,
                               update_stats=False)
-    probs = net.forward(X, training=True, update_stats=False)[-1]
+    probs = net.forward(X, training=True, update_stats=False, sample_weight=weights)[-1].copy()
+    unweighted = net.forward(X, training=True, update_stats=False)[-1]
+    assert not np.allclose(probs, unweighted)  # the weights moved the batch statistics
     per_sample = -np.log((probs * Y).sum(axis=1))
     assert value == pytest.approx(np.dot(per_sample, weights) / weights.sum(), rel=1e-12)
     fun = lambda p: net.loss_gradient(X, Y, "log_loss", 0.0, weights, training=True,  # noqa

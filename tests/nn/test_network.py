@@ -690,8 +690,8 @@ def test_backprop_matches_central_differences_with_options(problem):
     must match central differences from every initialiser."""
     loss = problem["loss"]
     net, X, Y, sample_weight, alpha = build_option_problem(problem)
-    assume(not kink_within_step(net, X, STEP, **TRAINING))
-    P = net.forward(X, **TRAINING)[-1].copy()
+    assume(not kink_within_step(net, X, STEP, sample_weight=sample_weight, **TRAINING))
+    P = net.forward(X, sample_weight=sample_weight, **TRAINING)[-1].copy()
     assume(not probabilities_clipped(net, X, loss, P))
     running = [a.copy() for a in net.running_means + net.running_vars]
 
