@@ -30,6 +30,18 @@ FLOAT_DTYPES = (np.float64, np.float32)
 SPARSE_FORMATS = ["csr", "csc"]
 
 
+def _all_finite(X):
+    """Whether every entry of ``X`` is finite, without a temporary of X's size.
+
+    The sum is finite only if every entry is (barring an overflow of the sum,
+    which the exact check then rules out): scikit-learn's own shortcut.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(np.add.reduce(X, axis=None)):
+            return True
+    return bool(np.isfinite(X).all())
+
+
 class _LayerNames:
     """Stands in for an estimator when wrapping a hidden layer's output: same
     ``set_output`` configuration, that layer's unit names."""
@@ -256,7 +268,7 @@ class BaseFCNN(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         """
         if (type(X) is np.ndarray and X.ndim == 2 and X.dtype in FLOAT_DTYPES
                 and X.shape[0] > 0 and X.shape[1] == self.n_features_in_
-                and not hasattr(self, "feature_names_in_") and np.isfinite(X).all()):
+                and not hasattr(self, "feature_names_in_") and _all_finite(X)):
             return X
         return validate_data(self, X, accept_sparse=SPARSE_FORMATS, dtype=FLOAT_DTYPES,
                              reset=False)
