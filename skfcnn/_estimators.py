@@ -90,12 +90,24 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
         _store_params(self, locals())
 
     def _is_multilabel(self):
-        return self._label_binarizer.y_type_ == "multilabel-indicator"
+        return self._y_type == "multilabel-indicator"
 
     def _setup_labels(self, y):
-        self._label_binarizer = LabelBinarizer().fit(y)
-        self.classes_ = self._label_binarizer.classes_
-        multiclass = self._label_binarizer.y_type_ == "multiclass"
+        """``classes_``, the output layer and the loss for targets ``y``.
+
+        Labels of one column need only their sorted unique values (what
+        ``LabelBinarizer`` would find, at a third of its cost: this is most of a
+        small fit's fixed overhead); other targets are fitted by a binarizer.
+        """
+        self._y_type = type_of_target(y, input_name="y")
+        if self._y_type in ("binary", "multiclass") and y.ndim == 1 and y.dtype != object:
+            self._label_binarizer = None
+            self.classes_ = np.unique(y)
+        else:
+            self._label_binarizer = LabelBinarizer().fit(y)
+            self.classes_ = self._label_binarizer.classes_
+            self._y_type = self._label_binarizer.y_type_
+        multiclass = self._y_type == "multiclass"
         self.out_activation_ = "softmax" if multiclass else "logistic"
         if self.loss == "squared_error":
             self._loss_name = "squared_error"
@@ -150,7 +162,13 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
                 Y = np.zeros((len(y), len(classes)))
                 Y[np.arange(len(y)), index] = 1.0
                 return Y
-        return self._label_binarizer.transform(y).astype(np.float64, copy=False)
+        return self._binarizer().transform(y).astype(np.float64, copy=False)
+
+    def _binarizer(self):
+        """The fitted ``LabelBinarizer`` (fitted on ``classes_`` when not needed before)."""
+        if self._label_binarizer is None:
+            self._label_binarizer = LabelBinarizer().fit(self.classes_)
+        return self._label_binarizer
 
     def _validation_score(self, network, X, Y, sample_weight):
         """Accuracy (subset accuracy for multilabel) on encoded targets."""
@@ -313,7 +331,7 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
         """
         out = self._forward(X)
         if self._is_multilabel():
-            return self._label_binarizer.inverse_transform(out)
+            return self._binarizer().inverse_transform(out)
         if out.shape[1] > 1:
             return self.classes_[np.argmax(out, axis=1)]
         if len(self.classes_) == 1:
