@@ -123,9 +123,8 @@ def _epoch(network, optimizer, batches, order, config, state):
     """One epoch with divergence handling; returns its mean objective."""
     rate = learning_rate(state, config)
     try:
-        with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked here
-            epoch_loss = run_epoch(network, optimizer, batches, order, config, rate,
-                                   state.last_good_params)
+        epoch_loss = run_epoch(network, optimizer, batches, order, config, rate,
+                               state.last_good_params)
         if not np.isfinite(network.params).all():
             np.copyto(network.params, state.last_good_params)
             raise FloatingPointError("non-finite parameters")
@@ -181,6 +180,19 @@ def train(network, optimizer, X, Y, sample_weight, state, config, rng, validatio
     if state.last_good_params is None:
         state.last_good_params = network.params.copy()
     epoch_start = np.empty_like(network.params)
+    # Overflow is expected only when training diverges, which _epoch checks for;
+    # set once per call rather than per epoch (a few per cent of a tiny epoch).
+    with np.errstate(over="ignore", invalid="ignore"):
+        _train_epochs(network, optimizer, batches, order, config, state, rng, validation,
+                      epoch_start)
+    if config.restore_best and state.best_params is not None:
+        np.copyto(network.params, state.best_params)
+
+
+def _train_epochs(network, optimizer, batches, order, config, state, rng, validation,
+                  epoch_start):
+    """The epoch loop of :func:`train`, with its stopping and interruption rules."""
+    n_samples = order.shape[0] if order is not None else batches.arrays[0].shape[0]
     try:
         for _ in _epochs(config):
             np.copyto(epoch_start, network.params)
@@ -202,5 +214,3 @@ def train(network, optimizer, X, Y, sample_weight, state, config, rng, validatio
         np.copyto(network.params, epoch_start)
         warnings.warn("Training interrupted by user; the parameters of the "
                       f"last finished iteration ({state.n_iter}) were kept.")
-    if config.restore_best and state.best_params is not None:
-        np.copyto(network.params, state.best_params)
