@@ -125,7 +125,10 @@ def _epoch(network, optimizer, batches, order, config, state):
     try:
         epoch_loss = run_epoch(network, optimizer, batches, order, config, rate,
                                state.last_good_params)
-        if not np.isfinite(network.params).all():
+        # The sum is finite only if every parameter is (an overflowing sum of finite
+        # values is settled by the exact check): no temporary array per epoch.
+        if not (math.isfinite(np.add.reduce(network.params))
+                or np.isfinite(network.params).all()):
             np.copyto(network.params, state.last_good_params)
             raise FloatingPointError("non-finite parameters")
     except FloatingPointError as exc:
