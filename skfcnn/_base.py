@@ -21,25 +21,13 @@ from ._lbfgs import train_lbfgs
 from ._params import (PARAMETER_CONSTRAINTS, check_callbacks, hidden_layer_sizes,
                       init_optimizer, make_optimizer, make_schedule, warn_if_unscaled)
 from ._state import TrainingConfig, TrainingState, Validation
-from ._training import train
+from ._training import all_finite, train
 from .nn.activations import check_hidden_activations
 from .nn.losses import loss_value
 from .nn.network import Network
 
 FLOAT_DTYPES = (np.float64, np.float32)
 SPARSE_FORMATS = ["csr", "csc"]
-
-
-def _all_finite(X):
-    """Whether every entry of ``X`` is finite, without a temporary of X's size.
-
-    The sum is finite only if every entry is (barring an overflow of the sum,
-    which the exact check then rules out): scikit-learn's own shortcut.
-    """
-    with np.errstate(over="ignore", invalid="ignore"):
-        if np.isfinite(np.add.reduce(X, axis=None)):
-            return True
-    return bool(np.isfinite(X).all())
 
 
 class _LayerNames:
@@ -268,8 +256,10 @@ class BaseFCNN(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         """
         if (type(X) is np.ndarray and X.ndim == 2 and X.dtype in FLOAT_DTYPES
                 and X.shape[0] > 0 and X.shape[1] == self.n_features_in_
-                and not hasattr(self, "feature_names_in_") and _all_finite(X)):
-            return X
+                and not hasattr(self, "feature_names_in_")):
+            with np.errstate(over="ignore", invalid="ignore"):
+                if all_finite(X):
+                    return X
         return validate_data(self, X, accept_sparse=SPARSE_FORMATS, dtype=FLOAT_DTYPES,
                              reset=False)
 

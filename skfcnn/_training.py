@@ -17,7 +17,17 @@ from sklearn.exceptions import ConvergenceWarning
 from ._state import (callbacks_say_stop, learning_rate, on_plateau, record_epoch,
                      record_validation, update_progress)
 
-__all__ = ["resolve_batch_size", "train"]
+__all__ = ["all_finite", "resolve_batch_size", "train"]
+
+
+def all_finite(a):
+    """Whether every entry of ``a`` is finite, without a temporary of ``a``'s size.
+
+    The sum is finite only if every entry is; a sum that overflowed (or is not
+    finite for any other reason) is settled by the exact check.  An overflow
+    warns unless the caller's ``np.errstate`` ignores it, as training's does.
+    """
+    return math.isfinite(np.add.reduce(a, axis=None)) or bool(np.isfinite(a).all())
 
 
 def resolve_batch_size(batch_size, n_samples):
@@ -125,10 +135,7 @@ def _epoch(network, optimizer, batches, order, config, state):
     try:
         epoch_loss = run_epoch(network, optimizer, batches, order, config, rate,
                                state.last_good_params)
-        # The sum is finite only if every parameter is (an overflowing sum of finite
-        # values is settled by the exact check): no temporary array per epoch.
-        if not (math.isfinite(np.add.reduce(network.params))
-                or np.isfinite(network.params).all()):
+        if not all_finite(network.params):
             np.copyto(network.params, state.last_good_params)
             raise FloatingPointError("non-finite parameters")
     except FloatingPointError as exc:
@@ -182,20 +189,19 @@ def train(network, optimizer, X, Y, sample_weight, state, config, rng, validatio
     order = np.arange(n_samples) if config.shuffle else None
     if state.last_good_params is None:
         state.last_good_params = network.params.copy()
-    epoch_start = np.empty_like(network.params)
     # Overflow is expected only when training diverges, which _epoch checks for;
     # set once per call rather than per epoch (a few per cent of a tiny epoch).
     with np.errstate(over="ignore", invalid="ignore"):
-        _train_epochs(network, optimizer, batches, order, config, state, rng, validation,
-                      epoch_start)
+        _train_epochs(network, optimizer, batches, n_samples, order, config, state, rng,
+                      validation)
     if config.restore_best and state.best_params is not None:
         np.copyto(network.params, state.best_params)
 
 
-def _train_epochs(network, optimizer, batches, order, config, state, rng, validation,
-                  epoch_start):
+def _train_epochs(network, optimizer, batches, n_samples, order, config, state, rng,
+                  validation):
     """The epoch loop of :func:`train`, with its stopping and interruption rules."""
-    n_samples = order.shape[0] if order is not None else batches.arrays[0].shape[0]
+    epoch_start = np.empty_like(network.params)
     try:
         for _ in _epochs(config):
             np.copyto(epoch_start, network.params)
