@@ -236,7 +236,8 @@ _OPTION_PARAMETERS = """
         ``early_stopping`` and keeps the last without it, as scikit-learn
         does; ``True`` always restores the best epoch's (the lowest training
         loss without a validation set); ``False`` always keeps the last.
-        "Best" is the strictly best epoch of the current ``fit`` call.
+        "Best" is the strictly best epoch of the current ``fit`` call.  With
+        ``batch_norm`` the running statistics are restored with the weights.
     max_grad_norm : float, default=None
         Clip the whole flat gradient :math:`g` (all layers, L2 term included)
         before each update to this Euclidean norm :math:`c > 0`,

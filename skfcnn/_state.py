@@ -7,12 +7,39 @@ and decide whether to stop, restore or change the learning rate.
 """
 
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
 from .nn.schedules import schedule_unit
 
-__all__ = ["TrainingConfig", "TrainingState", "Validation"]
+__all__ = ["Checkpoint", "TrainingConfig", "TrainingState", "Validation"]
+
+
+class Checkpoint:
+    """A copy of what training changes in ``network``: its parameter vector and,
+    with batch norm, its running statistics (taken at construction).
+
+    ``save()`` copies them again and ``restore()`` copies them back.  A
+    checkpoint outlives a ``partial_fit`` call (it is not pickled).
+    """
+
+    def __init__(self, network):
+        self.network = network
+        arrays = [network.params, *network.running_means, *network.running_vars]
+        self.pairs = [(array, array.copy()) for array in arrays]
+        if len(self.pairs) == 1:  # a plain np.copyto: the loop calls it once per batch
+            self.save = partial(np.copyto, self.pairs[0][1], self.pairs[0][0])
+
+    def save(self):
+        """Copy the network's current arrays into the checkpoint."""
+        for array, copy in self.pairs:
+            np.copyto(copy, array)
+
+    def restore(self):
+        """Copy the saved arrays back into the network."""
+        for array, copy in self.pairs:
+            np.copyto(array, copy)
 
 
 @dataclass
@@ -41,14 +68,15 @@ class TrainingState:
         Highest validation score so far.
     best_monitored : float
         Best value of the monitored quantity, as "higher is better".
-    best_params : ndarray or None
-        Parameters at the end of the best epoch (kept only when they may be
-        restored).
+    best : Checkpoint or None
+        Parameters and batch-norm running statistics at the end of the best
+        epoch of this call (kept only when they may be restored; not pickled).
     fit_times : list of float
         Wall-clock seconds of each epoch.
-    last_good_params : ndarray or None
-        The last parameter vector that gave a finite batch loss, restored when
-        training diverges (also across ``partial_fit`` calls; not pickled).
+    last_good : Checkpoint or None
+        The last parameters (and batch-norm running statistics) that gave a
+        finite batch loss, restored when training diverges (kept across
+        ``partial_fit`` calls; not pickled).
     """
 
     loss_curve: list = field(default_factory=list)
@@ -61,19 +89,26 @@ class TrainingState:
     validation_loss_curve: list = field(default_factory=list)
     best_validation_score: float = -np.inf
     best_monitored: float = -np.inf
-    best_params: np.ndarray = None
+    best: object = None
     fit_times: list = field(default_factory=list)
-    last_good_params: np.ndarray = None
+    last_good: object = None
 
     def __getstate__(self):
-        return {**self.__dict__, "last_good_params": None}
+        return {**self.__dict__, "last_good": None, "best": None}
+
+    def __setstate__(self, state):
+        for old in ("last_good_params", "best_params"):  # attributes of older versions
+            state.pop(old, None)
+        state.setdefault("last_good", None)
+        state.setdefault("best", None)
+        self.__dict__.update(state)
 
     def start_call(self):
         """Reset what is measured per ``fit`` call (the best epoch and the counter)."""
         self.no_improvement_count = 0
         self.best_monitored = -np.inf
         self.best_validation_score = -np.inf
-        self.best_params = None
+        self.best = None
 
 
 @dataclass
@@ -154,7 +189,10 @@ def update_progress(state, network, config, validation):
     if value > state.best_monitored:
         state.best_monitored = value
         if config.restore_best:
-            state.best_params = network.params.copy()
+            if state.best is None or state.best.network is not network:
+                state.best = Checkpoint(network)
+            else:
+                state.best.save()
 
 
 def on_plateau(state, config, early_stopping):

@@ -14,8 +14,8 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from ._state import (callbacks_say_stop, learning_rate, on_plateau, record_epoch,
-                     record_validation, update_progress)
+from ._state import (Checkpoint, callbacks_say_stop, learning_rate, on_plateau,
+                     record_epoch, record_validation, update_progress)
 
 __all__ = ["all_finite", "resolve_batch_size", "train"]
 
@@ -95,22 +95,30 @@ def clip_gradient(grad, max_norm):
 def run_epoch(network, optimizer, batches, order, config, rate, last_good):
     """One pass over the data; returns the sample-weighted mean batch objective.
 
-    Before each update the parameters, which just gave a finite objective, are
-    copied into ``last_good``.  As soon as a batch objective is not finite they
-    are restored from it and ``FloatingPointError`` is raised: the network is
-    left with the last parameters known to give a finite loss.
+    Before each update the network, which just gave a finite objective, is
+    saved in the :class:`Checkpoint` ``last_good``.  As soon as a batch
+    objective (or a batch-norm running statistic, which the normalisation
+    can let overflow while the loss stays finite) is not finite, it is
+    restored from there and ``FloatingPointError`` is raised, saying what
+    diverged: the network is left with the last parameters and running
+    statistics known to give a finite loss.
     """
     total, weight_total = 0.0, 0.0
     params, grad, loss_gradient = network.params, network.grad, network.loss_gradient
     loss, alpha, max_norm = config.loss, config.alpha, config.max_grad_norm
+    save = last_good.save
+    statistics = network.running_means + network.running_vars  # batch norm only
     for X_batch, Y_batch, w_batch in batches(order):
         if w_batch is not None and not w_batch.any():
             continue  # a batch of zero weight carries no information
         value = loss_gradient(X_batch, Y_batch, loss, alpha, w_batch, **config.forward_kwargs)
         if not math.isfinite(value):
-            np.copyto(params, last_good)
-            raise FloatingPointError(value)
-        np.copyto(last_good, params)
+            last_good.restore()
+            raise FloatingPointError(f"The training loss became {value}")
+        if statistics and not all(map(all_finite, statistics)):
+            last_good.restore()
+            raise FloatingPointError("The batch-norm running statistics became non-finite")
+        save()
         weight = X_batch.shape[0] if w_batch is None else float(w_batch.sum())
         total += value * weight
         weight_total += weight
@@ -120,9 +128,9 @@ def run_epoch(network, optimizer, batches, order, config, rate, last_good):
     return total / weight_total if weight_total > 0 else 0.0
 
 
-def _diverged_error(epoch, value):
+def _diverged_error(epoch, what):
     return ValueError(
-        f"The training loss became {value} at iteration {epoch}: training "
+        f"{what} at iteration {epoch}: training "
         "diverged and was stopped; the last parameters that gave a finite "
         "loss were kept. Try scaling the inputs (e.g. with StandardScaler) or "
         "lowering learning_rate_init."
@@ -134,10 +142,10 @@ def _epoch(network, optimizer, batches, order, config, state):
     rate = learning_rate(state, config)
     try:
         epoch_loss = run_epoch(network, optimizer, batches, order, config, rate,
-                               state.last_good_params)
+                               state.last_good)
         if not all_finite(network.params):
-            np.copyto(network.params, state.last_good_params)
-            raise FloatingPointError("non-finite parameters")
+            state.last_good.restore()
+            raise FloatingPointError("The parameters became non-finite")
     except FloatingPointError as exc:
         raise _diverged_error(state.n_iter + 1, exc.args[0]) from None
     return epoch_loss
@@ -181,30 +189,32 @@ def train(network, optimizer, X, Y, sample_weight, state, config, rng, validatio
     runs exactly one epoch), or when a callback asks to.  A non-finite loss
     restores the last parameters that gave a finite batch loss and raises
     ``ValueError``; ``KeyboardInterrupt`` restores those of the last finished
-    epoch and warns.  With ``config.restore_best`` the parameters of the best
-    epoch are restored at the end.
+    epoch and warns (batch-norm running statistics included, both times).
+    With ``config.restore_best`` the parameters of the best epoch are
+    restored at the end.
     """
     n_samples = X.shape[0]
     batches = _Batches(X, Y, sample_weight, resolve_batch_size(config.batch_size, n_samples))
     order = np.arange(n_samples) if config.shuffle else None
-    if state.last_good_params is None:
-        state.last_good_params = network.params.copy()
+    if state.last_good is None or state.last_good.network is not network:
+        state.last_good = Checkpoint(network)
     # Overflow is expected only when training diverges, which _epoch checks for;
     # set once per call rather than per epoch (a few per cent of a tiny epoch).
     with np.errstate(over="ignore", invalid="ignore"):
         _train_epochs(network, optimizer, batches, n_samples, order, config, state, rng,
                       validation)
-    if config.restore_best and state.best_params is not None:
-        np.copyto(network.params, state.best_params)
+    if config.restore_best and state.best is not None:
+        state.best.restore()
 
 
 def _train_epochs(network, optimizer, batches, n_samples, order, config, state, rng,
                   validation):
     """The epoch loop of :func:`train`, with its stopping and interruption rules."""
-    epoch_start = np.empty_like(network.params)
+    epoch_start = Checkpoint(network)
+    save_epoch_start = epoch_start.save
     try:
         for _ in _epochs(config):
-            np.copyto(epoch_start, network.params)
+            save_epoch_start()
             if config.shuffle:
                 rng.shuffle(order)
             start = time.perf_counter()
@@ -220,6 +230,6 @@ def _train_epochs(network, optimizer, batches, n_samples, order, config, state, 
                     ConvergenceWarning,
                 )
     except KeyboardInterrupt:
-        np.copyto(network.params, epoch_start)
+        epoch_start.restore()
         warnings.warn("Training interrupted by user; the parameters of the "
                       f"last finished iteration ({state.n_iter}) were kept.")

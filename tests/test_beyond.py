@@ -161,6 +161,27 @@ def test_restore_best_weights(cls, digits, regression):
     assert not np.allclose(kept._network.params, plain._network.params)
 
 
+@pytest.mark.parametrize("cls", BOTH)
+def test_restore_best_weights_restores_batch_norm_statistics(cls, digits, regression):
+    """The running statistics come back with the weights: the model is the best epoch's."""
+    X, y = data_for(cls, digits, regression)
+    rate = 1.0 if cls is FCNNClassifier else 0.3  # too large on purpose: a noisy run
+    params = dict(hidden_layer_sizes=(16,), solver="sgd", learning_rate_init=rate,
+                  momentum=0.95, max_iter=30, tol=0.0, n_iter_no_change=30,
+                  batch_norm=True, random_state=0)
+    last = cls(**params).fit(X, y)
+    best_epoch = int(np.argmin(last.loss_curve_)) + 1
+    assert best_epoch < 30  # this noisy run's best epoch is not its last
+    restored = cls(restore_best_weights=True, **params).fit(X, y)
+    replay = cls(**{**params, "max_iter": best_epoch}).fit(X, y)
+    np.testing.assert_array_equal(restored._network.params, replay._network.params)
+    for ours, best, final in zip(restored._network.running_vars, replay._network.running_vars,
+                                 last._network.running_vars):
+        np.testing.assert_array_equal(ours, best)
+        assert not np.allclose(ours, final)
+    np.testing.assert_array_equal(restored.predict(X), replay.predict(X))
+
+
 # -- hidden-layer outputs -----------------------------------------------------------------
 @pytest.mark.parametrize("cls", BOTH)
 def test_transform_gives_hidden_layer_activations(cls, digits, regression):

@@ -274,6 +274,21 @@ def test_divergence_stops_with_a_clear_error_and_keeps_parameters(cls, regressio
 
 
 @pytest.mark.parametrize("cls", BOTH)
+def test_divergence_with_batch_norm_keeps_finite_running_statistics(cls, regression, digits):
+    """The running statistics are restored with the parameters: the kept model predicts."""
+    X, y = data_for(cls, digits, regression)
+    est = cls(hidden_layer_sizes=(16,), solver="sgd", momentum=0.0, batch_norm=True,
+              learning_rate_init=1e9, max_iter=50, random_state=0, shuffle=False, tol=0.0)
+    with pytest.raises(ValueError, match=r"became (inf|nan|non-finite) at iteration (\d+)"):
+        est.fit(X * 1e3, y)
+    assert est.n_iter_ >= 1
+    network = est._network
+    for array in [network.params, *network.running_means, *network.running_vars]:
+        assert np.all(np.isfinite(array))
+    assert np.all(np.isfinite(est.predict(X)))
+
+
+@pytest.mark.parametrize("cls", BOTH)
 def test_keyboard_interrupt_leaves_a_consistent_model(cls, monkeypatch, digits, regression):
     X, y = data_for(cls, digits, regression)
     params = dict(hidden_layer_sizes=(6,), shuffle=False, tol=0.0, random_state=0)
