@@ -18,8 +18,8 @@ from sklearn.utils._set_output import _wrap_data_with_container
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._lbfgs import train_lbfgs
-from ._params import (PARAMETER_CONSTRAINTS, check_callbacks, hidden_layer_sizes,
-                      init_optimizer, make_optimizer, make_schedule, warn_if_unscaled)
+from ._params import (PARAMETER_CONSTRAINTS, check_callbacks, check_input_values,
+                      hidden_layer_sizes, init_optimizer, make_optimizer, make_schedule)
 from ._state import TrainingConfig, TrainingState, Validation
 from ._training import all_finite, train
 from .nn.activations import check_hidden_activations
@@ -66,10 +66,10 @@ class BaseFCNN(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     def _validate_X_y(self, X, y, sample_weight, reset):
         X, y = validate_data(self, X, y, accept_sparse=SPARSE_FORMATS, dtype=FLOAT_DTYPES,
                              multi_output=True, y_numeric=not is_classifier(self),
-                             reset=reset)
+                             reset=reset, ensure_all_finite=False)
         if issparse(X):
             X = X.tocsr()
-        warn_if_unscaled(X)
+        check_input_values(X, type(self).__name__)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype,
                                                  ensure_non_negative=True)

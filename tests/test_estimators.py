@@ -6,12 +6,14 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse
 from sklearn.datasets import load_digits, make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
 import skfcnn._training
 from skfcnn import FCNNClassifier, FCNNRegressor
+from skfcnn._params import check_input_values
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -240,6 +242,30 @@ def test_non_finite_data_is_rejected(cls, bad, digits, regression):
     y_bad[0] = bad
     with pytest.raises(ValueError, match="Input y contains (NaN|infinity)"):
         cls().fit(X, y_bad)
+
+
+@pytest.mark.parametrize("layout", ["C", "F", "csr"])
+@pytest.mark.parametrize("row", [0, 1700, 2999])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_one_pass_input_check_finds_every_non_finite_value(layout, row, bad):
+    """The chunked check sees a bad value in any chunk, in any memory layout."""
+    X = np.random.default_rng(0).standard_normal((3000, 50))  # several chunks
+    X[row, 7] = bad
+    X = scipy.sparse.csr_matrix(X) if layout == "csr" else np.asarray(X, order=layout)
+    with pytest.raises(ValueError, match="Input X contains (NaN|infinity)"):
+        check_input_values(X, "FCNNRegressor")
+
+
+@pytest.mark.parametrize("row", [0, 2999])
+def test_one_pass_input_check_warns_with_the_largest_magnitude(row):
+    X = np.random.default_rng(0).standard_normal((3000, 50))
+    X[row, 3] = -3e9
+    with pytest.warns(UserWarning, match="magnitude up to 3e[+]09"):
+        check_input_values(X, "FCNNRegressor")
+    X[row, 3] = 9e7  # below the threshold: silent
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_input_values(X, "FCNNRegressor")
 
 
 @pytest.mark.parametrize("cls", BOTH)
