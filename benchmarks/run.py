@@ -54,11 +54,13 @@ import skfcnn
 from skfcnn import FCNNClassifier
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _matmul_limit import batch_sizes, epoch_flops, matmul_epoch_seconds  # noqa: E402
+from _matmul_limit import (adam_epoch_seconds, batch_sizes, epoch_flops,  # noqa: E402
+                           matmul_epoch_seconds)
 from _profile import CATEGORIES, profile_fit  # noqa: E402
 
 HIDDEN = (256, 128)
 LAYER_SIZES = (784, *HIDDEN, 10)
+N_PARAMS = sum((a + 1) * b for a, b in zip(LAYER_SIZES[:-1], LAYER_SIZES[1:]))
 N_INFORMATIVE = 50
 CLASS_SEP = 2.0  # with the default 1.0, 3 epochs reach only ~50% held-out accuracy, still
 #                  rising steeply: too noisy a check that both libraries learn alike
@@ -378,6 +380,8 @@ def measure(args, torch_mod, threads):
         seconds = matmul_epoch_seconds(data[dtype][0], LAYER_SIZES, MNIST["batch_size"],
                                        max(args.repeats, 2))
         r["matmul"][dtype] = (seconds, r["flops"] / seconds / 1e9)
+    r["adam"] = {dtype: adam_epoch_seconds(N_PARAMS, len(r["sizes"]), dtype, max(args.repeats, 2))
+                 for dtype in (np.float64, np.float32)}
     log("tiny network")
     r["tiny"], r["tiny_scores"] = tiny_network(1 if args.quick else max(args.repeats, 10))
     log("prediction")
@@ -437,11 +441,29 @@ def note_lines(r, model_bytes):
         f"({len(r['sizes'])} batches); numpy.matmul alone: "
         + "; ".join(f"{matmul[d][1]:.0f} GFLOP/s in {d.__name__} ({matmul[d][0]:.3f} s "
                     "per epoch)" for d in (np.float64, np.float32)),
+        *adam_floor_lines(r),
         f"- 5. X is {r['X_bytes'] / MB:.1f} MB, the model {model_bytes / MB:.2f} MB "
         f"({model_bytes // itemsize} parameters), per-batch activations, errors and the "
         f"gathered batch about {per_batch / MB:.2f} MB; peak in use during fit: skfcnn "
         f"X + {peaks['skfcnn'] / MB:.1f} MB, sklearn X + {peaks['sklearn'] / MB:.1f} MB",
     ]
+
+
+def adam_floor_lines(r):
+    """What the matrix products and the Adam steps alone would take (table 2's bound)."""
+    lines = [f"- 2. the bound Adam sets: a step is 12 element-wise NumPy passes over the "
+             f"{N_PARAMS} parameters (cache-blocked; the square root and the division cost "
+             "most), one step per batch. An epoch doing nothing but the matrix products and "
+             "these steps, with no other work at all, would reach:"]
+    for dtype in (np.float64, np.float32):
+        matmul, adam = r["matmul"][dtype][0], r["adam"][dtype]
+        floor = matmul + adam
+        peer = r["best"]["sklearn", dtype]
+        lines.append(f"  - {dtype.__name__}: Adam {adam:.3f} s per epoch "
+                     f"({adam / len(r['sizes']) * 1e3:.2f} ms a step); matmul + Adam "
+                     f"{floor:.3f} s = {matmul / floor:.0%} of the matmul rate, "
+                     f"{floor / peer:.2f}x scikit-learn's epoch")
+    return lines
 
 
 def main(argv=None):
