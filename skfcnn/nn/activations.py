@@ -33,8 +33,9 @@ __all__ = [
 
 #: Slope of ``leaky_relu`` for negative inputs.
 LEAKY_SLOPE = 0.01
-#: :math:`\sqrt{2 / \pi}`, the scale of the tanh approximation of GELU.
-GELU_SCALE = np.sqrt(2.0 / np.pi)
+#: :math:`\sqrt{2 / \pi}`, the scale of the tanh approximation of GELU (a Python
+#: float: a NumPy float64 scalar would make every float32 pass run in float64).
+GELU_SCALE = float(np.sqrt(2.0 / np.pi))
 #: Coefficient of the cubic term of the tanh approximation of GELU.
 GELU_CUBIC = 0.044715
 # |z| above which GELU is exactly z or 0 in floating point; clipping the cubic
@@ -105,31 +106,55 @@ def softplus(Z):
     return np.logaddexp(0, Z, out=Z)
 
 
-def _gelu_gate(Z):
-    r""":math:`s = \sigma(2u)`, :math:`u = \sqrt{2/\pi}\,(z + 0.044715 z^3)`,
-    with :math:`z` clipped to :math:`\pm 10^4` (where :math:`s` is exactly 0 or 1)."""
+def _gelu_tanh(Z):
+    r""":math:`t = \tanh u`, :math:`u = \sqrt{2/\pi}\,(z + 0.044715 z^3)`, in a new
+    array, with :math:`z` clipped to :math:`\pm 10^4` (where :math:`t = \pm 1`
+    exactly); returns ``(t, clipped z)``."""
     clipped = np.clip(Z, -_GELU_CLIP, _GELU_CLIP)
     inner = np.square(clipped)
     inner *= GELU_CUBIC
     inner += 1
     inner *= clipped
-    inner *= 2 * GELU_SCALE
-    return expit(inner, out=inner), clipped
+    inner *= GELU_SCALE
+    return np.tanh(inner, out=inner), clipped
 
 
 def gelu(Z):
     r"""Gaussian error linear unit, tanh approximation, in place.
 
-    .. math:: f(z) = \tfrac12 z \left(1 + \tanh u\right) = z\, \sigma(2u),
+    .. math:: f(z) = \tfrac12 z \left(1 + \tanh u\right),
               \qquad u = \sqrt{2/\pi}\,\left(z + 0.044715\, z^3\right)
 
-    The identity :math:`\tfrac12 (1 + \tanh u) = \sigma(2u)` avoids the
-    cancellation of :math:`1 + \tanh u` for negative :math:`z`; the sigmoid
-    :math:`\sigma` is :func:`scipy.special.expit`.
+    computed as written, as PyTorch's ``GELU(approximate="tanh")`` does: NumPy's
+    ``tanh`` is vectorised, about ten times faster than a logistic function.
+    For :math:`z < -5` the factor :math:`1 + \tanh u` keeps only a few correct
+    digits (and is 0 below about :math:`-10`), an absolute error under
+    :math:`|z|` times the dtype's epsilon on a value that is itself that small.
     """
-    gate, _ = _gelu_gate(Z)
-    Z *= gate
+    half = _gelu_tanh(Z)[0]
+    half += 1
+    half *= 0.5
+    Z *= half
     return Z
+
+
+def _sigmoid(Z):
+    r""":math:`\sigma(z) = 1 / (1 + e^{-z})` in a new array, from :math:`e = e^{-|z|}`:
+
+    .. math:: \sigma(z) = \frac{\max(e, [z \ge 0])}{1 + e}
+
+    which is :math:`1 / (1 + e^{-z})` for :math:`z \ge 0` and
+    :math:`e^{z} / (1 + e^{z})` for :math:`z < 0`: :func:`scipy.special.expit`'s
+    own two formulas (no overflow, full relative precision on both sides;
+    within 2 ulps of it) in NumPy's vectorised ufuncs, without a masked
+    select, about 2.5 times faster.
+    """
+    e = np.abs(Z)
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    denominator = np.add(e, 1)
+    numerator = np.maximum(e, Z >= 0, out=e)
+    return np.divide(numerator, denominator, out=denominator)
 
 
 def swish(Z):
@@ -137,9 +162,9 @@ def swish(Z):
 
     .. math:: f(z) = z\, \sigma(z) = \frac{z}{1 + e^{-z}}
 
-    with :math:`\sigma` computed by :func:`scipy.special.expit`.
+    with :math:`\sigma` computed without overflow (:func:`_sigmoid`).
     """
-    Z *= expit(Z)
+    Z *= _sigmoid(Z)
     return Z
 
 
@@ -260,24 +285,27 @@ def softplus_derivative(Z, A, delta):
 def gelu_derivative(Z, A, delta):
     r"""Multiply ``delta`` by the derivative of the tanh-approximated GELU.
 
-    With :math:`s = \sigma(2u)` and :math:`u = \sqrt{2/\pi}\,(z + 0.044715 z^3)`,
+    With :math:`t = \tanh u` and :math:`u = \sqrt{2/\pi}\,(z + 0.044715 z^3)`,
 
-    .. math:: f'(z) = s + 2 z\, s (1 - s)\, \sqrt{2/\pi}\,
+    .. math:: f'(z) = \tfrac12 (1 + t) + \tfrac12 z\, (1 - t^2)\, \sqrt{2/\pi}\,
               \left(1 + 3 \cdot 0.044715\, z^2\right)
 
     which needs :math:`Z`.  The polynomial uses :math:`z` clipped to
-    :math:`\pm 10^4`; beyond that :math:`s(1 - s)` is exactly 0, so every
+    :math:`\pm 10^4`; beyond that :math:`1 - t^2` is exactly 0, so every
     product stays finite.
     """
-    gate, clipped = _gelu_gate(Z)
-    slope = np.square(clipped, out=clipped)
+    tanh_u, clipped = _gelu_tanh(Z)
+    slope = np.square(clipped)
     slope *= 3 * GELU_CUBIC
     slope += 1
-    slope *= 2 * GELU_SCALE
-    slope *= gate
-    slope *= 1 - gate
-    slope *= Z
-    slope += gate
+    slope *= clipped
+    slope *= 0.5 * GELU_SCALE
+    one_minus_square = np.square(tanh_u, out=clipped)
+    np.subtract(1, one_minus_square, out=one_minus_square)
+    slope *= one_minus_square
+    tanh_u += 1
+    tanh_u *= 0.5
+    slope += tanh_u
     delta *= slope
     return delta
 
@@ -290,7 +318,7 @@ def swish_derivative(Z, A, delta):
 
     which needs :math:`Z` for :math:`\sigma(z)`.
     """
-    gate = expit(Z)
+    gate = _sigmoid(Z)
     slope = np.subtract(1, gate)
     slope *= A
     slope += gate

@@ -353,3 +353,21 @@ def test_exp_output_finite_on_large_float32_input():
         ACTIVATIONS["exp"](Z)
     assert Z.dtype == np.float32
     assert np.all(np.isfinite(Z))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fast_sigmoid_matches_expit_to_two_ulps(dtype):
+    """swish's logistic factor: expit's formulas in plain ufuncs, no overflow anywhere."""
+    from skfcnn.nn.activations import _sigmoid
+
+    big = np.finfo(dtype).max
+    z = np.concatenate([np.linspace(-120, 120, 20001),
+                        [0.0, -0.0, 1e-30, -1e-30, 80, -80, 700, -700, -big, big]]).astype(dtype)
+    with StrictNumerics():
+        ours = _sigmoid(z)
+    reference = expit(z)
+    assert ours.dtype == dtype
+    normal = reference >= np.finfo(dtype).tiny
+    assert_allclose(ours[normal], reference[normal], rtol=2.5 * np.finfo(dtype).eps, atol=0)
+    assert np.all(np.abs(ours[~normal] - reference[~normal]) <= np.finfo(dtype).tiny)
+    assert np.all(ours[z == 0] == 0.5) and ours[-1] == 1 and ours[-2] == 0
