@@ -8,7 +8,13 @@ from a fresh permutation every epoch.  scikit-learn's L2 penalty ``alpha``
 is Adam's ``weight_decay = alpha / batch_size``; unlike scikit-learn, torch also
 decays the biases, a difference of a few hundred numbers that costs no time.
 
-Only imported by ``run.py`` when torch is importable; torch is never a
+The options of ``options.py`` are written the usual PyTorch way: the
+activation module, ``nn.Dropout`` after each hidden activation,
+``nn.BatchNorm1d`` before it (the linear layer then has no bias), another
+``torch.optim`` class, ``clip_grad_norm_``, a ``CosineAnnealingLR`` stepped
+per epoch and a class-weighted ``CrossEntropyLoss``.
+
+Only imported by the benchmarks when torch is importable; torch is never a
 dependency of skfcnn.
 """
 
@@ -29,7 +35,16 @@ class TorchMLP:
     """Fit ``epochs`` epochs of a relu MLP with Adam; ``fit`` returns the seconds taken."""
 
     def __init__(self, hidden_layer_sizes, *, batch_size, learning_rate_init, alpha,
-                 epochs, dtype, threads, random_state=0):
+                 epochs, dtype, threads, random_state=0, activation="relu",
+                 optimizer="adam", dropout=0.0, batch_norm=False, max_grad_norm=None,
+                 cosine=False, class_weight=False):
+        self.activation = activation
+        self.optimizer = optimizer
+        self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.max_grad_norm = max_grad_norm
+        self.cosine = cosine
+        self.class_weight = class_weight
         self.hidden_layer_sizes = tuple(hidden_layer_sizes)
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
@@ -42,9 +57,16 @@ class TorchMLP:
 
     def _build(self, n_features, n_classes):
         sizes = (n_features, *self.hidden_layer_sizes)
+        activation = {"relu": nn.ReLU, "tanh": nn.Tanh, "elu": nn.ELU,
+                      "gelu": lambda: nn.GELU(approximate="tanh")}[self.activation]
         layers = []
         for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-            layers += [nn.Linear(fan_in, fan_out), nn.ReLU()]
+            layers.append(nn.Linear(fan_in, fan_out, bias=not self.batch_norm))
+            if self.batch_norm:
+                layers.append(nn.BatchNorm1d(fan_out))
+            layers.append(activation())
+            if self.dropout:
+                layers.append(nn.Dropout(self.dropout))
         layers.append(nn.Linear(sizes[-1], n_classes))
         return nn.Sequential(*layers).to(self.dtype)
 
@@ -61,10 +83,10 @@ class TorchMLP:
         start = time.perf_counter()
         X_t, y_t = torch.from_numpy(X), torch.from_numpy(labels)
         self.model = self._build(X.shape[1], int(labels.max()) + 1)
-        optimizer = torch.optim.Adam(self.model.parameters(), lr=self.learning_rate_init,
-                                     betas=(0.9, 0.999), eps=1e-8,
-                                     weight_decay=self.alpha / self.batch_size)
-        loss_fn = nn.CrossEntropyLoss()
+        optimizer = self._optimizer()
+        schedule = (torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, self.epochs)
+                    if self.cosine else None)
+        loss_fn = nn.CrossEntropyLoss(weight=self._class_weights(labels))
         n_samples = X_t.shape[0]
         self.model.train()
         for _ in range(self.epochs):
@@ -74,8 +96,35 @@ class TorchMLP:
                 optimizer.zero_grad(set_to_none=True)
                 loss = loss_fn(self.model(X_t[index]), y_t[index])
                 loss.backward()
+                if self.max_grad_norm is not None:
+                    nn.utils.clip_grad_norm_(self.model.parameters(), self.max_grad_norm)
                 optimizer.step()
+            if schedule is not None:
+                schedule.step()
         return time.perf_counter() - start
+
+    def _optimizer(self):
+        params, rate = self.model.parameters(), self.learning_rate_init
+        decay = self.alpha / self.batch_size
+        if self.optimizer == "sgd":
+            return torch.optim.SGD(params, lr=rate, momentum=0.9, nesterov=True,
+                                   weight_decay=decay)
+        if self.optimizer == "rmsprop":
+            return torch.optim.RMSprop(params, lr=rate, alpha=0.9, eps=1e-8, weight_decay=decay)
+        if self.optimizer == "adagrad":
+            return torch.optim.Adagrad(params, lr=rate, eps=1e-10, weight_decay=decay)
+        if self.optimizer == "adamw":
+            return torch.optim.AdamW(params, lr=rate, betas=(0.9, 0.999), eps=1e-8,
+                                     weight_decay=0.01)
+        return torch.optim.Adam(params, lr=rate, betas=(0.9, 0.999), eps=1e-8,
+                                weight_decay=decay)
+
+    def _class_weights(self, labels):
+        """scikit-learn's 'balanced' weights n / (k n_c), or None."""
+        if not self.class_weight:
+            return None
+        counts = np.bincount(labels)
+        return torch.tensor(labels.size / (counts.size * counts), dtype=self.dtype)
 
     def score(self, X, y):
         """Accuracy on ``X, y``."""
