@@ -148,12 +148,19 @@ class BaseFCNN(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                              "pass early_stopping=False or use fit.")
         if sample_weight is not None and not sample_weight.sum() > 0:
             raise ValueError("sample_weight (times class_weight) must have a positive sum.")
-        if not hasattr(self, "_rng") or not incremental:
+        fresh_rng = not hasattr(self, "_rng") or not incremental
+        if fresh_rng:
             self._rng = check_random_state(self.random_state)
         if not hasattr(self, "_network") or not (self.warm_start or incremental):
             self._initialize(X, Y, self._rng)
         else:
             self._check_warm_network(X, Y)
+        if "dropout" in self._network_options() and (
+                fresh_rng or getattr(self, "_mask_rng", None) is None):
+            # masks from NumPy's Generator: it fills a float32 or float64 buffer in
+            # place, twice as fast as RandomState; seeded after the initial weights,
+            # which are therefore those of the same model without dropout
+            self._mask_rng = np.random.default_rng(self._rng.randint(np.iinfo(np.int32).max))
         if not incremental:
             self._state.start_call()
         X = X.astype(self._network.dtype, copy=False)
@@ -183,7 +190,7 @@ class BaseFCNN(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             check_convergence=not incremental, monitor=self.monitor,
             restore_best=not incremental and (validating if restore == "auto" else restore),
             max_grad_norm=self.max_grad_norm, callbacks=check_callbacks(self.callbacks),
-            forward_kwargs=({"training": True, "rng": self._rng}
+            forward_kwargs=({"training": True, "rng": getattr(self, "_mask_rng", None)}
                             if self._network_options() else {}),
         )
 

@@ -170,7 +170,7 @@ _OPTION_PARAMETERS = """
         training time each output is kept with probability :math:`1 - p` and
         scaled by :math:`1 / (1 - p)`: :math:`\\tilde A = A \\odot M`,
         :math:`M_{ij} = [u_{ij} \\ge p] / (1 - p)` with :math:`u_{ij}` drawn
-        from the ``random_state`` generator, a fresh mask for every
+        by a generator seeded from ``random_state``, a fresh mask for every
         mini-batch.  ``predict``, ``transform`` and the validation score never
         drop units.  ``'lbfgs'`` ignores it.  ``1.0`` or a list of the wrong
         length raises a ``ValueError``.  See :mod:`skfcnn.nn.dropout`.

@@ -19,6 +19,7 @@ from sklearn.datasets import load_digits, make_circles, make_classification
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import get_tags
 
+import skfcnn._base
 from skfcnn import FCNNClassifier, FCNNRegressor
 from skfcnn.nn import optimizers
 from skfcnn.nn.schedules import ExponentialDecay
@@ -397,6 +398,28 @@ def test_dropout_is_deterministic_under_random_state(cls, circles, parabola):
     # the same seed without dropout trains differently: the masks are really drawn
     no_dropout = cls(random_state=0, **{**params, "dropout": 0.0}).fit(X, y)
     assert not np.allclose(first._network.params, no_dropout._network.params)
+
+
+@pytest.mark.parametrize("cls", BOTH)
+def test_dropout_starts_from_the_weights_without_dropout(cls, circles, parabola, monkeypatch):
+    """The mask generator is seeded after the initial weights, so they do not change."""
+    X, y = data_for(cls, circles, parabola)
+    started = []
+    monkeypatch.setattr(skfcnn._base, "train",
+                        lambda network, *args, **kwargs: started.append(network.params.copy()))
+    for dropout in (0.0, 0.4):
+        cls(hidden_layer_sizes=(8, 6), dropout=dropout, random_state=3).fit(X, y)
+    np.testing.assert_array_equal(*started)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dropout_draws_the_same_masks_in_either_dtype(dtype, circles):
+    X, y = circles[:2]
+    params = dict(hidden_layer_sizes=(8,), dropout=0.5, max_iter=1, random_state=0)
+    single = FCNNClassifier(**params).fit(X.astype(np.float32), y)
+    double = FCNNClassifier(**params).fit(X.astype(dtype), y)
+    masks = [single._network.dropout_masks[0], double._network.dropout_masks[0]]
+    np.testing.assert_array_equal(masks[0] > 0, masks[1] > 0)
 
 
 def test_dropout_is_off_in_predict_and_transform(circles):

@@ -71,8 +71,9 @@ def draw_mask(rng, rate, out):
     Parameters
     ----------
     rng : numpy.random.RandomState or numpy.random.Generator
-        Draws :math:`u` with ``random_sample`` (RandomState) or ``random``
-        (Generator), in float64, one value per entry of ``out``.
+        Draws :math:`u`, one value per entry of ``out``: a Generator in
+        float32 (into ``out`` itself when it is float32; the same masks for
+        either dtype), a RandomState with ``random_sample`` in float64.
     rate : float
         The dropout rate :math:`p \in [0, 1)`.
     out : ndarray
@@ -88,9 +89,15 @@ def draw_mask(rng, rate, out):
             "Training with dropout needs a random generator: pass rng= (a numpy "
             "RandomState or Generator), or fixed_masks=True to reuse the last masks."
         )
-    draw = rng.random_sample if hasattr(rng, "random_sample") else rng.random
-    np.greater_equal(draw(out.shape), rate, out=out)
-    out *= out.dtype.type(1.0 / (1.0 - rate))
+    if isinstance(rng, np.random.Generator):
+        # u in float32 whatever the dtype of out, so that float32 and float64
+        # networks draw the same masks; straight into a float32 out
+        in_place = out if out.dtype == np.float32 else None
+        uniform = rng.random(out.shape, dtype=np.float32, out=in_place)
+    else:
+        uniform = rng.random_sample(out.shape)
+    np.greater_equal(uniform, rate, out=out)
+    out *= 1.0 / (1.0 - rate)
     return out
 
 

@@ -45,8 +45,23 @@ def test_mask_with_a_generator_and_in_float32():
     out = np.empty((8, 9), dtype=np.float32)
     mask = draw_mask(np.random.default_rng(3), rate, out)
     assert mask is out and mask.dtype == np.float32
-    u = np.random.default_rng(3).random((8, 9))
+    u = np.random.default_rng(3).random((8, 9), dtype=np.float32)  # drawn in float32
     assert_array_equal(mask, ((u >= rate) / (1 - rate)).astype(np.float32))
+    mask64 = draw_mask(np.random.default_rng(3), rate, np.empty((8, 9)))
+    assert mask64.dtype == np.float64
+    assert_array_equal(mask64 > 0, mask > 0)  # the same draws in either dtype
+    assert_array_equal(mask64, (u >= np.float32(rate)) / (1 - rate))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_generator_masks_keep_the_right_share_in_expectation(dtype):
+    rate = 0.3
+    mask = draw_mask(np.random.default_rng(0), rate, np.empty((400, 500), dtype))
+    assert set(np.unique(mask).tolist()) == {0.0, np.float32(1 / 0.7).item()
+                                             if dtype == np.float32 else 1 / 0.7}
+    kept = np.mean(mask > 0)
+    assert abs(kept - 0.7) < 4 * np.sqrt(0.21 / mask.size)  # within 4 standard errors
+    assert abs(mask.mean() - 1.0) < 4 * np.sqrt(0.21 / mask.size) / 0.7
 
 
 def test_mask_needs_a_generator():
