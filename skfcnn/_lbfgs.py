@@ -71,7 +71,7 @@ def train_lbfgs(network, X, Y, sample_weight, state, *, loss, alpha, max_iter, m
         return
     if not np.isfinite(result.fun):
         network.params[...] = x0 if recorder.last_x is None else recorder.last_x
-        raise _diverged_error(state.n_iter + 1, result.fun)
+        raise _diverged_error(state.n_iter + 1, f"The training loss became {result.fun}")
     network.params[...] = result.x
     state.t += X.shape[0] * max(result.nit, 1)
     if result.status != 0:

@@ -11,6 +11,7 @@ from sklearn.datasets import load_digits, make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
+import skfcnn._lbfgs
 import skfcnn._training
 from skfcnn import FCNNClassifier, FCNNRegressor
 from skfcnn._params import check_input_values
@@ -297,6 +298,20 @@ def test_divergence_stops_with_a_clear_error_and_keeps_parameters(cls, regressio
     assert np.all(np.isfinite(est.predict(X)))
     failed_at = int(re.search(pattern, str(error.value)).group(2))
     assert est.n_iter_ == len(est.loss_curve_) == failed_at - 1 >= 1
+
+
+def test_lbfgs_divergence_names_the_loss_and_keeps_the_start(regression, monkeypatch):
+    X, y = regression
+    est = FCNNRegressor(solver="lbfgs", hidden_layer_sizes=(4,), random_state=0)
+
+    def no_finite_loss(objective, x):
+        return np.nan, np.zeros_like(x)
+
+    monkeypatch.setattr(skfcnn._lbfgs._Objective, "__call__", no_finite_loss)
+    with pytest.raises(ValueError, match=r"^The training loss became nan at iteration 1: "
+                                         r"training diverged.*scaling the inputs"):
+        est.fit(X, y)
+    assert np.all(np.isfinite(est._network.params))
 
 
 @pytest.mark.parametrize("cls", BOTH)
