@@ -1,11 +1,13 @@
 """Behaviour of FCNNClassifier and FCNNRegressor beyond scikit-learn's checks."""
 
+import os
 import pickle
 import re
 import warnings
 
 import numpy as np
 import pytest
+import scipy
 import scipy.sparse
 from sklearn.datasets import load_digits, make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
@@ -371,3 +373,21 @@ def test_batch_size_larger_than_data_is_clipped_with_a_warning(regression):
     with pytest.warns(UserWarning, match="batch_size"):
         reg = FCNNRegressor(hidden_layer_sizes=(4,), batch_size=1000, max_iter=2).fit(X, y)
     assert reg.t_ == 2 * X.shape[0]
+
+
+def test_lbfgs_limits_only_scipys_own_blas_to_one_thread():
+    """SciPy's bundled OpenBLAS spins beside NumPy's during L-BFGS: it gets one thread."""
+    from threadpoolctl import threadpool_info
+
+    from skfcnn._lbfgs import _inside
+
+    package = os.path.dirname(scipy.__file__)
+    own = {info["filepath"] for info in threadpool_info()
+           if info["user_api"] == "blas" and _inside(info["filepath"], (package, package + ".libs"))}
+    before = {info["filepath"]: info["num_threads"] for info in threadpool_info()}
+    with skfcnn._lbfgs.scipy_own_blas_one_thread():
+        during = {info["filepath"]: info["num_threads"] for info in threadpool_info()}
+    assert {info["filepath"]: info["num_threads"] for info in threadpool_info()} == before
+    assert during == {path: 1 if path in own else threads for path, threads in before.items()}
+    numpy_package = os.path.dirname(np.__file__)  # NumPy's own BLAS is never limited
+    assert not any(_inside(path, (numpy_package, numpy_package + ".libs")) for path in own)
