@@ -137,6 +137,16 @@ def test_validation_set_errors(digits):
         FCNNClassifier(early_stopping=True).fit(X[y < 5], y[y < 5], X_val=X, y_val=y)
 
 
+def _best_epoch_replay(cls, X, y, params):
+    """Fits to ``max_iter``, with ``restore_best_weights=True``, and up to the best epoch."""
+    last = cls(**params).fit(X, y)
+    best_epoch = int(np.argmin(last.loss_curve_)) + 1
+    assert best_epoch < params["max_iter"]  # this noisy run's best epoch is not its last
+    restored = cls(restore_best_weights=True, **params).fit(X, y)
+    replay = cls(**{**params, "max_iter": best_epoch}).fit(X, y)
+    return last, restored, replay
+
+
 @pytest.mark.parametrize("cls", BOTH)
 def test_restore_best_weights(cls, digits, regression):
     X, y = data_for(cls, digits, regression)
@@ -144,11 +154,7 @@ def test_restore_best_weights(cls, digits, regression):
     params = dict(hidden_layer_sizes=(16,), solver="sgd", learning_rate_init=rate,
                   momentum=0.9 if cls is FCNNClassifier else 0.95, max_iter=30, tol=0.0,
                   n_iter_no_change=30, random_state=0)
-    last = cls(**params).fit(X, y)
-    best_epoch = int(np.argmin(last.loss_curve_)) + 1
-    assert best_epoch < 30  # this noisy run's best epoch is not its last
-    restored = cls(restore_best_weights=True, **params).fit(X, y)
-    replay = cls(**{**params, "max_iter": best_epoch}).fit(X, y)
+    _, restored, replay = _best_epoch_replay(cls, X, y, params)
     np.testing.assert_allclose(restored._network.params, replay._network.params)
     # early stopping restores by default ('auto'); False keeps the last epoch. It stops
     # only after n_iter_no_change epochs without progress, so the best is not the last
@@ -169,11 +175,7 @@ def test_restore_best_weights_restores_batch_norm_statistics(cls, digits, regres
     params = dict(hidden_layer_sizes=(16,), solver="sgd", learning_rate_init=rate,
                   momentum=0.95, max_iter=30, tol=0.0, n_iter_no_change=30,
                   batch_norm=True, random_state=0)
-    last = cls(**params).fit(X, y)
-    best_epoch = int(np.argmin(last.loss_curve_)) + 1
-    assert best_epoch < 30  # this noisy run's best epoch is not its last
-    restored = cls(restore_best_weights=True, **params).fit(X, y)
-    replay = cls(**{**params, "max_iter": best_epoch}).fit(X, y)
+    last, restored, replay = _best_epoch_replay(cls, X, y, params)
     np.testing.assert_array_equal(restored._network.params, replay._network.params)
     for ours, best, final in zip(restored._network.running_vars, replay._network.running_vars,
                                  last._network.running_vars):
