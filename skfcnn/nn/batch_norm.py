@@ -77,7 +77,8 @@ def forward_train(Z, normalized, gamma, beta, fractions=None):
         :math:`\mu`, the biased :math:`\sigma^2` and :math:`1 / \sqrt{\sigma^2 + \epsilon}`.
     """
     if fractions is None:
-        mean = Z.mean(axis=0)
+        mean = np.add.reduce(Z, axis=0)  # = Z.mean(axis=0), without its Python layer
+        mean /= Z.shape[0]
         np.subtract(Z, mean, out=normalized)
         var = np.einsum("ij,ij->j", normalized, normalized)
         var /= Z.shape[0]
@@ -199,7 +200,7 @@ def backward(delta, normalized, gamma, inv_std, gamma_grad, beta_grad, scratch, 
         ``delta``.
     """
     np.einsum("ij,ij->j", delta, normalized, out=gamma_grad)
-    np.sum(delta, axis=0, out=beta_grad)
+    np.add.reduce(delta, axis=0, out=beta_grad)
     if training and fractions is None:
         n_samples = delta.shape[0]
         delta -= beta_grad / n_samples
