@@ -70,7 +70,7 @@ _TRANSIENT = frozenset({
     "bn_gamma_grads", "bn_beta_grads", "_activations", "_deltas", "_preacts", "_dropped",
     "_mask_buffers", "_normalized", "_scratch", "dropout_masks", "_bn_inv_std", "_training",
     "_plain", "_needs_preact", "_has_dropout", "_bn_weight", "_bn_fractions", "_row_views",
-    "_decay_scratch",
+    "_decay_scratch", "_ones",
 })
 
 
@@ -257,6 +257,7 @@ class Network:
                     for h in hidden]
 
         self._activations = [np.empty((n_rows, n), self.dtype) for n in sizes]
+        self._ones = np.ones(n_rows, self.dtype)  # 1^T Delta: the bias gradients
         self._deltas = [np.empty((n_rows, n), self.dtype) for n in sizes]
         self._preacts = per_hidden(lambda h: self.hidden_activations[h] in NEEDS_PREACTIVATION)
         self._dropped = per_hidden(lambda h: self.dropout_rates[h] > 0)
@@ -442,13 +443,14 @@ class Network:
         selects the output Jacobian of a non-canonical (loss, output) pair.
         """
         _, deltas = self._buffers(Y.shape[0])
+        ones = self._ones[: Y.shape[0]]
         delta = output_delta(Y, activations[-1], sample_weight, out=deltas[-1], loss=loss,
                              output_activation=self.output_activation)
         for layer in range(self.n_layers - 1, -1, -1):
             _matmul_into(activations[layer].T, delta, self.coef_grads[layer])
             if alpha:
                 self._add_weight_decay(layer, alpha / weight_sum)
-            np.add.reduce(delta, axis=0, out=self.intercept_grads[layer])  # = np.sum, sooner
+            np.matmul(ones, delta, out=self.intercept_grads[layer])  # column sums by BLAS
             if self._training and self.batch_norm and layer < self.n_hidden:
                 self.intercept_grads[layer][...] = 0  # exactly 0: the batch mean removes b_l
             if layer == 0:
