@@ -23,6 +23,7 @@ from ._params import (PARAMETER_CONSTRAINTS, check_callbacks, check_input_values
 from ._state import TrainingConfig, TrainingState, Validation
 from ._training import all_finite, train
 from .nn.activations import check_hidden_activations
+from .nn.dropout import check_dropout
 from .nn.losses import loss_value
 from .nn.network import Network
 
@@ -131,6 +132,25 @@ class BaseFCNN(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                 f"{self._network.output_activation!r}, the parameters now give "
                 f"{self.out_activation_!r}. Set warm_start=False to refit."
             )
+        if bool(self.batch_norm) != self._network.batch_norm:
+            raise ValueError(
+                f"warm_start=True and partial_fit need the batch_norm of the fitted model "
+                f"({self._network.batch_norm}); got batch_norm={self.batch_norm!r}. Set "
+                "warm_start=False (or call fit) to refit."
+            )
+        self._apply_changed_options()
+
+    def _apply_changed_options(self):
+        """A changed ``activation`` or ``dropout`` takes effect on the fitted network,
+        as scikit-learn's MLP uses its current ``activation`` when it continues."""
+        network = self._network
+        activation = self.activation if isinstance(self.activation, str) \
+            else list(self.activation)
+        n_hidden = len(network.layer_sizes) - 2
+        activations = check_hidden_activations(activation, n_hidden, name="activation")
+        rates = check_dropout(self.dropout, n_hidden)
+        if activations != network.hidden_activations or rates != network.dropout_rates:
+            network.configure(hidden_activation=activation, dropout=self.dropout)
 
     def _current_optimizer(self):
         """The optimiser for this call: the kept one (state and all) when it is of

@@ -126,7 +126,10 @@ _MLP_PARAMETERS = """
     warm_start : bool, default=False
         When True, ``fit`` continues from the fitted parameters *and* the
         optimiser's state (momentum velocity, Adam moments and step count) and
-        the schedules continue from ``n_iter_`` instead of starting again.
+        the schedules continue from ``n_iter_`` instead of starting again.  A
+        changed ``activation`` or ``dropout`` applies from then on (also with
+        ``partial_fit``); a changed ``hidden_layer_sizes`` or ``batch_norm``
+        raises a ``ValueError``.
     momentum : float, default=0.9
         Momentum :math:`\\mu \\in [0, 1]` of the ``'sgd'`` solver.
     nesterovs_momentum : bool, default=True

@@ -422,6 +422,39 @@ def test_dropout_draws_the_same_masks_in_either_dtype(dtype, circles):
     np.testing.assert_array_equal(masks[0] > 0, masks[1] > 0)
 
 
+@pytest.mark.parametrize("continue_by", ["partial_fit", "warm_start"])
+def test_changed_dropout_and_activation_take_effect_when_training_continues(continue_by,
+                                                                           circles):
+    """Never silently the old setting: the fitted network follows the new parameters."""
+    X, y = circles[:2]
+    est = FCNNClassifier(hidden_layer_sizes=(8, 6), max_iter=3, random_state=0,
+                         warm_start=continue_by == "warm_start")
+    est.partial_fit(X, y, classes=[0, 1]) if continue_by == "partial_fit" else est.fit(X, y)
+    est.set_params(dropout=[0.3, 0.0], activation="tanh")
+    est.partial_fit(X, y) if continue_by == "partial_fit" else est.fit(X, y)
+    network = est._network
+    assert network.dropout_rates == (0.3, 0.0) and network.hidden_activations == ("tanh",) * 2
+    mask = network.dropout_masks[0]
+    assert mask is not None and 0 < np.mean(mask == 0) < 1 and network.dropout_masks[1] is None
+    first = np.tanh(X @ est.coefs_[0] + est.intercepts_[0])
+    second = np.tanh(first @ est.coefs_[1] + est.intercepts_[1])
+    np.testing.assert_allclose(est.transform(X), second, rtol=1e-12)
+
+
+@pytest.mark.parametrize("cls", BOTH)
+def test_changed_batch_norm_cannot_continue_training(cls, circles, parabola):
+    X, y = data_for(cls, circles, parabola)
+    est = cls(hidden_layer_sizes=(8,), max_iter=3, random_state=0, warm_start=True).fit(X, y)
+    est.set_params(batch_norm=True)
+    with pytest.raises(ValueError, match=r"need the batch_norm of the fitted model \(False\); "
+                                         r"got batch_norm=True"):
+        est.fit(X, y)
+    with pytest.raises(ValueError, match="batch_norm"):
+        est.partial_fit(X, y)
+    est.set_params(warm_start=False).fit(X, y)  # a refit builds the new network
+    assert est._network.batch_norm
+
+
 def test_dropout_is_off_in_predict_and_transform(circles):
     X, y = circles[:2]
     clf = FCNNClassifier(hidden_layer_sizes=(16, 8), dropout=0.5, max_iter=30,

@@ -177,6 +177,32 @@ class Network:
         self._training = False
         self._plain = True  # the last forward pass was plain dense layers + activations
 
+    def configure(self, hidden_activation=None, dropout=None):
+        """Change the hidden activations or dropout rates; the parameters stay.
+
+        Parameters
+        ----------
+        hidden_activation : str or sequence of str, default=None
+            As in the constructor; ``None`` keeps the current ones.
+        dropout : float or sequence of float, default=None
+            As in the constructor; ``None`` keeps the current rates.
+
+        Returns
+        -------
+        self
+            With its buffers and per-batch state reset (rebuilt on the next pass).
+        """
+        n_hidden = len(self.layer_sizes) - 2
+        if hidden_activation is not None:
+            self.hidden_activations = check_hidden_activations(hidden_activation, n_hidden)
+            self.hidden_activation = (hidden_activation if isinstance(hidden_activation, str)
+                                      else list(self.hidden_activations))
+        if dropout is not None:
+            self.dropout_rates = check_dropout(dropout, n_hidden)
+            self.dropout = dropout if isinstance(dropout, Real) else list(self.dropout_rates)
+        self._build_views()
+        return self
+
     def __getstate__(self):
         return {k: v for k, v in self.__dict__.items() if k not in _TRANSIENT}
 
