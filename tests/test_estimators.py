@@ -17,6 +17,7 @@ import skfcnn._lbfgs
 import skfcnn._training
 from skfcnn import FCNNClassifier, FCNNRegressor
 from skfcnn._params import check_input_values
+from skfcnn.nn import Network
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -331,24 +332,32 @@ def test_divergence_with_batch_norm_keeps_finite_running_statistics(cls, regress
     assert np.all(np.isfinite(est.predict(X)))
 
 
+@pytest.mark.parametrize("batch_norm", [False, True])
 @pytest.mark.parametrize("cls", BOTH)
-def test_keyboard_interrupt_leaves_a_consistent_model(cls, monkeypatch, digits, regression):
+def test_keyboard_interrupt_leaves_a_consistent_model(cls, batch_norm, monkeypatch, digits,
+                                                      regression):
     X, y = data_for(cls, digits, regression)
-    params = dict(hidden_layer_sizes=(6,), shuffle=False, tol=0.0, random_state=0)
+    params = dict(hidden_layer_sizes=(6,), shuffle=False, tol=0.0, random_state=0,
+                  batch_norm=batch_norm)
     reference = cls(max_iter=2, **params).fit(X, y)
-    real_epoch, calls = skfcnn._training.run_epoch, []
+    real_loss_gradient, calls = Network.loss_gradient, []
+    batches_per_epoch = -(-X.shape[0] // min(200, X.shape[0]))
 
-    def interrupted_epoch(*args):
+    def interrupted_batch(network, *args, **kwargs):
+        value = real_loss_gradient(network, *args, **kwargs)  # batch-norm statistics move
         calls.append(1)
-        if len(calls) == 3:
+        if len(calls) == 2 * batches_per_epoch + 1:  # the first batch of the third epoch
             raise KeyboardInterrupt
-        return real_epoch(*args)
+        return value
 
-    monkeypatch.setattr(skfcnn._training, "run_epoch", interrupted_epoch)
+    monkeypatch.setattr(Network, "loss_gradient", interrupted_batch)
     with pytest.warns(UserWarning, match="interrupted"):
         est = cls(max_iter=10, **params).fit(X, y)
     assert est.n_iter_ == len(est.loss_curve_) == 2
     np.testing.assert_array_equal(est._network.params, reference._network.params)
+    for kept, ref in zip(est._network.running_means + est._network.running_vars,
+                         reference._network.running_means + reference._network.running_vars):
+        np.testing.assert_array_equal(kept, ref)
 
 
 # -- messages to the user ------------------------------------------------------------------
