@@ -387,7 +387,11 @@ def check_hidden_activations(hidden_activation, n_hidden, name="hidden_activatio
         names = (hidden_activation,) * n_hidden
         given = [hidden_activation]
     else:
-        names = given = tuple(hidden_activation)
+        try:
+            names = given = tuple(hidden_activation)
+        except TypeError:
+            raise TypeError(f"{name} must be a str or a sequence of str, one per hidden "
+                            f"layer; got {hidden_activation!r}.") from None
         if len(names) != n_hidden:
             raise ValueError(
                 f"{name} must be a str or a sequence with one name per hidden "

@@ -138,17 +138,12 @@ class Network:
         if len(self.layer_sizes) < 2:
             raise ValueError(f"layer_sizes needs at least an input and an output size; "
                              f"got {layer_sizes!r}.")
-        n_hidden = len(self.layer_sizes) - 2
-        self.hidden_activations = check_hidden_activations(hidden_activation, n_hidden)
-        self.hidden_activation = (hidden_activation if isinstance(hidden_activation, str)
-                                  else list(self.hidden_activations))
+        self._set_options(hidden_activation, dropout)
         if output_activation not in ACTIVATIONS:
             raise ValueError(f"output_activation {output_activation!r} is not supported; "
                              f"allowed are {sorted(ACTIVATIONS)}.")
         self.output_activation = output_activation
         self.dtype = np.dtype(dtype)
-        self.dropout_rates = check_dropout(dropout, n_hidden)
-        self.dropout = dropout if isinstance(dropout, Real) else list(self.dropout_rates)
         self.batch_norm = bool(batch_norm)
         hidden_sizes = self.layer_sizes[1:-1] if self.batch_norm else ()
         size = n_parameters(self.layer_sizes) + 2 * sum(hidden_sizes)
@@ -177,29 +172,22 @@ class Network:
         self._training = False
         self._plain = True  # the last forward pass was plain dense layers + activations
 
-    def configure(self, hidden_activation=None, dropout=None):
-        """Change the hidden activations or dropout rates; the parameters stay.
-
-        Parameters
-        ----------
-        hidden_activation : str or sequence of str, default=None
-            As in the constructor; ``None`` keeps the current ones.
-        dropout : float or sequence of float, default=None
-            As in the constructor; ``None`` keeps the current rates.
-
-        Returns
-        -------
-        self
-            With its buffers and per-batch state reset (rebuilt on the next pass).
-        """
-        n_hidden = len(self.layer_sizes) - 2
-        if hidden_activation is not None:
+    def _set_options(self, hidden_activation, dropout):
+        """Validate and set the hidden activations and dropout rates (``None``
+        keeps those already set)."""
+        n_hidden, first = len(self.layer_sizes) - 2, not hasattr(self, "hidden_activations")
+        if hidden_activation is not None or first:
             self.hidden_activations = check_hidden_activations(hidden_activation, n_hidden)
             self.hidden_activation = (hidden_activation if isinstance(hidden_activation, str)
                                       else list(self.hidden_activations))
-        if dropout is not None:
+        if dropout is not None or first:
             self.dropout_rates = check_dropout(dropout, n_hidden)
             self.dropout = dropout if isinstance(dropout, Real) else list(self.dropout_rates)
+
+    def configure(self, hidden_activation=None, dropout=None):
+        """Change the hidden activations or dropout rates (as in the constructor;
+        ``None`` keeps them); the parameters stay, the buffers are rebuilt."""
+        self._set_options(hidden_activation, dropout)
         self._build_views()
         return self
 

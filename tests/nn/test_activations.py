@@ -234,6 +234,9 @@ def test_check_hidden_activations():
         check_hidden_activations(["relu", "softmax"], 2)
     with pytest.raises(ValueError, match="not supported"):
         check_hidden_activations([None], 1)
+    with pytest.raises(TypeError, match=r"^hidden_activation must be a str or a sequence "
+                                        r"of str, one per hidden layer; got None\.$"):
+        check_hidden_activations(None, 1)
 
 
 # --------------------------------------------------------------- stability
