@@ -85,8 +85,20 @@ def clip_gradient(grad, max_norm):
     r"""Rescale ``grad`` in place so that :math:`\lVert g \rVert_2 \le` ``max_norm``.
 
     .. math:: g \leftarrow g \cdot \min\left(1, \frac{c}{\lVert g \rVert_2}\right)
+
+    A finite gradient whose squared norm overflows (from about :math:`10^{19}`
+    in float32) is first divided by its largest magnitude :math:`m`, so that it
+    is clipped rather than zeroed: :math:`\lVert g \rVert_2 = m \lVert g / m \rVert_2`.
     """
     norm = float(np.sqrt(np.dot(grad, grad)))
+    if not math.isfinite(norm):
+        largest = max(float(grad.max()), -float(grad.min()))
+        if not math.isfinite(largest):
+            return grad  # not finite: the divergence checks report it
+        grad /= largest
+        scaled_norm = float(np.sqrt(np.dot(grad, grad)))
+        grad *= min(largest, max_norm / scaled_norm)
+        return grad
     if norm > max_norm:
         grad *= max_norm / norm
     return grad

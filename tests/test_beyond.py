@@ -241,6 +241,15 @@ def test_lbfgs_ignores_dropout_and_keeps_batch_norm_statistics(cls, digits, regr
 
 
 # -- training control ------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype, huge", [(np.float32, 3e19), (np.float64, 3e160)])
+def test_clip_gradient_clips_a_gradient_whose_squared_norm_overflows(dtype, huge):
+    grad = np.array([huge, -huge, 0.0, huge / 2], dtype=dtype)
+    with np.errstate(over="ignore"):
+        clipped = clip_gradient(grad.copy(), 2.0)
+    assert clipped.dtype == dtype
+    np.testing.assert_allclose(clipped, [2 / 1.5, -2 / 1.5, 0.0, 1 / 1.5], rtol=1e-6)
+
+
 def test_clip_gradient_rescales_to_the_norm():
     grad = np.array([3.0, 4.0])
     np.testing.assert_allclose(clip_gradient(grad, 1.0), [0.6, 0.8])
