@@ -1,0 +1,51 @@
+"""The benchmark scripts still run and print every row (smoke runs, no time asserted).
+
+They import the package's internals (the Adam optimiser for the matmul-share
+bound, run.py's data and settings for options.py), so a change there could
+break them silently; ``--quick --skip-torch`` runs each in a few seconds.
+"""
+
+import os
+import re
+import subprocess
+import sys
+
+BENCHMARKS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                          "benchmarks")
+
+
+def run_script(name, *args):
+    result = subprocess.run([sys.executable, os.path.join(BENCHMARKS, name), *args],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+def table_rows(report):
+    return [line for line in report.splitlines()
+            if line.startswith("| ") and not line.startswith("| comparison")]
+
+
+def test_run_py_prints_every_comparison_and_the_adam_bound():
+    report = run_script("run.py", "--quick", "--skip-torch")
+    rows = table_rows(report)
+    for label in ("1. epoch, float64", "1. epoch, float32", "2. share of the matmul rate",
+                  "3. tiny network fit", "4. predict one row", "4. predict_proba",
+                  "5. fit peak memory", "matrix multiplies (numpy.matmul)",
+                  "optimiser updates"):
+        assert any(row.startswith(f"| {label}") for row in rows), label
+    assert any("PyTorch: skipped" in row for row in rows)
+    assert not any(re.search(r"PyTorch: \d", row) for row in rows)  # skipped, as asked
+    assert report.count("matmul + Adam") == 2  # the bound, in both dtypes
+
+
+def test_options_py_prints_one_row_per_option():
+    sys.path.insert(0, BENCHMARKS)
+    try:
+        from options import OPTIONS
+    finally:
+        sys.path.remove(BENCHMARKS)
+    report = run_script("options.py", "--quick", "--skip-torch")
+    rows = table_rows(report)[1:]  # after the header's separator line
+    assert [row.split(" | ")[0][2:] for row in rows] == [label for label, _, _ in OPTIONS]
+    assert all(row.endswith("| - | - |") for row in rows)  # no PyTorch column values
