@@ -17,6 +17,7 @@ made a (64, 64, 64) regression on 1000 rows five times faster.
 import os
 import warnings
 from contextlib import nullcontext
+from functools import lru_cache
 
 import numpy as np
 import scipy
@@ -68,6 +69,23 @@ def _inside(path, folders):
     return any(path.startswith(os.path.realpath(folder) + os.sep) for folder in folders)
 
 
+@lru_cache(maxsize=1)
+def _scipy_own_blas():
+    """threadpoolctl's handle on the BLAS libraries bundled inside SciPy, or None.
+
+    Found once (scanning the loaded libraries takes about a millisecond, a
+    noticeable part of a small L-BFGS fit); SciPy loads its BLAS on import.
+    """
+    if ThreadpoolController is None:
+        return None
+    package = os.path.dirname(scipy.__file__)
+    folders = (package, package + ".libs")
+    controller = ThreadpoolController()
+    own = [lib.filepath for lib in controller.lib_controllers
+           if lib.user_api == "blas" and _inside(lib.filepath, folders)]
+    return controller.select(filepath=own) if own else None
+
+
 def scipy_own_blas_one_thread():
     """A context limiting the BLAS libraries bundled inside SciPy to one thread.
 
@@ -75,16 +93,8 @@ def scipy_own_blas_one_thread():
     the wheels put them); NumPy never loads them.  Without threadpoolctl or
     such a library the context does nothing.
     """
-    if ThreadpoolController is None:
-        return nullcontext()
-    package = os.path.dirname(scipy.__file__)
-    folders = (package, package + ".libs")
-    controller = ThreadpoolController()
-    own = [lib.filepath for lib in controller.lib_controllers
-           if lib.user_api == "blas" and _inside(lib.filepath, folders)]
-    if not own:
-        return nullcontext()
-    return controller.select(filepath=own).limit(limits=1)
+    own = _scipy_own_blas()
+    return nullcontext() if own is None else own.limit(limits=1)
 
 
 def train_lbfgs(network, X, Y, sample_weight, state, *, loss, alpha, max_iter, max_fun, tol,
