@@ -57,6 +57,20 @@ def _balanced_weights(Y, sample_weight):
     return Y @ per_class
 
 
+#: The target types scikit-learn's ``check_classification_targets`` accepts.
+_CLASSIFICATION_TARGETS = frozenset({"binary", "multiclass", "multiclass-multioutput",
+                                     "multilabel-indicator", "multilabel-sequences"})
+
+
+def _classification_target_type(y):
+    """``type_of_target(y)``, computed once (100 us on 100 labels, a tenth of a small
+    fit); any other type raises scikit-learn's own error."""
+    y_type = type_of_target(y, input_name="y")
+    if y_type not in _CLASSIFICATION_TARGETS:
+        check_classification_targets(y)  # raises, with scikit-learn's message
+    return y_type
+
+
 def _weighted_mean(values, sample_weight):
     return float(np.average(values, weights=sample_weight))
 
@@ -92,14 +106,15 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
     def _is_multilabel(self):
         return self._y_type == "multilabel-indicator"
 
-    def _setup_labels(self, y):
+    def _setup_labels(self, y, y_type=None):
         """``classes_``, the output layer and the loss for targets ``y``.
 
         Labels of one column need only their sorted unique values (what
         ``LabelBinarizer`` would find, at a third of its cost: this is most of a
         small fit's fixed overhead); other targets are fitted by a binarizer.
+        ``y_type`` is ``type_of_target(y)`` when the caller already has it.
         """
-        self._y_type = type_of_target(y, input_name="y")
+        self._y_type = type_of_target(y, input_name="y") if y_type is None else y_type
         if self._y_type in ("binary", "multiclass") and y.ndim == 1 and y.dtype != object:
             self._label_binarizer = None
             self.classes_ = np.unique(y)
@@ -114,11 +129,14 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
         else:
             self._loss_name = "log_loss" if multiclass else "binary_log_loss"
 
-    def _validate_targets(self, X, y, sample_weight, reset, validation=False):
+    def _validate_targets(self, X, y, sample_weight, reset, validation=False, with_type=False):
+        """Validated ``X, y, sample_weight`` (and ``type_of_target(y)`` with ``with_type``)."""
         X, y, sample_weight = self._validate_X_y(X, y, sample_weight, reset)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        check_classification_targets(y)
+        y_type = _classification_target_type(y)
+        if with_type:
+            return X, y, sample_weight, y_type
         if validation and not self._is_multilabel():
             unknown = np.setdiff1d(unique_labels(y), self.classes_)
             if unknown.size:
@@ -207,7 +225,8 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
             The fitted estimator.
         """
         warm = self.warm_start and hasattr(self, "_network")
-        X, y, sample_weight = self._validate_targets(X, y, sample_weight, reset=not warm)
+        X, y, sample_weight, y_type = self._validate_targets(X, y, sample_weight,
+                                                             reset=not warm, with_type=True)
         if warm:
             classes = unique_labels(y)
             if set(classes) != set(self.classes_):
@@ -217,7 +236,7 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
                     f"{classes}."
                 )
         else:
-            self._setup_labels(y)
+            self._setup_labels(y, y_type)
         validation_set = self._validate_validation_set(X_val, y_val, sample_weight_val)
         sample_weight = self._class_weights(y, sample_weight)
         return self._fit(X, self._encode(y), sample_weight, incremental=False,
@@ -252,10 +271,13 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
                 "classes=None; pass every label that can appear, e.g. "
                 "classes=np.unique(y_all)."
             )
-        X, y, sample_weight = self._validate_targets(X, y, sample_weight, reset=first)
+        X, y, sample_weight, y_type = self._validate_targets(X, y, sample_weight, reset=first,
+                                                             with_type=True)
         if first:
-            multilabel = type_of_target(y) == "multilabel-indicator"
-            self._setup_labels(y if multilabel else unique_labels(classes))
+            if y_type == "multilabel-indicator":
+                self._setup_labels(y, y_type)
+            else:
+                self._setup_labels(unique_labels(classes))
         elif classes is not None and not np.array_equal(unique_labels(classes), self.classes_):
             raise ValueError(
                 f"classes={np.asarray(classes).tolist()!r} differs from "
