@@ -8,6 +8,7 @@ epoch loop to :mod:`skfcnn._training` and full-batch L-BFGS to
 """
 
 import warnings
+from numbers import Real
 
 import numpy as np
 from scipy.sparse import issparse
@@ -23,7 +24,6 @@ from ._params import (PARAMETER_CONSTRAINTS, check_callbacks, check_input_values
 from ._state import TrainingConfig, TrainingState, Validation
 from ._training import all_finite, train
 from .nn.activations import check_hidden_activations
-from .nn.dropout import check_dropout
 from .nn.losses import loss_value
 from .nn.network import Network
 
@@ -146,11 +146,10 @@ class BaseFCNN(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         network = self._network
         activation = self.activation if isinstance(self.activation, str) \
             else list(self.activation)
-        n_hidden = len(network.layer_sizes) - 2
-        activations = check_hidden_activations(activation, n_hidden, name="activation")
-        rates = check_dropout(self.dropout, n_hidden)
-        if activations != network.hidden_activations or rates != network.dropout_rates:
-            network.configure(hidden_activation=activation, dropout=self.dropout)
+        dropout = self.dropout if isinstance(self.dropout, Real) else list(self.dropout)
+        if activation != network.hidden_activation or dropout != network.dropout:
+            check_hidden_activations(activation, network.n_hidden, name="activation")
+            network.configure(activation, dropout)
 
     def _current_optimizer(self):
         """The optimiser for this call: the kept one (state and all) when it is of

@@ -56,7 +56,8 @@ from .dropout import check_dropout, draw_mask, stored_mask
 from .initializers import INITIALIZERS
 from ._layout import _batch_norm_views, _layer_views, n_parameters  # noqa: F401 (re-exported)
 from .losses import VALID_OUTPUTS, check_loss_output, loss_value, output_delta
-from .optimizers import block_length, blocks
+from .optimizers import block_length
+from .penalty import add_weight_decay, l2_penalty
 
 __all__ = ["Network"]
 
@@ -173,20 +174,15 @@ class Network:
         self._plain = True  # the last forward pass was plain dense layers + activations
 
     def _set_options(self, hidden_activation, dropout):
-        """Validate and set the hidden activations and dropout rates (``None``
-        keeps those already set)."""
-        n_hidden, first = len(self.layer_sizes) - 2, not hasattr(self, "hidden_activations")
-        if hidden_activation is not None or first:
-            self.hidden_activations = check_hidden_activations(hidden_activation, n_hidden)
-            self.hidden_activation = (hidden_activation if isinstance(hidden_activation, str)
-                                      else list(self.hidden_activations))
-        if dropout is not None or first:
-            self.dropout_rates = check_dropout(dropout, n_hidden)
-            self.dropout = dropout if isinstance(dropout, Real) else list(self.dropout_rates)
+        self.hidden_activations = check_hidden_activations(hidden_activation, self.n_hidden)
+        self.hidden_activation = (hidden_activation if isinstance(hidden_activation, str)
+                                  else list(self.hidden_activations))
+        self.dropout_rates = check_dropout(dropout, self.n_hidden)
+        self.dropout = dropout if isinstance(dropout, Real) else list(self.dropout_rates)
 
-    def configure(self, hidden_activation=None, dropout=None):
-        """Change the hidden activations or dropout rates (as in the constructor;
-        ``None`` keeps them); the parameters stay, the buffers are rebuilt."""
+    def configure(self, hidden_activation, dropout):
+        """Set new hidden activations and dropout rates (as in the constructor);
+        the parameters stay, the buffers are rebuilt."""
         self._set_options(hidden_activation, dropout)
         self._build_views()
         return self
@@ -407,10 +403,7 @@ class Network:
     # -- objective and backward ----------------------------------------------------------
     def penalty(self, alpha, weight_sum):
         r""":math:`\frac{\alpha}{2N} \sum_l \lVert W_l \rVert_F^2` (weights only)."""
-        if alpha == 0:
-            return 0.0
-        squares = sum(float(np.dot(c.ravel(), c.ravel())) for c in self.coefs)
-        return 0.5 * alpha * squares / weight_sum
+        return l2_penalty(self.coefs, alpha, weight_sum)
 
     def loss_gradient(self, X, Y, loss, alpha=0.0, sample_weight=None, *, training=False,
                       rng=None, fixed_masks=False, update_stats=True):
@@ -479,16 +472,11 @@ class Network:
         return self.grad
 
     def _add_weight_decay(self, layer, factor):
-        r"""``coef_grads[layer] += factor * coefs[layer]`` (the L2 term), by cache-sized
-        blocks through a reused buffer."""
-        coef, grad = self.coefs[layer].reshape(-1), self.coef_grads[layer].reshape(-1)
+        """The L2 term of ``coef_grads[layer]``, through a reused block-sized buffer."""
         if self._decay_scratch is None:
             size = min(block_length(self.dtype), max(c.size for c in self.coefs))
             self._decay_scratch = np.empty(size, self.dtype)
-        scratch = self._decay_scratch
-        for block in blocks(coef.size, scratch.size):
-            part = coef[block]
-            grad[block] += np.multiply(part, factor, out=scratch[: part.size])
+        add_weight_decay(self.coefs[layer], self.coef_grads[layer], factor, self._decay_scratch)
 
     def _hidden_backward(self, layer, delta, output):
         """``delta`` = dJ/d(output of hidden layer ``layer``) -> dJ/d(its Z), in place."""

@@ -937,14 +937,14 @@ def test_configure_changes_activations_and_dropout_and_keeps_the_parameters():
     params = net.params.copy()
     X = np.random.RandomState(1).standard_normal((5, 4))
     net.forward(X)
-    assert net.configure(hidden_activation="tanh") is net
+    assert net.configure("tanh", 0.0) is net
     assert net.hidden_activations == ("tanh",) and net.dropout_rates == (0.0,)
     assert_array_equal(net.params, params)
     hidden = np.tanh(X @ net.coefs[0] + net.intercepts[0])
     assert_allclose(net.predict(X), hidden @ net.coefs[1] + net.intercepts[1], rtol=1e-12)
-    net.configure(dropout=[0.5])
+    net.configure("tanh", [0.5])
     assert net.hidden_activations == ("tanh",) and net.dropout_rates == (0.5,)
     net.forward(X, training=True, rng=np.random.default_rng(0))
     assert net.dropout_masks[0].shape == (5, 3)
     with pytest.raises(ValueError, match="dropout must be a rate"):
-        net.configure(dropout=1.0)
+        net.configure("tanh", 1.0)
