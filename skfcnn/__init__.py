@@ -1,14 +1,31 @@
-"""skfcnn: fully connected neural networks with a scikit-learn API."""
+"""skfcnn: fully connected neural networks with a scikit-learn API.
 
-from ._estimators import FCNNClassifier, FCNNRegressor
-from ._gradcheck import GradientCheckResult, check_gradients
+The estimators are imported on first use, so that ``import skfcnn.nn`` (the
+pure-NumPy core) does not load scikit-learn.
+"""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"
 
-__all__ = [
-    "FCNNClassifier",
-    "FCNNRegressor",
-    "GradientCheckResult",
-    "__version__",
-    "check_gradients",
-]
+#: Public name -> the module that defines it.
+_LAZY = {
+    "FCNNClassifier": "skfcnn.estimators.classifier",
+    "FCNNRegressor": "skfcnn.estimators.regressor",
+    "GradientCheckResult": "skfcnn.estimators.gradcheck",
+    "check_gradients": "skfcnn.estimators.gradcheck",
+}
+
+__all__ = sorted([*_LAZY, "__version__"])
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'skfcnn' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted({*globals(), *_LAZY})

@@ -13,10 +13,10 @@ from sklearn.datasets import load_digits, make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
-import skfcnn._lbfgs
-import skfcnn._training
+import skfcnn.training.lbfgs
+import skfcnn.training.loop
 from skfcnn import FCNNClassifier, FCNNRegressor
-from skfcnn._params import check_input_values
+from skfcnn.estimators.params import check_input_values
 from skfcnn.nn import Network
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -310,7 +310,7 @@ def test_lbfgs_divergence_names_the_loss_and_keeps_the_start(regression, monkeyp
     def no_finite_loss(objective, x):
         return np.nan, np.zeros_like(x)
 
-    monkeypatch.setattr(skfcnn._lbfgs._Objective, "__call__", no_finite_loss)
+    monkeypatch.setattr(skfcnn.training.lbfgs._Objective, "__call__", no_finite_loss)
     with pytest.raises(ValueError, match=r"^The training loss became nan at iteration 1: "
                                          r"training diverged.*scaling the inputs"):
         est.fit(X, y)
@@ -388,13 +388,13 @@ def test_lbfgs_limits_only_scipys_own_blas_to_one_thread():
     """SciPy's bundled OpenBLAS spins beside NumPy's during L-BFGS: it gets one thread."""
     from threadpoolctl import threadpool_info
 
-    from skfcnn._lbfgs import _inside
+    from skfcnn.training.lbfgs import _inside
 
     package = os.path.dirname(scipy.__file__)
     own = {info["filepath"] for info in threadpool_info()
            if info["user_api"] == "blas" and _inside(info["filepath"], (package, package + ".libs"))}
     before = {info["filepath"]: info["num_threads"] for info in threadpool_info()}
-    with skfcnn._lbfgs.scipy_own_blas_one_thread():
+    with skfcnn.training.lbfgs.scipy_own_blas_one_thread():
         during = {info["filepath"]: info["num_threads"] for info in threadpool_info()}
     assert {info["filepath"]: info["num_threads"] for info in threadpool_info()} == before
     assert during == {path: 1 if path in own else threads for path, threads in before.items()}

@@ -9,7 +9,7 @@ import scipy.sparse as sp
 from sklearn.datasets import load_digits, make_multilabel_classification, make_regression
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
-import skfcnn._lbfgs
+import skfcnn.training.lbfgs
 from skfcnn import FCNNClassifier, FCNNRegressor
 from skfcnn.nn import check_gradient
 
@@ -245,7 +245,7 @@ def test_keyboard_interrupt_during_lbfgs_leaves_a_consistent_model(cls, monkeypa
                                                                    regression):
     """Bug 7: the interrupted model is the last finished L-BFGS iteration."""
     X, y = data_for(cls, digits, regression)
-    real_call, calls = skfcnn._lbfgs._Objective.__call__, []
+    real_call, calls = skfcnn.training.lbfgs._Objective.__call__, []
 
     def interrupted(self, x):
         calls.append(1)
@@ -253,7 +253,7 @@ def test_keyboard_interrupt_during_lbfgs_leaves_a_consistent_model(cls, monkeypa
             raise KeyboardInterrupt
         return real_call(self, x)
 
-    monkeypatch.setattr(skfcnn._lbfgs._Objective, "__call__", interrupted)
+    monkeypatch.setattr(skfcnn.training.lbfgs._Objective, "__call__", interrupted)
     with pytest.warns(UserWarning, match="interrupted"):
         est = cls(solver="lbfgs", hidden_layer_sizes=(5,), random_state=0).fit(X, y)
     monkeypatch.undo()

@@ -1,9 +1,9 @@
 """The stochastic training loop, as small named steps.
 
 Everything here receives plain values (arrays, numbers, the network, its
-optimiser and a :class:`~skfcnn._state.TrainingConfig`); nothing reads an
+optimiser and a :class:`~skfcnn.training.state.TrainingConfig`); nothing reads an
 estimator's parameters.  The record of training that outlives one call is a
-:class:`~skfcnn._state.TrainingState` that the estimator keeps between
+:class:`~skfcnn.training.state.TrainingState` that the estimator keeps between
 ``fit`` / ``partial_fit`` calls.
 """
 
@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from ._state import (Checkpoint, callbacks_say_stop, learning_rate, on_plateau,
+from .state import (Checkpoint, callbacks_say_stop, learning_rate, on_plateau,
                      record_epoch, record_validation, update_progress)
 
 __all__ = ["all_finite", "resolve_batch_size", "train"]

@@ -1,7 +1,7 @@
 """The estimators' parameters: their constraints and what they build.
 
 Turns validated parameter values into the core's objects (optimiser,
-learning-rate schedule, network options) so that ``_base`` only orchestrates.
+learning-rate schedule, network options) so that :mod:`~skfcnn.estimators.base` only orchestrates.
 """
 
 import math
@@ -10,13 +10,12 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy.sparse import issparse
-from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.validation import _assert_all_finite
 
-from .nn import optimizers, schedules
-from .nn.activations import HIDDEN_ACTIVATIONS
-from .nn.initializers import INITIALIZERS
-from .nn.network import _layer_views
+from ..nn import optimizers, schedules
+from ..nn.activations import HIDDEN_ACTIVATIONS
+from ..nn.initializers import INITIALIZERS
+from ..nn.network import _layer_views
+from ._compat import Interval, Options, StrOptions, _assert_all_finite
 
 __all__ = ["PARAMETER_CONSTRAINTS", "hidden_layer_sizes", "make_optimizer", "make_schedule"]
 

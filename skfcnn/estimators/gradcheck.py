@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.utils import check_random_state
 
-from .nn.gradcheck import compare_gradients, numerical_gradient
+from ..nn.gradcheck import compare_gradients, numerical_gradient
 
 __all__ = ["GradientCheckResult", "check_gradients"]
 

@@ -29,7 +29,7 @@ try:  # a dependency of scikit-learn
 except ImportError:  # pragma: no cover
     ThreadpoolController = None
 
-from ._training import _diverged_error
+from .loop import _diverged_error
 
 __all__ = ["train_lbfgs"]
 

@@ -1,10 +1,11 @@
 """What ``FCNNClassifier`` and ``FCNNRegressor`` share: the fitting steps.
 
-Parameters are stored verbatim in ``__init__`` (in :mod:`skfcnn._estimators`)
-and validated in ``fit`` through ``_parameter_constraints``
-(:mod:`skfcnn._params`); the maths is delegated to :mod:`skfcnn.nn`, the
-epoch loop to :mod:`skfcnn._training` and full-batch L-BFGS to
-:mod:`skfcnn._lbfgs`.
+Parameters are stored verbatim in ``__init__`` (in
+:mod:`skfcnn.estimators.classifier` and :mod:`skfcnn.estimators.regressor`) and
+validated in ``fit`` through ``_parameter_constraints``
+(:mod:`skfcnn.estimators.params`); the maths is delegated to :mod:`skfcnn.nn`,
+the epoch loop to :mod:`skfcnn.training.loop` and full-batch L-BFGS to
+:mod:`skfcnn.training.lbfgs`.
 """
 
 import warnings
@@ -15,20 +16,46 @@ from scipy.sparse import issparse
 from sklearn.base import BaseEstimator, TransformerMixin, is_classifier
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils._set_output import _wrap_data_with_container
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._lbfgs import train_lbfgs
-from ._params import (PARAMETER_CONSTRAINTS, check_callbacks, check_input_values,
-                      hidden_layer_sizes, init_optimizer, make_optimizer, make_schedule)
-from ._state import TrainingConfig, TrainingState, Validation
-from ._training import all_finite, train
-from .nn.activations import check_hidden_activations
-from .nn.losses import loss_value
-from .nn.network import Network
+from ..nn.activations import check_hidden_activations
+from ..nn.losses import loss_value
+from ..nn.network import Network
+from ..training.lbfgs import train_lbfgs
+from ..training.loop import all_finite, train
+from ..training.state import TrainingConfig, TrainingState, Validation
+from ._compat import _check_sample_weight, _wrap_data_with_container
+from .params import (PARAMETER_CONSTRAINTS, STOCHASTIC_SOLVERS, check_callbacks,
+                     check_input_values, hidden_layer_sizes, init_optimizer, make_optimizer,
+                     make_schedule)
 
 FLOAT_DTYPES = (np.float64, np.float32)
 SPARSE_FORMATS = ["csr", "csc"]
+
+
+def _check_stochastic(estimator):
+    if estimator.solver == "lbfgs":
+        raise AttributeError(
+            f"partial_fit is only available for the stochastic solvers "
+            f"{STOCHASTIC_SOLVERS}; solver='lbfgs' is not stochastic."
+        )
+    if getattr(estimator, "class_weight", None) == "balanced":
+        raise AttributeError(
+            "partial_fit is not available with class_weight='balanced': it sees one "
+            "chunk at a time, not the class frequencies of the whole data. Pass a dict, "
+            "e.g. from sklearn.utils.class_weight.compute_class_weight('balanced', "
+            "classes=classes, y=y_all)."
+        )
+    return True
+
+
+
+def _store_params(estimator, params):
+    """``__init__``'s body: store every keyword argument verbatim."""
+    for name, value in params.items():
+        if name not in ("self", "__class__"):
+            setattr(estimator, name, value)
+
 
 
 class _LayerNames:

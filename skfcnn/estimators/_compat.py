@@ -1,0 +1,14 @@
+"""Every private scikit-learn name the estimators use, imported in this one place.
+
+scikit-learn may move or change these between releases; when it does, this is
+the only file to adapt.
+"""
+
+from sklearn.base import _fit_context
+from sklearn.utils._available_if import available_if
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils._set_output import _wrap_data_with_container
+from sklearn.utils.validation import _assert_all_finite, _check_sample_weight
+
+__all__ = ["Interval", "Options", "StrOptions", "_assert_all_finite", "_check_sample_weight",
+           "_fit_context", "_wrap_data_with_container", "available_if"]

@@ -1,0 +1,339 @@
+"""``FCNNClassifier``: label encoding, class weights and probabilities.
+
+The shared parameters and fitting steps are in :mod:`skfcnn.estimators.base`.
+"""
+
+import numpy as np
+from scipy.special import expit
+from sklearn.base import ClassifierMixin
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
+from sklearn.utils.validation import column_or_1d
+
+from ..nn.activations import softmax
+from ._compat import StrOptions, _fit_context, available_if
+from .base import BaseFCNN, _check_stochastic, _store_params
+from .docstrings import CLASSIFIER_DOC
+
+__all__ = ["FCNNClassifier"]
+
+
+def _balanced_weights(Y, sample_weight):
+    r"""Per-sample weights of ``class_weight='balanced'``, counting weighted samples.
+
+    Class :math:`c` gets :math:`W / (K\, W_c)`, with :math:`W` the total sample
+    weight, :math:`W_c` that of class :math:`c` and :math:`K` the number of
+    classes, so a sample of weight :math:`k` counts as :math:`k` repeated rows
+    (scikit-learn's ``compute_class_weight`` with ``sample_weight``).  ``Y`` is
+    the encoded target (one 0/1 column for two classes, one-hot otherwise).
+    """
+    if Y.shape[1] == 1:
+        Y = np.hstack([1.0 - Y, Y])
+    weight = np.ones(Y.shape[0]) if sample_weight is None else sample_weight
+    class_totals = weight @ Y
+    per_class = np.divide(weight.sum(), Y.shape[1] * class_totals,
+                          out=np.zeros_like(class_totals), where=class_totals > 0)
+    return Y @ per_class
+
+
+#: The target types scikit-learn's ``check_classification_targets`` accepts.
+_CLASSIFICATION_TARGETS = frozenset({"binary", "multiclass", "multiclass-multioutput",
+                                     "multilabel-indicator", "multilabel-sequences"})
+
+
+def _classification_target_type(y):
+    """``type_of_target(y)``, computed once (100 us on 100 labels, a tenth of a small
+    fit); any other type raises scikit-learn's own error."""
+    y_type = type_of_target(y, input_name="y")
+    if y_type not in _CLASSIFICATION_TARGETS:
+        check_classification_targets(y)  # raises, with scikit-learn's message
+    return y_type
+
+
+def _weighted_mean(values, sample_weight):
+    return float(np.average(values, weights=sample_weight))
+
+
+
+class FCNNClassifier(ClassifierMixin, BaseFCNN):
+    __doc__ = CLASSIFIER_DOC
+
+    _parameter_constraints: dict = {
+        **BaseFCNN._parameter_constraints,
+        "loss": [StrOptions({"log_loss", "squared_error"})],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
+                 alpha=0.0001, batch_size="auto", learning_rate="constant",
+                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
+                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
+                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
+                 loss="log_loss", class_weight=None, dropout=0.0, batch_norm=False,
+                 init="glorot_uniform", init_scale=None, weight_decay=0.01, warmup_epochs=0,
+                 monitor="score", restore_best_weights="auto", max_grad_norm=None,
+                 callbacks=None):
+        _store_params(self, locals())
+
+    def _is_multilabel(self):
+        return self._y_type == "multilabel-indicator"
+
+    def _setup_labels(self, y, y_type=None):
+        """``classes_``, the output layer and the loss for targets ``y``.
+
+        Labels of one column need only their sorted unique values (what
+        ``LabelBinarizer`` would find, at a third of its cost: this is most of a
+        small fit's fixed overhead); other targets are fitted by a binarizer.
+        ``y_type`` is ``type_of_target(y)`` when the caller already has it.
+        """
+        self._y_type = type_of_target(y, input_name="y") if y_type is None else y_type
+        if self._y_type in ("binary", "multiclass") and y.ndim == 1 and y.dtype != object:
+            self._label_binarizer = None
+            self.classes_ = np.unique(y)
+        else:
+            self._label_binarizer = LabelBinarizer().fit(y)
+            self.classes_ = self._label_binarizer.classes_
+            self._y_type = self._label_binarizer.y_type_
+        multiclass = self._y_type == "multiclass"
+        self.out_activation_ = "softmax" if multiclass else "logistic"
+        if self.loss == "squared_error":
+            self._loss_name = "squared_error"
+        else:
+            self._loss_name = "log_loss" if multiclass else "binary_log_loss"
+
+    def _validate_targets(self, X, y, sample_weight, reset, validation=False, with_type=False):
+        """Validated ``X, y, sample_weight`` (and ``type_of_target(y)`` with ``with_type``)."""
+        X, y, sample_weight = self._validate_X_y(X, y, sample_weight, reset)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        y_type = _classification_target_type(y)
+        if with_type:
+            return X, y, sample_weight, y_type
+        if validation and not self._is_multilabel():
+            unknown = np.setdiff1d(unique_labels(y), self.classes_)
+            if unknown.size:
+                raise ValueError(f"y_val has classes not in the training labels: "
+                                 f"{unknown.tolist()!r}; allowed are {self.classes_.tolist()!r}.")
+        return X, y, sample_weight
+
+    def _class_weights(self, y, sample_weight):
+        """``sample_weight`` times the weight of each sample's class."""
+        if self.class_weight is None:
+            return sample_weight
+        if self._is_multilabel():
+            raise ValueError("class_weight is not supported for multilabel targets; got "
+                             f"class_weight={self.class_weight!r}.")
+        if self.class_weight == "balanced":
+            weights = _balanced_weights(self._encode(y), sample_weight)
+        else:
+            unknown = [c for c in self.class_weight if c not in set(self.classes_.tolist())]
+            if unknown:
+                raise ValueError(f"class_weight names classes {unknown!r} that are not in "
+                                 f"classes_={self.classes_.tolist()!r}.")
+            weights = np.ones(len(y))
+            for label, weight in self.class_weight.items():
+                weights[y == label] = weight
+        return weights if sample_weight is None else sample_weight * weights
+
+    def _encode(self, y):
+        """One-hot (multiclass), one 0/1 column (binary) or the indicator matrix.
+
+        Labels of ``classes_`` (sorted) are located with a binary search, which
+        is what ``LabelBinarizer.transform`` computes without its per-call
+        target checks; anything else (multilabel, one class, unknown labels)
+        goes through the binarizer.
+        """
+        classes = self.classes_
+        if not self._is_multilabel() and len(classes) > 1 and y.ndim == 1:
+            index = np.minimum(np.searchsorted(classes, y), len(classes) - 1)
+            if np.array_equal(classes[index], y):
+                if len(classes) == 2:
+                    return index.astype(np.float64)[:, np.newaxis]
+                Y = np.zeros((len(y), len(classes)))
+                Y[np.arange(len(y)), index] = 1.0
+                return Y
+        return self._binarizer().transform(y).astype(np.float64, copy=False)
+
+    def _binarizer(self):
+        """The fitted ``LabelBinarizer`` (fitted on ``classes_`` when not needed before)."""
+        if self._label_binarizer is None:
+            self._label_binarizer = LabelBinarizer().fit(self.classes_)
+        return self._label_binarizer
+
+    def _validation_score(self, network, X, Y, sample_weight):
+        """Accuracy (subset accuracy for multilabel) on encoded targets."""
+        out = network.predict(X)
+        if out.shape[1] > 1 and not self._is_multilabel():
+            right = out.argmax(axis=1) == Y.argmax(axis=1)
+        else:
+            right = np.all((out > 0.5) == (Y > 0.5), axis=1)
+        return _weighted_mean(right, sample_weight)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
+        """Fit the model to data ``X`` and labels ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels (strings or integers), or a label-indicator matrix
+            for multilabel classification.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample in the loss (multiplied by
+            ``class_weight``).
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), default=None
+            A validation set for early stopping (needs ``early_stopping=True``),
+            used instead of holding out ``validation_fraction`` of ``X``.
+        y_val : array-like of shape (n_val,) or (n_val, n_labels), default=None
+            Labels of ``X_val``.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of ``X_val``'s samples in the validation score and loss.
+
+        Returns
+        -------
+        self : FCNNClassifier
+            The fitted estimator.
+        """
+        warm = self.warm_start and hasattr(self, "_network")
+        X, y, sample_weight, y_type = self._validate_targets(X, y, sample_weight,
+                                                             reset=not warm, with_type=True)
+        if warm:
+            classes = unique_labels(y)
+            if set(classes) != set(self.classes_):
+                raise ValueError(
+                    "warm_start can only be used where `y` has the same classes as in "
+                    f"the previous call to fit. Previously got {self.classes_}, `y` has "
+                    f"{classes}."
+                )
+        else:
+            self._setup_labels(y, y_type)
+        validation_set = self._validate_validation_set(X_val, y_val, sample_weight_val)
+        sample_weight = self._class_weights(y, sample_weight)
+        return self._fit(X, self._encode(y), sample_weight, incremental=False,
+                         validation_set=validation_set)
+
+    @available_if(_check_stochastic)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Run exactly one epoch of training over ``X``, ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, all among ``classes`` (first call) or ``classes_``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample in the loss.
+        classes : array-like of shape (n_classes,), default=None
+            Every class that will ever appear; required on the first call and
+            ignored after it (it must then equal ``classes_`` if given).
+
+        Returns
+        -------
+        self : FCNNClassifier
+            The updated estimator.
+        """
+        first = not hasattr(self, "_network")
+        if first and classes is None:
+            raise ValueError(
+                "classes must be passed on the first call to partial_fit: got "
+                "classes=None; pass every label that can appear, e.g. "
+                "classes=np.unique(y_all)."
+            )
+        X, y, sample_weight, y_type = self._validate_targets(X, y, sample_weight, reset=first,
+                                                             with_type=True)
+        if first:
+            if y_type == "multilabel-indicator":
+                self._setup_labels(y, y_type)
+            else:
+                self._setup_labels(unique_labels(classes))
+        elif classes is not None and not np.array_equal(unique_labels(classes), self.classes_):
+            raise ValueError(
+                f"classes={np.asarray(classes).tolist()!r} differs from "
+                f"classes_={self.classes_.tolist()!r} of the earlier calls to partial_fit."
+            )
+        if not self._is_multilabel():
+            unknown = np.setdiff1d(unique_labels(y), self.classes_)
+            if unknown.size:
+                raise ValueError(
+                    f"`y` has classes not in `self.classes_`: {unknown.tolist()!r}; "
+                    f"allowed are {self.classes_.tolist()!r}."
+                )
+        sample_weight = self._class_weights(y, sample_weight)
+        return self._fit(X, self._encode(y), sample_weight, incremental=True)
+
+    def predict_proba(self, X):
+        """Probability of each class.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Rows sum to 1 (for multilabel: each label's own probability);
+            columns follow ``classes_``.  One column when there is one class.
+        """
+        logits = self._forward(X, raw_output=True)
+        if len(self.classes_) == 1:
+            return np.ones_like(logits)
+        if self._is_multilabel():  # each label's probability, strictly inside (0, 1)
+            return np.clip(expit(logits), np.finfo(logits.dtype).tiny,
+                           1 - np.finfo(logits.dtype).eps)
+        if logits.shape[1] == 1:  # expit(-z), not 1 - expit(z): exact for large z
+            proba = np.hstack([expit(-logits), expit(logits)])
+        else:
+            proba = softmax(logits)
+        # a probability that underflows is reported as the smallest normal
+        # number, never 0, so that predict_log_proba stays finite
+        return np.maximum(proba, np.finfo(proba.dtype).tiny, out=proba)
+
+    def predict_log_proba(self, X):
+        """Logarithm of each class probability.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            ``log(predict_proba(X))``; always finite, since probabilities that
+            underflow are reported as the smallest normal number (log about
+            -708 in float64) instead of 0.
+        """
+        return np.log(self.predict_proba(X))
+
+    def predict(self, X):
+        """Most probable class of each sample (each label above 0.5 for multilabel).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            Labels from ``classes_``, or a label-indicator matrix.
+        """
+        out = self._forward(X)
+        if self._is_multilabel():
+            return self._binarizer().inverse_transform(out)
+        if out.shape[1] > 1:
+            return self.classes_[np.argmax(out, axis=1)]
+        if len(self.classes_) == 1:
+            return np.repeat(self.classes_, out.shape[0])
+        return self.classes_[(out[:, 0] > 0.5).astype(np.intp)]  # LabelBinarizer's rule
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = self.class_weight is None
+        return tags

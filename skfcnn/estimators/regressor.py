@@ -1,0 +1,134 @@
+"""``FCNNRegressor``: the loss choice and continuous outputs.
+
+The shared parameters and fitting steps are in :mod:`skfcnn.estimators.base`.
+"""
+
+import numpy as np
+from sklearn.base import RegressorMixin
+from sklearn.metrics import r2_score
+from sklearn.utils.validation import column_or_1d
+
+from ._compat import StrOptions, _fit_context, available_if
+from .base import BaseFCNN, _check_stochastic, _store_params
+from .docstrings import REGRESSOR_DOC
+
+__all__ = ["FCNNRegressor"]
+
+
+class FCNNRegressor(RegressorMixin, BaseFCNN):
+    __doc__ = REGRESSOR_DOC
+
+    _parameter_constraints: dict = {
+        **BaseFCNN._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "poisson"})],
+    }
+
+    def __init__(self, loss="squared_error", hidden_layer_sizes=(100,), activation="relu", *,
+                 solver="adam", alpha=0.0001, batch_size="auto", learning_rate="constant",
+                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
+                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
+                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
+                 dropout=0.0, batch_norm=False, init="glorot_uniform", init_scale=None,
+                 weight_decay=0.01, warmup_epochs=0, monitor="score",
+                 restore_best_weights="auto", max_grad_norm=None, callbacks=None):
+        _store_params(self, locals())
+
+    def _validate_targets(self, X, y, sample_weight, reset, validation=False):
+        X, y, sample_weight = self._validate_X_y(X, y, sample_weight, reset)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if self.loss == "poisson" and np.any(y < 0):
+            raise ValueError(
+                f"loss='poisson' requires non-negative targets y; got min(y)={y.min()!r}. "
+                "Use loss='squared_error' or shift the targets."
+            )
+        if not validation:
+            self.out_activation_ = "exp" if self.loss == "poisson" else "identity"
+            self._loss_name = self.loss
+        return X, (y.reshape(-1, 1) if y.ndim == 1 else y), sample_weight
+
+    def _encode(self, Y):
+        return Y
+
+    def _validation_score(self, network, X, Y, sample_weight):
+        """R² of the held-out set; ``-inf`` when predictions are not finite."""
+        out = network.predict(X)
+        if not np.isfinite(out).all():
+            return -np.inf
+        return float(r2_score(Y, out, sample_weight=sample_weight))
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
+        """Fit the model to data ``X`` and targets ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target values (non-negative for ``loss='poisson'``).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample in the loss.
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), default=None
+            A validation set for early stopping (needs ``early_stopping=True``),
+            used instead of holding out ``validation_fraction`` of ``X``.
+        y_val : array-like of shape (n_val,) or (n_val, n_outputs), default=None
+            Targets of ``X_val``.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of ``X_val``'s samples in the validation score and loss.
+
+        Returns
+        -------
+        self : FCNNRegressor
+            The fitted estimator.
+        """
+        warm = self.warm_start and hasattr(self, "_network")
+        X, Y, sample_weight = self._validate_targets(X, y, sample_weight, reset=not warm)
+        validation_set = self._validate_validation_set(X_val, y_val, sample_weight_val)
+        return self._fit(X, Y, sample_weight, incremental=False, validation_set=validation_set)
+
+    @available_if(_check_stochastic)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Run exactly one epoch of training over ``X``, ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample in the loss.
+
+        Returns
+        -------
+        self : FCNNRegressor
+            The updated estimator.
+        """
+        first = not hasattr(self, "_network")
+        X, Y, sample_weight = self._validate_targets(X, y, sample_weight, reset=first)
+        return self._fit(X, Y, sample_weight, incremental=True)
+
+    def predict(self, X):
+        """Predicted target of each sample.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            One column is returned as a 1-D array, as scikit-learn's MLP does.
+        """
+        out = self._forward(X)
+        return out.ravel() if out.shape[1] == 1 else out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.target_tags.positive_only = self.loss == "poisson"
+        return tags

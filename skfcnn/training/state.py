@@ -1,0 +1,241 @@
+"""The record of training and the rules that read it.
+
+:class:`TrainingState` is what outlives one ``fit``/``partial_fit`` call (loss
+curves, counters, the best parameters); :class:`TrainingConfig` holds the plain
+settings of one call; the functions here update the record after each epoch
+and decide whether to stop, restore or change the learning rate.
+"""
+
+from dataclasses import dataclass, field
+from functools import partial
+
+import numpy as np
+
+from ..nn.schedules import schedule_unit
+
+__all__ = ["Checkpoint", "TrainingConfig", "TrainingState", "Validation"]
+
+
+class Checkpoint:
+    """A copy of what training changes in ``network``: its parameter vector and,
+    with batch norm, its running statistics (taken at construction).
+
+    ``save()`` copies them again and ``restore()`` copies them back.  A
+    checkpoint outlives a ``partial_fit`` call (it is not pickled).
+    """
+
+    def __init__(self, network):
+        self.network = network
+        arrays = [network.params, *network.running_means, *network.running_vars]
+        self.pairs = [(array, array.copy()) for array in arrays]
+        if len(self.pairs) == 1:  # a plain np.copyto: the loop calls it once per batch
+            self.save = partial(np.copyto, self.pairs[0][1], self.pairs[0][0])
+
+    def save(self):
+        """Copy the network's current arrays into the checkpoint."""
+        for array, copy in self.pairs:
+            np.copyto(copy, array)
+
+    def restore(self):
+        """Copy the saved arrays back into the network."""
+        for array, copy in self.pairs:
+            np.copyto(array, copy)
+
+
+@dataclass
+class TrainingState:
+    """What training has done so far, kept across ``fit``/``partial_fit`` calls.
+
+    Attributes
+    ----------
+    loss_curve : list of float
+        Mean training objective of each epoch.
+    best_loss : float
+        Lowest entry of ``loss_curve``.
+    no_improvement_count : int
+        Epochs in a row without an improvement of ``tol`` of the monitored
+        quantity (training loss, or validation score or loss).
+    n_iter : int
+        Epochs run in total (always ``len(loss_curve)``).
+    t : int
+        Training samples seen in total.
+    learning_rate_scale : float
+        Factor applied to the schedule's rate; the ``adaptive`` rule divides it
+        by 5 on each plateau.
+    validation_scores, validation_loss_curve : list of float
+        Validation score and loss of each epoch run with a validation set.
+    best_validation_score : float
+        Highest validation score so far.
+    best_monitored : float
+        Best value of the monitored quantity, as "higher is better".
+    best : Checkpoint or None
+        Parameters and batch-norm running statistics at the end of the best
+        epoch of this call (kept only when they may be restored; not pickled).
+    fit_times : list of float
+        Wall-clock seconds of each epoch.
+    last_good : Checkpoint or None
+        The last parameters (and batch-norm running statistics) that gave a
+        finite batch loss, restored when training diverges (kept across
+        ``partial_fit`` calls; not pickled).
+    """
+
+    loss_curve: list = field(default_factory=list)
+    best_loss: float = np.inf
+    no_improvement_count: int = 0
+    n_iter: int = 0
+    t: int = 0
+    learning_rate_scale: float = 1.0
+    validation_scores: list = field(default_factory=list)
+    validation_loss_curve: list = field(default_factory=list)
+    best_validation_score: float = -np.inf
+    best_monitored: float = -np.inf
+    best: object = None
+    fit_times: list = field(default_factory=list)
+    last_good: object = None
+
+    def __getstate__(self):
+        return {**self.__dict__, "last_good": None, "best": None}
+
+    def __setstate__(self, state):
+        for old in ("last_good_params", "best_params"):  # attributes of older versions
+            state.pop(old, None)
+        state.setdefault("last_good", None)
+        state.setdefault("best", None)
+        self.__dict__.update(state)
+
+    def start_call(self):
+        """Reset what is measured per ``fit`` call (the best epoch and the counter)."""
+        self.no_improvement_count = 0
+        self.best_monitored = -np.inf
+        self.best_validation_score = -np.inf
+        self.best = None
+
+
+@dataclass
+class TrainingConfig:
+    """Plain settings of one training call (see the estimators' parameters)."""
+
+    loss: str
+    alpha: float
+    schedule: object  # callable: step -> learning rate, with a `unit`
+    adaptive: bool
+    batch_size: object
+    shuffle: bool
+    max_epochs: int
+    tol: float
+    n_iter_no_change: float
+    verbose: int
+    check_convergence: bool = True
+    monitor: str = "score"
+    restore_best: bool = False
+    max_grad_norm: float = None
+    callbacks: tuple = ()
+    forward_kwargs: dict = field(default_factory=dict)
+
+
+@dataclass
+class Validation:
+    """A held-out set with ``score`` and ``loss`` callables ``(network, X, Y, w) -> float``."""
+
+    X: object
+    y: object
+    sample_weight: object
+    score: object
+    loss: object
+
+
+def learning_rate(state, config):
+    """The rate of the next epoch: the schedule at the epoch count or samples seen."""
+    step = state.t if schedule_unit(config.schedule) == "sample" else state.n_iter
+    return config.schedule(step) * state.learning_rate_scale
+
+
+def record_epoch(state, epoch_loss, n_samples, seconds):
+    """Append the epoch's training loss and duration."""
+    state.loss_curve.append(epoch_loss)
+    state.fit_times.append(seconds)
+    state.n_iter += 1
+    state.t += n_samples
+    state.best_loss = min(state.best_loss, epoch_loss)
+
+
+def record_validation(state, network, validation, verbose):
+    """Score the held-out set and compute its loss."""
+    args = (network, validation.X, validation.y, validation.sample_weight)
+    score, loss = validation.score(*args), validation.loss(*args)
+    state.validation_scores.append(score)
+    state.validation_loss_curve.append(loss)
+    state.best_validation_score = max(state.best_validation_score, score)
+    if verbose:
+        print(f"Validation score: {score:f}")
+
+
+def monitored_value(state, config, validation):
+    """The quantity early stopping watches, as "higher is better"."""
+    if validation is None:
+        return -state.loss_curve[-1]
+    if config.monitor == "loss":
+        return -state.validation_loss_curve[-1]
+    return state.validation_scores[-1]
+
+
+def update_progress(state, network, config, validation):
+    """scikit-learn's no-improvement rule on the monitored value; keep the best."""
+    value = monitored_value(state, config, validation)
+    if value < state.best_monitored + config.tol:
+        state.no_improvement_count += 1
+    else:
+        state.no_improvement_count = 0
+    if value > state.best_monitored:
+        state.best_monitored = value
+        if config.restore_best:
+            if state.best is None or state.best.network is not network:
+                state.best = Checkpoint(network)
+            else:
+                state.best.save()
+
+
+def on_plateau(state, config, early_stopping):
+    """scikit-learn's rule after ``n_iter_no_change`` epochs without progress.
+
+    Returns True to stop; with ``adaptive`` the rate is divided by 5 instead,
+    until it falls to 1e-6.
+    """
+    what = "Validation score" if early_stopping else "Training loss"
+    if early_stopping and config.monitor == "loss":
+        what = "Validation loss"
+    message = (f"{what} did not improve more than tol={config.tol:f} for "
+               f"{config.n_iter_no_change} consecutive epochs.")
+    rate = learning_rate(state, config)
+    if config.adaptive and rate > 1e-6:
+        state.learning_rate_scale /= 5.0
+        state.no_improvement_count = 0
+        if config.verbose:
+            print(f"{message} Setting learning rate to {rate / 5.0:f}")
+        return False
+    if config.verbose:
+        tail = " Learning rate too small." if config.adaptive else ""
+        print(f"{message}{tail} Stopping.")
+    return True
+
+
+def history(state, config):
+    """What a callback sees after each epoch (a fresh dict; lists are copies)."""
+    return {
+        "epoch": state.n_iter,
+        "loss": state.loss_curve[-1],
+        "loss_curve": list(state.loss_curve),
+        "validation_score": state.validation_scores[-1] if state.validation_scores else None,
+        "validation_loss": (state.validation_loss_curve[-1]
+                            if state.validation_loss_curve else None),
+        "learning_rate": learning_rate(state, config),
+        "fit_time": state.fit_times[-1],
+    }
+
+
+def callbacks_say_stop(state, config):
+    """Call every callback with the history; any truthy answer stops training."""
+    if not config.callbacks:
+        return False
+    record = history(state, config)
+    return any([bool(callback(record)) for callback in config.callbacks])
