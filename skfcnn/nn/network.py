@@ -56,7 +56,7 @@ from .dropout import check_dropout, draw_mask, stored_mask
 from .initializers import INITIALIZERS
 from ._layout import _batch_norm_views, _layer_views, n_parameters  # noqa: F401 (re-exported)
 from .losses import VALID_OUTPUTS, check_loss_output, loss_value, output_delta
-from .optimizers import block_length
+from ._blocks import block_length
 from .penalty import add_weight_decay, l2_penalty
 
 __all__ = ["Network"]

@@ -10,7 +10,7 @@ batch-norm parameters are not penalised.
 
 import numpy as np
 
-from .optimizers import blocks
+from ._blocks import blocks
 
 __all__ = ["add_weight_decay", "l2_penalty"]
 

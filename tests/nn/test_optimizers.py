@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
+from skfcnn.nn import _blocks
 from skfcnn.nn import SGD, Adam, Network
 from skfcnn.nn import optimizers
 from skfcnn.nn.optimizers import (BLOCK_BYTES, OPTIMIZERS, Adagrad, AdamW, RMSprop, block_length,
@@ -460,7 +461,7 @@ def test_blocks_give_the_numbers_of_a_single_pass(name, dtype, monkeypatch):
     grads = [rng.standard_normal(size).astype(dtype) for _ in range(3)]
     results = []
     for block_size in (size, 1000):  # one block, then four (the last one short)
-        monkeypatch.setattr(optimizers, "BLOCK_BYTES", block_size * np.dtype(dtype).itemsize)
+        monkeypatch.setattr(_blocks, "BLOCK_BYTES", block_size * np.dtype(dtype).itemsize)
         params = start.copy()
         opt = OPTIMIZERS[name]().init(params)
         assert opt._scratch.shape[1] == min(size, block_size)
