@@ -7,9 +7,11 @@ their time lands in the Python function that called them.  So
   thin Python wrappers defined here: their own time *is* the matrix products
   (anything written with the ``@`` operator is not intercepted and stays with
   its caller);
-* every other function's own time goes to a kind of work by the file it lives
-  in (``skfcnn/nn/activations.py`` is element-wise activation work, and so
-  on);
+* every other function's own time goes to a kind of work by where it lives:
+  by folder for the training loop (``skfcnn/training/``) and the estimators
+  (``skfcnn/estimators/``), whatever files they hold, and by file in the core
+  (``skfcnn/nn/activations.py`` is element-wise activation work, and so on;
+  a core module not named here counts as network glue);
 * functions outside skfcnn (NumPy's Python helpers, scikit-learn's validation,
   C built-ins such as ``ndarray.take``) hand their time to their callers, in
   proportion to what each caller spent in them, until it reaches a function
@@ -36,12 +38,13 @@ MATMUL = "matrix multiplies (numpy.matmul)"
 DOT = "vector dots (numpy.dot: L2 penalty, weighted loss)"
 ACTIVATIONS = "element-wise: activations and their derivatives"
 LOSSES = "element-wise: loss value and output gradient"
-NETWORK = "network.py itself: bias adds, bias-gradient sums, buffers, glue"
+NETWORK = ("network glue (nn/network.py, layers.py, penalty.py): bias adds, bias-gradient "
+           "sums, weight decay, buffers")
 EXTRAS = "element-wise: dropout / batch norm"
-OPTIMIZER = "optimiser updates"
+OPTIMIZER = "optimiser updates (nn/optimizers.py, transforms.py, schedules.py)"
 GATHER = "batch gathering (take into a buffer)"
-LOOP = "Python overhead: training loop (_training.py, _state.py)"
-ESTIMATOR = "Python overhead: estimator (validation, setup, labels)"
+LOOP = "Python overhead: training loop (training/: loop, state, callbacks, L-BFGS)"
+ESTIMATOR = "Python overhead: estimator (estimators/: validation, setup, labels)"
 OTHER = "other"
 CATEGORIES = [MATMUL, DOT, ACTIVATIONS, LOSSES, NETWORK, EXTRAS, OPTIMIZER, GATHER, LOOP,
               ESTIMATOR, OTHER]
@@ -50,25 +53,37 @@ _original = {}
 
 
 def _timed_matmul(*args, **kwargs):
+    """``numpy.matmul``, as a Python function whose own time cProfile records."""
     return _original["matmul"](*args, **kwargs)
 
 
 def _timed_dot(*args, **kwargs):
+    """``numpy.dot``, as a Python function whose own time cProfile records."""
     return _original["dot"](*args, **kwargs)
 
 
 _HERE = _timed_matmul.__code__.co_filename
 _PACKAGE = os.path.dirname(os.path.abspath(skfcnn.__file__))
-_BY_FILE = {
-    "nn/activations.py": ACTIVATIONS,
-    "nn/losses.py": LOSSES,
-    "nn/network.py": NETWORK,
-    "nn/dropout.py": EXTRAS,
-    "nn/batch_norm.py": EXTRAS,
-    "nn/optimizers.py": OPTIMIZER,
-    "nn/schedules.py": OPTIMIZER,
-    "_training.py": LOOP,
-    "_state.py": LOOP,
+#: Sub-packages whose every module, present or future, does one kind of work.
+_BY_FOLDER = {"training": LOOP, "estimators": ESTIMATOR}
+#: The core's modules do different kinds; one missing here counts as NETWORK.
+#: penalty.py and _layout.py came out of network.py, _blocks.py out of optimizers.py:
+#: they keep the kind they had there.
+_NN_BY_FILE = {
+    "activations.py": ACTIVATIONS,
+    "losses.py": LOSSES,
+    "network.py": NETWORK,
+    "layers.py": NETWORK,
+    "penalty.py": NETWORK,
+    "_layout.py": NETWORK,
+    "dropout.py": EXTRAS,
+    "batch_norm.py": EXTRAS,
+    "optimizers.py": OPTIMIZER,
+    "transforms.py": OPTIMIZER,
+    "schedules.py": OPTIMIZER,
+    "_blocks.py": OPTIMIZER,
+    "_hyperparameters.py": OPTIMIZER,  # the optimisers', transforms' and schedules' base
+    "initializers.py": ESTIMATOR,  # the weights are drawn once, in the fit's setup
 }
 
 
@@ -84,10 +99,19 @@ def _own_category(key):
     path = os.path.abspath(filename)
     if not path.startswith(_PACKAGE + os.sep):
         return None
-    where = os.path.relpath(path, _PACKAGE).replace(os.sep, "/")
-    if where == "_training.py" and "gather" in name.lower():
-        return GATHER
-    return _BY_FILE.get(where, ESTIMATOR)
+    return _package_category(os.path.relpath(path, _PACKAGE).replace(os.sep, "/"), name)
+
+
+def _package_category(where, name):
+    """The kind of work of function ``name`` in ``where``, a path inside skfcnn/."""
+    folder, _, rest = where.partition("/")
+    if not rest:  # a top-level module: lazy imports, the 0.1.0 pickle aliases
+        return ESTIMATOR
+    if folder == "nn":
+        return _NN_BY_FILE.get(rest, NETWORK)
+    if folder == "training" and "gather" in name.lower():
+        return GATHER  # the loop's batch gathering, the Python side of ``take``
+    return _BY_FOLDER.get(folder, ESTIMATOR)
 
 
 def _shares(stats):
@@ -96,6 +120,7 @@ def _shares(stats):
     memo = {}
 
     def fractions(key, seen):
+        """``{category: share}`` of ``key``'s own time (``seen``: callers on the path)."""
         category = _own_category(key)
         if category is not None:
             return {category: 1.0}

@@ -28,6 +28,7 @@ __all__ = ["TorchMLP", "torch_version"]
 
 
 def torch_version():
+    """The installed torch's version string."""
     return torch.__version__
 
 
@@ -56,6 +57,7 @@ class TorchMLP:
         self.model = None
 
     def _build(self, n_features, n_classes):
+        """The ``nn.Sequential`` network, in the model's dtype."""
         sizes = (n_features, *self.hidden_layer_sizes)
         activation = {"relu": nn.ReLU, "tanh": nn.Tanh, "elu": nn.ELU,
                       "gelu": lambda: nn.GELU(approximate="tanh")}[self.activation]
@@ -104,6 +106,7 @@ class TorchMLP:
         return time.perf_counter() - start
 
     def _optimizer(self):
+        """The ``torch.optim`` optimiser of ``self.optimizer``, with the L2 as weight decay."""
         params, rate = self.model.parameters(), self.learning_rate_init
         decay = self.alpha / self.batch_size
         if self.optimizer == "sgd":

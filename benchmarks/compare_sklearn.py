@@ -22,28 +22,29 @@ Timings depend on the BLAS library and its thread count, printed at the top;
 on a shared machine, look at the load average printed before and after.
 """
 
-import argparse
+import functools
 import os
 import platform
 import sys
 import time
-import warnings
 
 import numpy as np
-import sklearn
 import threadpoolctl
 from sklearn.base import clone
 from sklearn.compose import TransformedTargetRegressor
-from sklearn.datasets import load_digits, make_circles
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.datasets import make_circles
 from sklearn.metrics import r2_score
-from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-import skfcnn
 from skfcnn import FCNNClassifier, FCNNRegressor
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _common import (THREAD_VARIABLES, add_output_argument, benchmark_parser,  # noqa: E402
+                     best_alternating, digits_split, load_average, markdown,
+                     no_convergence_warnings, quiet_fit, scaled_target, seconds, seed5_data,
+                     versions_line, write_report)
 
 # ---------------------------------------------------------------------------------------
 # The settings of every row.  Both libraries get exactly these keyword arguments.
@@ -84,6 +85,10 @@ ROWS = [
 LATENCY_ROW = ("digits (test acc)", "adam")
 LATENCY_CALLS = 1000
 
+#: The columns of the report's table (the first two are text).
+HEADER = ["task", "solver", "our score", "sklearn's score", "our fit time (s)",
+          "sklearn's fit time (s)", "time ratio (ours/sklearn)", "n_iter (ours/sklearn)"]
+
 CLASSES = {
     "classifier": (FCNNClassifier, MLPClassifier),
     "regressor": (FCNNRegressor, MLPRegressor),
@@ -93,11 +98,6 @@ CLASSES = {
 # ---------------------------------------------------------------------------------------
 # Data and models
 # ---------------------------------------------------------------------------------------
-def seed5_function(X):
-    x, y = X[:, 0], X[:, 1]
-    return np.sin(x) + x * np.cos(y) + y + 3 ** (x / 3)
-
-
 def load_tasks():
     """``{task: (X_train, y_train, X_test, y_test, build, score)}``."""
     tasks = {}
@@ -107,18 +107,10 @@ def load_tasks():
     tasks["circles (seed 3, train acc)"] = (
         X, y, X, y, lambda est: est, lambda model, X, y: model.score(X, y))
 
-    rng = np.random.default_rng(0)
-    X_train = rng.uniform(-10, 10, size=(1000, 2))
-    X_test = rng.uniform(-10, 10, size=(10000, 2))
     tasks["function (seed 5, test R²)"] = (
-        X_train, seed5_function(X_train), X_test, seed5_function(X_test),
-        lambda est: TransformedTargetRegressor(regressor=make_pipeline(StandardScaler(), est),
-                                               transformer=StandardScaler()),
-        lambda model, X, y: r2_score(y, model.predict(X)))
+        *seed5_data(), scaled_target, lambda model, X, y: r2_score(y, model.predict(X)))
 
-    digits = load_digits()
-    X_train, X_test, y_train, y_test = train_test_split(
-        digits.data, digits.target, test_size=0.25, stratify=digits.target, random_state=0)
+    X_train, X_test, y_train, y_test = digits_split()
     tasks["digits (test acc)"] = (
         X_train, y_train, X_test, y_test, lambda est: make_pipeline(StandardScaler(), est),
         lambda model, X, y: model.score(X, y))
@@ -135,15 +127,12 @@ def final_estimator(model):
 def timed_fit(template, X, y):
     """A fresh clone of ``template`` fitted on ``X, y``, and the seconds ``fit`` took."""
     model = clone(template)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        start = time.perf_counter()
-        model.fit(X, y)
-        seconds = time.perf_counter() - start
-    return model, seconds
+    return model, quiet_fit(model, X, y)
 
 
 def run_row(task, kind, params, repeats):
+    """``models, scores, best``: the last fit, its score and the best fit seconds of
+    each library (``"ours"``, ``"sklearn"``), the two alternating ``repeats`` times."""
     X_train, y_train, X_test, y_test, build, score = task
     ours_cls, theirs_cls = CLASSES[kind]
     templates = {"ours": build(ours_cls(**params)), "sklearn": build(theirs_cls(**params))}
@@ -151,8 +140,8 @@ def run_row(task, kind, params, repeats):
     models, scores = {}, {}
     for _ in range(repeats):
         for name, template in templates.items():
-            model, seconds = timed_fit(template, X_train, y_train)
-            best[name] = min(best[name], seconds)
+            model, taken = timed_fit(template, X_train, y_train)
+            best[name] = min(best[name], taken)
             value = score(model, X_test, y_test)
             if name in scores and not np.isclose(value, scores[name], rtol=0, atol=1e-12):
                 print(f"  note: {name}'s score changed between repeats "
@@ -167,22 +156,23 @@ def predict_latency(models, row, repeats):
     for model in models.values():
         for _ in range(100):
             model.predict(row)
-    best = {name: np.inf for name in models}
-    for _ in range(repeats):
-        for name, model in models.items():
-            start = time.perf_counter()
-            for _ in range(LATENCY_CALLS):
-                model.predict(row)
-            best[name] = min(best[name], time.perf_counter() - start)
-    return {name: seconds / LATENCY_CALLS * 1e6 for name, seconds in best.items()}
+    measures = {name: functools.partial(seconds, _calls, model.predict, row)
+                for name, model in models.items()}
+    best = best_alternating(repeats, measures)
+    return {name: total / LATENCY_CALLS * 1e6 for name, total in best.items()}
+
+
+def _calls(function, argument):
+    """``LATENCY_CALLS`` calls ``function(argument)``: the timed unit of the latency row."""
+    for _ in range(LATENCY_CALLS):
+        function(argument)
 
 
 def warm_up():
     """One tiny untimed fit per library, class and solver, so that the first timed
     fit does not pay for lazy imports and first BLAS calls."""
     X, y = make_circles(n_samples=40, noise=0.1, random_state=0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
+    with no_convergence_warnings():
         for classes in CLASSES.values():
             for cls in classes:
                 for solver in ("sgd", "adam", "lbfgs"):
@@ -194,25 +184,22 @@ def warm_up():
 # Report
 # ---------------------------------------------------------------------------------------
 def environment_lines():
-    lines = [
-        f"- Python {platform.python_version()}, numpy {np.__version__}, "
-        f"scikit-learn {sklearn.__version__}, skfcnn {skfcnn.__version__}",
-        f"- machine: {platform.machine()}, {os.cpu_count()} CPUs visible",
-    ]
+    """This report's compact environment: versions, threadpools, the variables set."""
+    lines = [versions_line(), f"- machine: {platform.machine()}, {os.cpu_count()} CPUs visible"]
     for info in threadpoolctl.threadpool_info():
         where = os.path.basename(info.get("filepath", ""))
         lines.append(
             f"- {info.get('user_api')}: {info.get('internal_api')} {info.get('version')} "
             f"({info.get('architecture', '-')}, {info.get('threading_layer', '-')}), "
             f"num_threads={info.get('num_threads')} [{where}]")
-    set_vars = [f"{name}={os.environ[name]}" for name in
-                ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                 "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if name in os.environ]
+    set_vars = [f"{name}={os.environ[name]}" for name in THREAD_VARIABLES
+                if name in os.environ]
     lines.append(f"- thread variables set: {', '.join(set_vars) if set_vars else 'none'}")
     return lines
 
 
 def settings_lines():
+    """Every row's keyword arguments, as both libraries get them."""
     lines = []
     for task, solver, kind, params in ROWS:
         shown = ", ".join(f"{key}={value!r}" for key, value in params.items())
@@ -222,36 +209,23 @@ def settings_lines():
     return lines
 
 
-def load_average():
-    try:
-        return "load average %.2f, %.2f, %.2f" % os.getloadavg()
-    except OSError:
-        return "load average unavailable"
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parse_args(argv):
+    """``--repeats``, ``--quick`` (one repeat) and ``--output``."""
+    parser = benchmark_parser(__doc__)
     parser.add_argument("--repeats", type=int, default=3,
                         help="fits per cell; the best time is reported (default 3)")
     parser.add_argument("--quick", action="store_true", help="same as --repeats 1")
-    parser.add_argument("--output", metavar="PATH", help="also write the report here")
+    add_output_argument(parser)
     args = parser.parse_args(argv)
-    repeats = 1 if args.quick else args.repeats
-    if repeats < 1:
+    args.repeats = 1 if args.quick else args.repeats
+    if args.repeats < 1:
         parser.error("--repeats must be at least 1")
+    return args
 
-    head = ["# skfcnn vs scikit-learn MLP", ""] + environment_lines()
-    head += [f"- repeats: best of {repeats} fit(s) per cell", f"- before: {load_average()}",
-             "", "Settings (identical for both libraries):", ""] + settings_lines() + [""]
-    print("\n".join(head), flush=True)
 
-    tasks = load_tasks()
-    warm_up()
-    header = ["task", "solver", "our score", "sklearn's score", "our fit time (s)",
-              "sklearn's fit time (s)", "time ratio (ours/sklearn)", "n_iter (ours/sklearn)"]
-    rows = []
-    latency_models = None
-    total = time.perf_counter()
+def fit_rows(tasks, repeats):
+    """A table row per entry of ROWS, and the fitted models of LATENCY_ROW."""
+    rows, latency_models = [], None
     for task_name, solver, kind, params in ROWS:
         models, scores, best = run_row(tasks[task_name], kind, params, repeats)
         n_iter = "/".join(str(final_estimator(models[name]).n_iter_)
@@ -262,23 +236,39 @@ def main(argv=None):
         print(f"  done: {task_name} / {solver}", file=sys.stderr, flush=True)
         if (task_name, solver) == LATENCY_ROW:
             latency_models = models
+    return rows, latency_models
 
-    X_test = tasks[LATENCY_ROW[0]][2]
-    row = latency_models["ours"][:-1].transform(X_test[:1])  # the network alone, no scaler
-    latency = predict_latency({name: model[-1] for name, model in latency_models.items()},
+
+def latency_row(models, X_test, repeats):
+    """The table row of single-row ``predict`` latency of the fitted ``models``."""
+    row = models["ours"][:-1].transform(X_test[:1])  # the network alone, no scaler
+    latency = predict_latency({name: model[-1] for name, model in models.items()},
                               row, repeats)
-    rows.append([f"digits predict, 1 row x{LATENCY_CALLS} (µs/call)", LATENCY_ROW[1], "-",
-                 "-", f"{latency['ours']:.1f} µs", f"{latency['sklearn']:.1f} µs",
-                 f"{latency['ours'] / latency['sklearn']:.2f}", "-"])
+    return [f"digits predict, 1 row x{LATENCY_CALLS} (µs/call)", LATENCY_ROW[1], "-",
+            "-", f"{latency['ours']:.1f} µs", f"{latency['sklearn']:.1f} µs",
+            f"{latency['ours'] / latency['sklearn']:.2f}", "-"]
+
+
+def main(argv=None):
+    """Print the header, then the table once every row is measured."""
+    args = parse_args(argv)
+    head = ["# skfcnn vs scikit-learn MLP", ""] + environment_lines()
+    head += [f"- repeats: best of {args.repeats} fit(s) per cell",
+             f"- before: {load_average()}", "", "Settings (identical for both libraries):",
+             ""] + settings_lines() + [""]
+    print("\n".join(head), flush=True)
+
+    tasks = load_tasks()
+    warm_up()
+    total = time.perf_counter()
+    rows, latency_models = fit_rows(tasks, args.repeats)
+    rows.append(latency_row(latency_models, tasks[LATENCY_ROW[0]][2], args.repeats))
     total = time.perf_counter() - total
 
-    table = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * 2 + ["---:"] * 6) + "|"]
-    table += ["| " + " | ".join(row) + " |" for row in rows]
+    table = markdown(HEADER, rows, left=2)
     tail = ["", f"- after: {load_average()}", f"- total time: {total:.1f} s"]
     print("\n".join(table + tail))
-    if args.output:
-        with open(args.output, "w", encoding="utf-8") as file:
-            file.write("\n".join(head + table + tail) + "\n")
+    write_report(args.output, head + table + tail)
 
 
 if __name__ == "__main__":

@@ -13,20 +13,18 @@ Run as ``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/options.
 (those variables, when set, force a slower OpenBLAS kernel).
 """
 
-import argparse
 import os
 import sys
 import time
-import warnings
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
 from skfcnn import FCNNClassifier
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run import (HIDDEN, MNIST, blas_threads, environment_lines, load_torch, log,  # noqa: E402
-                 mnist_data)
+from _common import (benchmark_parser, best_of, environment_lines, log,  # noqa: E402
+                     markdown, no_convergence_warnings, parse_epoch_arguments, torch_peer)
+from run import MNIST, mnist_data, torch_model  # noqa: E402
 
 #: (label, skfcnn parameters, PyTorch options or None where it has no such option)
 OPTIONS = [
@@ -48,6 +46,8 @@ OPTIONS = [
 
 
 def ours(epochs, dtype, options):
+    """A fit of skfcnn with ``options`` on top of run.py's settings (the cast is free
+    when ``X`` already has ``dtype``)."""
     params = {**MNIST, "max_iter": epochs, **options}
     if options.get("early_stopping"):
         params["n_iter_no_change"] = epochs + 1  # run every epoch, as the others do
@@ -55,26 +55,18 @@ def ours(epochs, dtype, options):
 
 
 def theirs(torch_mod, epochs, dtype, options, threads):
-    def fit(X, y):
-        return torch_mod.TorchMLP(HIDDEN, batch_size=MNIST["batch_size"],
-                                  learning_rate_init=MNIST["learning_rate_init"],
-                                  alpha=MNIST["alpha"], epochs=epochs, dtype=dtype,
-                                  threads=threads, random_state=0, **options).fit(X, y)
-    return fit
+    """A fit of the PyTorch peer with the same option written the PyTorch way."""
+    return lambda X, y: torch_model(torch_mod, epochs, dtype, threads, **options).fit(X, y)
 
 
 def best_epoch(fit, X, y, epochs, repeats):
-    best = np.inf
-    for _ in range(repeats):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            start = time.perf_counter()
-            fit(X, y)
-            best = min(best, (time.perf_counter() - start) / epochs)
-    return best
+    """Best seconds per epoch of ``repeats`` calls ``fit(X, y)`` (model built inside)."""
+    with no_convergence_warnings():
+        return best_of(repeats, fit, X, y) / epochs
 
 
 def measure(args, torch_mod, threads):
+    """``[(label, skfcnn s/epoch, PyTorch s/epoch or None)]`` in the order of OPTIONS."""
     data, y_train, _ = mnist_data(args.n_train, 1000)
     X = data[args.dtype][0]
     best_epoch(ours(1, args.dtype, {}), X[:2000], y_train[:2000], 1, 1)  # warm-ups
@@ -95,40 +87,33 @@ def measure(args, torch_mod, threads):
 
 
 def table(results):
+    """The markdown table of ``[(label, skfcnn seconds, PyTorch seconds or None)]``;
+    the first result is the plain epoch that the ratios divide by."""
     base, base_peer = results[0][1], results[0][2]
-    lines = ["| option | skfcnn s/epoch | vs plain | PyTorch s/epoch | vs plain |",
-             "|---|---:|---:|---:|---:|"]
-    for label, seconds, peer in results:
-        theirs_cells = ("-", "-") if peer is None else (f"{peer:.3f}", f"{peer / base_peer:.2f}")
-        lines.append(f"| {label} | {seconds:.3f} | {seconds / base:.2f} | "
-                     f"{theirs_cells[0]} | {theirs_cells[1]} |")
-    return lines
+    rows = [[label, f"{seconds:.3f}", f"{seconds / base:.2f}",
+             *(("-", "-") if peer is None else (f"{peer:.3f}", f"{peer / base_peer:.2f}"))]
+            for label, seconds, peer in results]
+    return markdown(["option", "skfcnn s/epoch", "vs plain", "PyTorch s/epoch", "vs plain"],
+                    rows)
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke run: 6000 rows, 1 epoch, 1 repeat")
+    """The options, with ``dtype`` as a NumPy scalar type."""
+    parser = benchmark_parser(__doc__)
     parser.add_argument("--dtype", choices=["float32", "float64"], default="float32",
                         help="float32 (default, PyTorch's usual dtype) or float64")
-    parser.add_argument("--skip-torch", action="store_true", help="leave PyTorch out")
-    parser.add_argument("--epochs", type=int, help="epochs per timed fit (default 2)")
-    parser.add_argument("--repeats", type=int, help="timed fits per cell (default 3)")
-    args = parser.parse_args(argv)
+    args = parse_epoch_arguments(parser, argv, epochs=2, repeats=3,
+                                 quick_help="smoke run: 6000 rows, 1 epoch, 1 repeat")
     args.n_train = 6000 if args.quick else 60000
-    args.epochs = args.epochs or (1 if args.quick else 2)
-    args.repeats = args.repeats or (1 if args.quick else 3)
     args.dtype = np.dtype(args.dtype).type
-    if args.epochs < 1 or args.repeats < 1:
-        parser.error("--epochs and --repeats must be at least 1")
     return args
 
 
 def main(argv=None):
+    """Print the header, then the table once every option is measured."""
     wall = time.perf_counter()
     args = parse_args(argv)
-    torch_mod, torch_note = load_torch(args.skip_torch)
-    threads = blas_threads()
+    torch_mod, torch_note, threads = torch_peer(args.skip_torch)
     head = ["# What each option costs when on (skfcnn next to PyTorch)", ""]
     head += environment_lines(torch_note)
     head += [f"- data: {args.n_train} MNIST-shaped rows (as in run.py), "

@@ -32,28 +32,24 @@ libraries alternate within each repeat so that a change in machine load hits
 all of them.  Benchmarks, not tests: nothing here asserts a time.
 """
 
-import argparse
+import functools
 import os
-import platform
 import statistics
 import sys
 import time
 import tracemalloc
-import warnings
 
 import numpy as np
-import sklearn
-import threadpoolctl
-from sklearn.base import clone
 from sklearn.datasets import make_circles, make_classification
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
-import skfcnn
 from skfcnn import FCNNClassifier
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _common import (add_output_argument, benchmark_parser, best_alternating,  # noqa: E402
+                     environment_lines, load_average, log, markdown, no_convergence_warnings,
+                     parse_epoch_arguments, quiet_fit, seconds, torch_peer, write_report)
 from _matmul_limit import (adam_epoch_seconds, batch_sizes, epoch_flops,  # noqa: E402
                            matmul_epoch_seconds)
 from _profile import CATEGORIES, profile_fit  # noqa: E402
@@ -74,63 +70,9 @@ LIBRARIES = {"skfcnn": FCNNClassifier, "sklearn": MLPClassifier}
 MB = 2.0**20
 
 
-def log(message):
-    print(f"  [{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
 # ---------------------------------------------------------------------------------------
 # Setup
 # ---------------------------------------------------------------------------------------
-def load_torch(skip):
-    if skip:
-        return None, "skipped (--skip-torch)"
-    try:
-        import _torch_mlp
-    except ImportError as exc:
-        return None, f"not importable ({exc}); PyTorch rows are skipped"
-    return _torch_mlp, _torch_mlp.torch_version()
-
-
-def blas_threads():
-    infos = [i for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas"]
-    return max((i.get("num_threads") or 1 for i in infos), default=1)
-
-
-def cpu_name():
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as file:
-            for line in file:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
-def environment_lines(torch_note):
-    lines = [f"- Python {platform.python_version()}, numpy {np.__version__}, scikit-learn "
-             f"{sklearn.__version__}, skfcnn {skfcnn.__version__}, torch {torch_note}",
-             f"- machine: {platform.machine()}, {cpu_name()}, "
-             f"{os.cpu_count()} CPUs visible"]
-    for info in threadpoolctl.threadpool_info():
-        lines.append(f"- {info.get('user_api')}: {info.get('internal_api')} "
-                     f"{info.get('version')}, architecture {info.get('architecture', '-')}, "
-                     f"threading {info.get('threading_layer', '-')}, num_threads="
-                     f"{info.get('num_threads')} [{os.path.basename(info.get('filepath', ''))}]")
-    for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS",
-                 "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        lines.append(f"- {name}: " + (repr(os.environ[name]) if name in os.environ
-                                       else "not set"))
-    return lines
-
-
-def load_average():
-    try:
-        return "load average %.2f, %.2f, %.2f" % os.getloadavg()
-    except OSError:
-        return "load average unavailable"
-
-
 def mnist_data(n_train, n_test):
     """Standardised MNIST-shaped data: ``{dtype: (X_train, X_test)}``, ``y_train, y_test``."""
     X, y = make_classification(n_samples=n_train + n_test, n_features=784,
@@ -144,12 +86,13 @@ def mnist_data(n_train, n_test):
     return data, y_train, y_test
 
 
-def quiet_fit(model, X, y):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        start = time.perf_counter()
-        model.fit(X, y)
-        return time.perf_counter() - start
+def torch_model(torch_mod, epochs, dtype, threads, **options):
+    """The PyTorch peer with :data:`MNIST`'s network, batch, learning rate and L2
+    (``options``: those of ``options.py``, such as ``dropout``)."""
+    return torch_mod.TorchMLP(HIDDEN, batch_size=MNIST["batch_size"],
+                              learning_rate_init=MNIST["learning_rate_init"],
+                              alpha=MNIST["alpha"], epochs=epochs, dtype=dtype,
+                              threads=threads, random_state=0, **options)
 
 
 # ---------------------------------------------------------------------------------------
@@ -162,10 +105,8 @@ def make_models(epochs, torch_mod, threads):
         for name, cls in LIBRARIES.items():
             factories[name, dtype] = (lambda cls=cls: cls(max_iter=epochs, **MNIST))
         if torch_mod is not None:
-            factories["torch", dtype] = (lambda dtype=dtype: torch_mod.TorchMLP(
-                HIDDEN, batch_size=MNIST["batch_size"],
-                learning_rate_init=MNIST["learning_rate_init"], alpha=MNIST["alpha"],
-                epochs=epochs, dtype=dtype, threads=threads, random_state=0))
+            factories["torch", dtype] = functools.partial(torch_model, torch_mod, epochs,
+                                                          dtype, threads)
     return factories
 
 
@@ -189,12 +130,12 @@ def run_epochs(factories, data, y_train, y_test, epochs, repeats):
         for key, factory in factories.items():
             X_train, X_test = data[key[1]]
             model = factory()
-            seconds = quiet_fit(model, X_train, y_train)
-            best[key] = min(best[key], seconds / epochs)
+            per_epoch = quiet_fit(model, X_train, y_train) / epochs
+            best[key] = min(best[key], per_epoch)
             accuracy[key] = model.score(X_test, y_test)
             models[key] = model
             log(f"repeat {repeat + 1}/{repeats}: {key[0]} {key[1].__name__}: "
-                f"{seconds / epochs:.3f} s/epoch, accuracy {accuracy[key]:.4f}")
+                f"{per_epoch:.3f} s/epoch, accuracy {accuracy[key]:.4f}")
     return best, accuracy, models
 
 
@@ -202,6 +143,7 @@ def run_epochs(factories, data, y_train, y_test, epochs, repeats):
 # 3-5. Tiny network, prediction, memory
 # ---------------------------------------------------------------------------------------
 def tiny_network(repeats):
+    """Best fit seconds and train accuracy of each library on make_circles (CIRCLES)."""
     X, y = make_circles(n_samples=100, factor=0.3, noise=0.1, random_state=0)
     best, scores = {}, {}
     for name, cls in LIBRARIES.items():  # warm-up
@@ -232,15 +174,11 @@ def one_row_latency(models, row, calls, repeats):
 
 
 def batch_predict(models, X, repeats):
+    """Best seconds of ``predict_proba(X)`` of each model, after an untimed warm-up."""
     for model in models.values():
         model.predict_proba(X[:1000])
-    best = {name: np.inf for name in models}
-    for _ in range(repeats):
-        for name, model in models.items():
-            start = time.perf_counter()
-            model.predict_proba(X)
-            best[name] = min(best[name], time.perf_counter() - start)
-    return best
+    return best_alternating(repeats, {name: functools.partial(seconds, model.predict_proba, X)
+                                      for name, model in models.items()})
 
 
 def fit_peak_memory(X, y):
@@ -272,13 +210,8 @@ def ratio_row(what, ours, peer, peer_name, unit, target, fmt="{:.3f}"):
             f"{ratio:.2f}", "-" if target is None else f"<= {target:g}x", met]
 
 
-def markdown(header, rows):
-    lines = ["| " + " | ".join(header) + " |",
-             "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|"]
-    return lines + ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
-
-
 def epoch_rows(best, accuracy, epochs):
+    """Table 1's rows: seconds per epoch against each peer, held-out accuracy."""
     f64, f32 = np.float64, np.float32
     torch_ok = ("torch", f32) in best
     rows = [
@@ -304,6 +237,7 @@ def epoch_rows(best, accuracy, epochs):
 
 
 def matmul_rows(matmul, best):
+    """Table 2's rows: the matmul-alone epoch as a share of each library's."""
     rows = []
     for dtype in (np.float64, np.float32):
         seconds, rate = matmul[dtype]
@@ -318,15 +252,16 @@ def matmul_rows(matmul, best):
 
 
 def profile_lines(shares, profiled, epoch_seconds, matmul_seconds):
+    """Section 6: the profile's seconds by kind of work, and how to read them."""
     total = sum(shares.values())
     rows = [[name, f"{shares.get(name, 0.0):.3f}", f"{shares.get(name, 0.0) / total:.1%}"]
             for name in CATEGORIES if shares.get(name, 0.0) > 0]
     return (["", "### 6. Where skfcnn's time goes (a one-epoch float32 fit under cProfile, "
                "the fastest of up to 2)", ""]
             + markdown(["kind of work", "seconds (profiled)", "share"], rows)
-            + ["", f"- profiled fit: {profiled:.3f} s, setup included (attributed: {total:.3f} s); "
-               f"an unprofiled epoch (table 1): {epoch_seconds:.3f} s; its matrix products "
-               f"alone at the machine's rate (table 2): {matmul_seconds:.3f} s",
+            + ["", f"- profiled fit: {profiled:.3f} s, setup included (attributed: "
+               f"{total:.3f} s); an unprofiled epoch (table 1): {epoch_seconds:.3f} s; its "
+               f"matrix products alone at the machine's rate (table 2): {matmul_seconds:.3f} s",
                "- profiling adds a cost per Python call, so Python overhead looks larger "
                "here than in the unprofiled run"])
 
@@ -335,24 +270,18 @@ def profile_lines(shares, profiled, epoch_seconds, matmul_seconds):
 # Main
 # ---------------------------------------------------------------------------------------
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke run: 6000 training rows, 1 epoch, 1 repeat")
-    parser.add_argument("--output", metavar="PATH", help="also write the report here")
-    parser.add_argument("--skip-torch", action="store_true", help="leave PyTorch out")
-    parser.add_argument("--epochs", type=int, help="epochs per timed fit (default 3)")
-    parser.add_argument("--repeats", type=int, help="timed runs per cell (default 3)")
-    args = parser.parse_args(argv)
+    """The options; ``--quick`` also shrinks the data and the latency calls."""
+    parser = benchmark_parser(__doc__)
+    add_output_argument(parser)
+    args = parse_epoch_arguments(parser, argv, epochs=3, repeats=3, quick_help=(
+        "smoke run: 6000 training rows, 1 epoch, 1 repeat"))
     args.n_train, args.n_test = (6000, 1000) if args.quick else (60000, 10000)
-    args.epochs = args.epochs or (1 if args.quick else 3)
-    args.repeats = args.repeats or (1 if args.quick else 3)
     args.calls = 200 if args.quick else 1000
-    if args.epochs < 1 or args.repeats < 1:
-        parser.error("--epochs and --repeats must be at least 1")
     return args
 
 
 def header_lines(args, torch_mod, torch_note, threads):
+    """The report's title, environment and settings."""
     return (["# skfcnn speed: against scikit-learn's MLP, PyTorch (CPU) and the matmul limit",
              ""] + environment_lines(torch_note)
             + [f"- PyTorch threads: set to {threads} (NumPy's BLAS)" if torch_mod else
@@ -401,8 +330,7 @@ def measure(args, torch_mod, threads):
 def fastest_profile(X, y, repeats):
     """The profile of the fastest of ``repeats`` one-epoch fits (the least disturbed)."""
     best = None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
+    with no_convergence_warnings():
         for _ in range(repeats):
             shares, seconds = profile_fit(FCNNClassifier(max_iter=1, **MNIST), X, y)
             if best is None or seconds < best[1]:
@@ -411,6 +339,7 @@ def fastest_profile(X, y, repeats):
 
 
 def result_rows(r, args):
+    """The results table's rows and the fitted float64 model's bytes."""
     fitted = r["models"]["skfcnn", np.float64]
     model_bytes = sum(a.nbytes for a in (*fitted.coefs_, *fitted.intercepts_))
     allowed = 10 * model_bytes + 50 * MB
@@ -433,6 +362,7 @@ def result_rows(r, args):
 
 
 def note_lines(r, model_bytes):
+    """The notes under the results table (matmul rate, Adam bound, memory)."""
     matmul, peaks, itemsize = r["matmul"], r["peaks"], r["itemsize"]
     per_batch = MNIST["batch_size"] * (LAYER_SIZES[0] + 2 * sum(LAYER_SIZES[1:])) * itemsize
     return [
@@ -467,10 +397,10 @@ def adam_floor_lines(r):
 
 
 def main(argv=None):
+    """Print the header, measure, print the results; ``--output`` gets both."""
     wall = time.perf_counter()
     args = parse_args(argv)
-    torch_mod, torch_note = load_torch(args.skip_torch)
-    threads = blas_threads()
+    torch_mod, torch_note, threads = torch_peer(args.skip_torch)
     head = header_lines(args, torch_mod, torch_note, threads)
     print("\n".join(head), flush=True)
     r = measure(args, torch_mod, threads)
@@ -484,9 +414,7 @@ def main(argv=None):
     tail = ["", f"- after: {load_average()}",
             f"- total time: {time.perf_counter() - wall:.0f} s (data generation included)"]
     print("\n".join(body + tail), flush=True)
-    if args.output:
-        with open(args.output, "w", encoding="utf-8") as file:
-            file.write("\n".join(head + body + tail) + "\n")
+    write_report(args.output, head + body + tail)
 
 
 if __name__ == "__main__":
