@@ -229,7 +229,6 @@ class BaseFCNN(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         restore = self.restore_best_weights
         return TrainingConfig(
             loss=self._loss_name, alpha=self.alpha, schedule=make_schedule(self),
-            adaptive=self.solver == "sgd" and self.learning_rate == "adaptive",
             batch_size=self.batch_size, shuffle=self.shuffle,
             max_epochs=1 if incremental else self.max_iter, tol=self.tol,
             n_iter_no_change=self.n_iter_no_change, verbose=int(self.verbose),

@@ -84,7 +84,7 @@ _MLP_PARAMETERS = """
         * ``'adaptive'`` (``'sgd'`` only; ``'constant'`` for the others):
           :math:`\\eta_0` while training progresses; each time the stopping
           rule would stop, the rate is divided by 5 instead, until it is at or
-          below 1e-6;
+          below 1e-6 (:class:`~skfcnn.nn.schedules.ReduceOnPlateau`);
         * ``'cosine'``: :math:`\\eta_e = \\eta_{\\min} + \\tfrac12 (\\eta_0 -
           \\eta_{\\min}) (1 + \\cos(\\pi e / T))` for :math:`e < T`, then
           :math:`\\eta_{\\min} = \\eta_0 / 100`;
@@ -97,7 +97,10 @@ _MLP_PARAMETERS = """
           (:class:`~skfcnn.nn.schedules.CosineAnnealing` with warm restarts,
           ...).  Its optional attribute ``unit`` says what ``step`` counts:
           ``'epoch'`` (the default) or ``'sample'`` (``t_``).  Its rate is
-          used as given: ``learning_rate_init`` is then ignored.
+          used as given: ``learning_rate_init`` is then ignored.  One with a
+          method ``on_plateau(record) -> divisor or None`` is metric-driven:
+          it decides at each plateau, as ``'adaptive'`` does;
+        * a name registered in :data:`skfcnn.nn.schedules.SCHEDULES`.
     learning_rate_init : float, default=0.001
         :math:`\\eta_0`, the initial learning rate of every stochastic solver.
     power_t : float, default=0.5

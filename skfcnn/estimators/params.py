@@ -20,7 +20,24 @@ from ._compat import Interval, Options, StrOptions, _assert_all_finite
 __all__ = ["PARAMETER_CONSTRAINTS", "hidden_layer_sizes", "make_optimizer", "make_schedule"]
 
 STOCHASTIC_SOLVERS = ("sgd", "adam", "rmsprop", "adagrad", "adamw")
-SCHEDULE_NAMES = ("constant", "invscaling", "adaptive", "cosine", "step", "exponential")
+SCHEDULE_NAMES = tuple(schedules.SCHEDULES)
+
+
+class _RegistryNames(StrOptions):
+    """The names of a registry (and ``extra`` ones), read when a value is checked:
+    a name registered after import is valid too."""
+
+    def __init__(self, registry, extra=()):
+        self.registry, self.extra = registry, tuple(extra)
+        super().__init__(set(self.options))
+
+    @property
+    def options(self):
+        return {*self.extra, *self.registry}
+
+    @options.setter
+    def options(self, value):  # StrOptions.__init__ assigns it; the registry decides
+        pass
 
 
 class _PerLayer(Options):
@@ -54,7 +71,7 @@ PARAMETER_CONSTRAINTS: dict = {
     "solver": [StrOptions({"lbfgs", *STOCHASTIC_SOLVERS})],
     "alpha": [Interval(Real, 0, None, closed="left")],
     "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-    "learning_rate": [StrOptions(set(SCHEDULE_NAMES)), callable],
+    "learning_rate": [_RegistryNames(schedules.SCHEDULES), callable],
     "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
     "power_t": [Interval(Real, 0, None, closed="left")],
     "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -187,16 +204,16 @@ def init_optimizer(optimizer, network, solver):
 
 
 def _named_schedule(est, name):
-    rate = est.learning_rate_init
-    if name == "invscaling" and est.solver == "sgd":
-        return schedules.InverseScaling(rate, est.power_t)
-    if name == "cosine":  # anneals to 1% of the initial rate over max_iter epochs
-        return schedules.CosineAnnealing(rate, est.max_iter, min_learning_rate=rate / 100)
-    if name == "step":
-        return schedules.StepDecay(rate, step_size=max(1, est.max_iter // 3), gamma=0.1)
-    if name == "exponential":
-        return schedules.ExponentialDecay(rate, gamma=0.01 ** (1.0 / est.max_iter))
-    return schedules.Constant(rate)  # also 'adaptive', and sgd-only names for other solvers
+    """``SCHEDULES[name].build(...)``; :class:`~skfcnn.nn.schedules.Constant` when the
+    class's ``solvers`` leaves ``est.solver`` out (scikit-learn's 'sgd'-only names)."""
+    cls = schedules.SCHEDULES[name]
+    solvers = getattr(cls, "solvers", None)
+    if solvers is not None and est.solver not in solvers:
+        cls = schedules.Constant
+    build = getattr(cls, "build", None)
+    if build is None:
+        return cls(est.learning_rate_init)
+    return build(est.learning_rate_init, n_epochs=est.max_iter, power_t=est.power_t)
 
 
 def make_schedule(est):

@@ -8,7 +8,7 @@ from .losses import LOSSES, OUTPUT_ACTIVATION_OF, loss_value, output_delta
 from .network import Network
 from .optimizers import SGD, Adagrad, Adam, AdamW, RMSprop
 from .schedules import (Constant, CosineAnnealing, ExponentialDecay, InverseScaling,
-                        LinearWarmup, StepDecay, schedule_unit)
+                        LinearWarmup, ReduceOnPlateau, StepDecay, schedule_unit)
 
 __all__ = [
     "ACTIVATIONS",
@@ -26,6 +26,7 @@ __all__ = [
     "LinearWarmup",
     "Network",
     "RMSprop",
+    "ReduceOnPlateau",
     "SGD",
     "StepDecay",
     "check_gradient",

@@ -11,32 +11,39 @@ carry a class attribute ``unit`` saying what ``step`` counts:
   scikit-learn's ``invscaling``.
 
 The trainer asks for the rate once per epoch; :func:`schedule_unit` reads
-the unit.  The classes here store their constructor arguments verbatim as
-attributes of the same name, validate them (``ValueError`` naming the
-argument and the value), compare equal when their class and arguments are
-equal and have a readable ``repr``, so they pickle, deep-copy and survive
+the unit.  A *metric-driven* schedule also has ``on_plateau(record) ->
+divisor or None``: when the monitored quantity has not improved for
+``n_iter_no_change`` epochs, the trainer calls it with the epoch's record
+(a dict with ``"epoch"``, ``"loss"``, ``"learning_rate"``,
+``"validation_score"``, ... as the estimators' callbacks see it); a number
+:math:`d` divides the rate by :math:`d` from then on and training goes on,
+``None`` lets training stop (:class:`ReduceOnPlateau`).
+
+The classes here store their constructor arguments verbatim as attributes
+of the same name, validate them (``ValueError`` naming the argument and the
+value), compare equal when their class and arguments are equal and have a
+readable ``repr``, so they pickle, deep-copy and survive
 ``sklearn.base.clone`` as estimator parameters.
 
-``SCHEDULES`` maps names to the classes, which the estimator builds as
-``SCHEDULES[name](learning_rate_init, **kwargs)`` with these keyword
-arguments:
-
-* ``"constant"``: :class:`Constant`, none;
-* ``"invscaling"``: :class:`InverseScaling`, ``power_t``;
-* ``"cosine"``: :class:`CosineAnnealing`, ``n_epochs`` (required),
-  ``min_learning_rate``, ``restart_period``, ``restart_mult``;
-* ``"step"``: :class:`StepDecay`, ``step_size``, ``gamma``;
-* ``"exponential"``: :class:`ExponentialDecay`, ``gamma``.
+``SCHEDULES`` maps the estimators' ``learning_rate`` names to the classes.
+For a name, the estimator calls the class's
+``build(learning_rate_init, n_epochs=max_iter, power_t=power_t)``, whose
+default is ``cls(learning_rate_init)``; a class whose ``solvers`` attribute
+is a tuple of solver names applies to those solvers only, and the others get
+:class:`Constant` (scikit-learn's rule for ``'invscaling'`` and
+``'adaptive'``, which are for ``solver='sgd'``).  The attribute applies to
+names only: a schedule object passed as ``learning_rate`` is used as given.
+To add a schedule, register its class, ``SCHEDULES["name"] = MySchedule``.
 
 :class:`LinearWarmup` wraps any epoch schedule with a linear warm-up.
 """
-
-import inspect
 import math
 from numbers import Integral, Real
 
+from ._hyperparameters import HyperParameters
+
 __all__ = ["SCHEDULES", "Constant", "CosineAnnealing", "ExponentialDecay", "InverseScaling",
-           "LinearWarmup", "StepDecay", "schedule_unit"]
+           "LinearWarmup", "ReduceOnPlateau", "StepDecay", "schedule_unit"]
 
 UNITS = ("epoch", "sample")
 
@@ -82,29 +89,33 @@ def _check_int(name, value, low):
     return value
 
 
-class _Schedule:
-    """Equality, hash and ``repr`` from the constructor arguments."""
+class _Schedule(HyperParameters):
+    """Equality, hash and ``repr`` from the constructor arguments; the default
+    ``build`` and ``solvers``."""
 
     unit = "epoch"
+    #: Solver names a ``learning_rate`` name of this class applies to (None: all).
+    solvers = None
 
     @classmethod
-    def _param_names(cls):
-        return [name for name in inspect.signature(cls.__init__).parameters if name != "self"]
+    def build(cls, learning_rate_init, *, n_epochs, power_t):
+        """The schedule the estimators build for this class's name.
 
-    def _params(self):
-        return tuple(getattr(self, name) for name in self._param_names())
+        Parameters
+        ----------
+        learning_rate_init : float
+            The estimator's ``learning_rate_init``.
+        n_epochs : int
+            The estimator's ``max_iter``.
+        power_t : float
+            The estimator's ``power_t``.
 
-    def __repr__(self):
-        args = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._param_names())
-        return f"{type(self).__name__}({args})"
-
-    def __eq__(self, other):
-        if type(other) is not type(self):
-            return NotImplemented
-        return self._params() == other._params()
-
-    def __hash__(self):
-        return hash((type(self).__name__, self._params()))
+        Returns
+        -------
+        schedule : _Schedule
+            ``cls(learning_rate_init)`` unless a subclass says otherwise.
+        """
+        return cls(learning_rate_init)
 
     @staticmethod
     def _check_step(step):
@@ -150,6 +161,12 @@ class InverseScaling(_Schedule):
     """
 
     unit = "sample"
+    solvers = ("sgd",)
+
+    @classmethod
+    def build(cls, learning_rate_init, *, n_epochs, power_t):
+        """``InverseScaling(learning_rate_init, power_t)``."""
+        return cls(learning_rate_init, power_t)
 
     def __init__(self, learning_rate_init, power_t=0.5):
         _check_real("learning_rate_init", learning_rate_init)
@@ -200,6 +217,11 @@ class CosineAnnealing(_Schedule):
     """
 
     unit = "epoch"
+
+    @classmethod
+    def build(cls, learning_rate_init, *, n_epochs, power_t):
+        """Down to 1% of ``learning_rate_init`` over ``n_epochs``, no restarts."""
+        return cls(learning_rate_init, n_epochs, min_learning_rate=learning_rate_init / 100)
 
     def __init__(self, learning_rate_init, n_epochs, min_learning_rate=0.0,
                  restart_period=None, restart_mult=1.0):
@@ -254,6 +276,11 @@ class StepDecay(_Schedule):
 
     unit = "epoch"
 
+    @classmethod
+    def build(cls, learning_rate_init, *, n_epochs, power_t):
+        """A tenth every ``max(1, n_epochs // 3)`` epochs (three decays in all)."""
+        return cls(learning_rate_init, step_size=max(1, n_epochs // 3), gamma=0.1)
+
     def __init__(self, learning_rate_init, step_size=10, gamma=0.1):
         _check_real("learning_rate_init", learning_rate_init)
         _check_int("step_size", step_size, 1)
@@ -282,6 +309,12 @@ class ExponentialDecay(_Schedule):
 
     unit = "epoch"
 
+    @classmethod
+    def build(cls, learning_rate_init, *, n_epochs, power_t):
+        r"""Down to 1% of ``learning_rate_init`` over ``n_epochs`` :math:`T`:
+        :math:`\gamma = 0.01^{1/T}`."""
+        return cls(learning_rate_init, gamma=0.01 ** (1.0 / n_epochs))
+
     def __init__(self, learning_rate_init, gamma=0.95):
         _check_real("learning_rate_init", learning_rate_init)
         _check_real("gamma", gamma, 0.0, 1.0, low_closed=False)
@@ -291,6 +324,62 @@ class ExponentialDecay(_Schedule):
     def __call__(self, step):
         self._check_step(step)
         return self.learning_rate_init * self.gamma**step
+
+
+class ReduceOnPlateau(_Schedule):
+    r"""A constant rate, divided on each plateau (scikit-learn's ``adaptive``).
+
+    A metric-driven schedule: :math:`\eta_0` at every epoch, times the factor
+    the trainer keeps.  Each time the monitored quantity has not improved for
+    ``n_iter_no_change`` epochs, :meth:`on_plateau` answers ``divisor``
+    :math:`d` while the current rate :math:`\eta` is above
+    ``min_learning_rate`` :math:`\eta_{\min}`, and the trainer goes on with
+
+    .. math:: \eta \leftarrow \eta / d;
+
+    once :math:`\eta \le \eta_{\min}` it answers ``None`` and training
+    stops.  Registered as ``'adaptive'``, for ``solver='sgd'`` only.
+
+    Parameters
+    ----------
+    learning_rate_init : float
+        :math:`\eta_0 \ge 0`.
+    divisor : float, default=5.0
+        :math:`d > 1`.
+    min_learning_rate : float, default=1e-6
+        :math:`\eta_{\min} \ge 0`.
+    """
+
+    unit = "epoch"
+    solvers = ("sgd",)
+
+    def __init__(self, learning_rate_init, divisor=5.0, min_learning_rate=1e-6):
+        _check_real("learning_rate_init", learning_rate_init)
+        _check_real("divisor", divisor, 1.0, low_closed=False)
+        _check_real("min_learning_rate", min_learning_rate)
+        self.learning_rate_init = learning_rate_init
+        self.divisor = divisor
+        self.min_learning_rate = min_learning_rate
+
+    def __call__(self, step):
+        self._check_step(step)
+        return self.learning_rate_init
+
+    def on_plateau(self, record):
+        """``divisor`` while ``record["learning_rate"]`` is above ``min_learning_rate``.
+
+        Parameters
+        ----------
+        record : dict
+            The epoch's record; ``record["learning_rate"]`` is the rate of the
+            next epoch (with the divisions so far).
+
+        Returns
+        -------
+        divisor : float or None
+            What to divide the rate by, or ``None`` to let training stop.
+        """
+        return self.divisor if record["learning_rate"] > self.min_learning_rate else None
 
 
 class LinearWarmup(_Schedule):
@@ -309,7 +398,8 @@ class LinearWarmup(_Schedule):
     its first epochs rather than delaying it).  ``warmup_epochs=0`` leaves it
     unchanged.  The warm-up counts epochs, so the wrapped schedule must too:
     wrapping a ``unit = "sample"`` schedule (e.g. :class:`InverseScaling`)
-    raises ``ValueError``.
+    raises ``ValueError``.  A metric-driven schedule stays one: its
+    ``on_plateau`` is the wrapped schedule's.
 
     Parameters
     ----------
@@ -342,6 +432,11 @@ class LinearWarmup(_Schedule):
             return rate * (step + 1) / self.warmup_epochs
         return rate
 
+    @property
+    def on_plateau(self):
+        """The wrapped schedule's ``on_plateau`` (``AttributeError`` if it has none)."""
+        return self.schedule.on_plateau
 
-SCHEDULES = {"constant": Constant, "invscaling": InverseScaling, "cosine": CosineAnnealing,
-             "step": StepDecay, "exponential": ExponentialDecay}
+
+SCHEDULES = {"constant": Constant, "invscaling": InverseScaling, "adaptive": ReduceOnPlateau,
+             "cosine": CosineAnnealing, "step": StepDecay, "exponential": ExponentialDecay}

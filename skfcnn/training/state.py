@@ -60,8 +60,8 @@ class TrainingState:
     t : int
         Training samples seen in total.
     learning_rate_scale : float
-        Factor applied to the schedule's rate; the ``adaptive`` rule divides it
-        by 5 on each plateau.
+        Factor applied to the schedule's rate; a metric-driven schedule's
+        ``on_plateau`` (e.g. ``'adaptive'``) divides it on each plateau.
     validation_scores, validation_loss_curve : list of float
         Validation score and loss of each epoch run with a validation set.
     best_validation_score : float
@@ -117,8 +117,7 @@ class TrainingConfig:
 
     loss: str
     alpha: float
-    schedule: object  # callable: step -> learning rate, with a `unit`
-    adaptive: bool
+    schedule: object  # callable: step -> learning rate, with a `unit`; maybe `on_plateau`
     batch_size: object
     shuffle: bool
     max_epochs: int
@@ -198,23 +197,27 @@ def update_progress(state, network, config, validation):
 def on_plateau(state, config, early_stopping):
     """scikit-learn's rule after ``n_iter_no_change`` epochs without progress.
 
-    Returns True to stop; with ``adaptive`` the rate is divided by 5 instead,
-    until it falls to 1e-6.
+    Returns True to stop.  A metric-driven schedule (one with
+    ``on_plateau(record)``, e.g. ``'adaptive'``) sees the epoch's record
+    (:func:`history`) and may answer a divisor :math:`d` instead: the rate is
+    divided by :math:`d`, the count restarts and training goes on.
     """
     what = "Validation score" if early_stopping else "Training loss"
     if early_stopping and config.monitor == "loss":
         what = "Validation loss"
     message = (f"{what} did not improve more than tol={config.tol:f} for "
                f"{config.n_iter_no_change} consecutive epochs.")
-    rate = learning_rate(state, config)
-    if config.adaptive and rate > 1e-6:
-        state.learning_rate_scale /= 5.0
+    schedule_rule = getattr(config.schedule, "on_plateau", None)
+    divisor = None if schedule_rule is None else schedule_rule(history(state, config))
+    if divisor is not None:
+        rate = learning_rate(state, config)
+        state.learning_rate_scale /= divisor
         state.no_improvement_count = 0
         if config.verbose:
-            print(f"{message} Setting learning rate to {rate / 5.0:f}")
+            print(f"{message} Setting learning rate to {rate / divisor:f}")
         return False
     if config.verbose:
-        tail = " Learning rate too small." if config.adaptive else ""
+        tail = " Learning rate too small." if schedule_rule is not None else ""
         print(f"{message}{tail} Stopping.")
     return True
 

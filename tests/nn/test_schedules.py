@@ -9,7 +9,8 @@ import pytest
 from sklearn.base import BaseEstimator, clone
 
 from skfcnn.nn.schedules import (SCHEDULES, Constant, CosineAnnealing, ExponentialDecay,
-                                 InverseScaling, LinearWarmup, StepDecay, schedule_unit)
+                                 InverseScaling, LinearWarmup, ReduceOnPlateau, StepDecay,
+                                 schedule_unit)
 
 ETA0, ETA_MIN = 0.1, 0.01
 
@@ -51,8 +52,49 @@ def test_schedule_unit_defaults_to_epoch_and_rejects_unknown_units():
 
 def test_registry():
     assert SCHEDULES == {"constant": Constant, "invscaling": InverseScaling,
-                         "cosine": CosineAnnealing, "step": StepDecay,
-                         "exponential": ExponentialDecay}
+                         "adaptive": ReduceOnPlateau, "cosine": CosineAnnealing,
+                         "step": StepDecay, "exponential": ExponentialDecay}
+
+
+# -- build: what the estimators make of a name -----------------------------------------------
+def test_build_encodes_the_estimators_rules():
+    def build(name, rate=0.1, n_epochs=9, power_t=0.25):
+        return SCHEDULES[name].build(rate, n_epochs=n_epochs, power_t=power_t)
+
+    assert build("constant") == Constant(0.1)
+    assert build("invscaling") == InverseScaling(0.1, power_t=0.25)
+    assert build("adaptive") == ReduceOnPlateau(0.1)
+    assert build("cosine") == CosineAnnealing(0.1, n_epochs=9, min_learning_rate=0.1 / 100)
+    assert build("step") == StepDecay(0.1, step_size=3, gamma=0.1)
+    assert build("step", n_epochs=2) == StepDecay(0.1, step_size=1, gamma=0.1)
+    assert build("exponential") == ExponentialDecay(0.1, gamma=0.01 ** (1 / 9))
+    assert build("exponential")(9) == pytest.approx(0.1 * 0.01, rel=1e-14)
+
+
+def test_solvers_restrict_the_sgd_only_names():
+    assert InverseScaling.solvers == ReduceOnPlateau.solvers == ("sgd",)
+    for cls in (Constant, CosineAnnealing, StepDecay, ExponentialDecay, LinearWarmup):
+        assert cls.solvers is None
+
+
+# -- ReduceOnPlateau: a metric-driven schedule -----------------------------------------------
+def test_reduce_on_plateau_is_constant_and_divides_until_the_floor():
+    sched = ReduceOnPlateau(0.1)
+    assert (sched.divisor, sched.min_learning_rate) == (5.0, 1e-6)
+    assert [sched(e) for e in (0, 5, 500)] == [0.1, 0.1, 0.1]
+    assert sched.on_plateau({"learning_rate": 0.1, "epoch": 3, "loss": 0.5}) == 5.0
+    assert sched.on_plateau({"learning_rate": 1.1e-6}) == 5.0
+    assert sched.on_plateau({"learning_rate": 1e-6}) is None  # at the floor: stop
+    custom = ReduceOnPlateau(0.1, divisor=2.0, min_learning_rate=0.01)
+    assert custom.on_plateau({"learning_rate": 0.02}) == 2.0
+    assert custom.on_plateau({"learning_rate": 0.01}) is None
+
+
+def test_linear_warmup_forwards_on_plateau_only_when_the_wrapped_has_one():
+    warm = LinearWarmup(ReduceOnPlateau(0.1, divisor=3.0), 2)
+    assert warm.on_plateau({"learning_rate": 0.1}) == 3.0
+    assert not hasattr(LinearWarmup(Constant(0.1), 2), "on_plateau")
+    assert getattr(LinearWarmup(Constant(0.1), 2), "on_plateau", None) is None
 
 
 def test_registry_builds_from_learning_rate_init_and_the_documented_kwargs():
@@ -189,6 +231,7 @@ ALL = [
     StepDecay(0.1, step_size=5, gamma=0.5),
     ExponentialDecay(0.1, gamma=0.9),
     LinearWarmup(CosineAnnealing(0.01, n_epochs=50), warmup_epochs=5),
+    ReduceOnPlateau(0.01, divisor=2.0, min_learning_rate=1e-4),
 ]
 IDS = [type(s).__name__ for s in ALL]
 
@@ -237,6 +280,8 @@ def test_equality_and_hash_follow_class_and_arguments():
     (ExponentialDecay(0.1), "ExponentialDecay(learning_rate_init=0.1, gamma=0.95)"),
     (LinearWarmup(Constant(0.1), 3),
      "LinearWarmup(schedule=Constant(learning_rate_init=0.1), warmup_epochs=3)"),
+    (ReduceOnPlateau(0.1),
+     "ReduceOnPlateau(learning_rate_init=0.1, divisor=5.0, min_learning_rate=1e-06)"),
 ])
 def test_repr_is_readable(schedule, text):
     assert repr(schedule) == text
@@ -265,6 +310,10 @@ def test_repr_is_readable(schedule, text):
     (lambda: LinearWarmup(Constant(0.1), -1), "warmup_epochs", "-1"),
     (lambda: LinearWarmup(Constant(0.1), True), "warmup_epochs", "True"),
     (lambda: LinearWarmup(0.1, 3), "schedule", "0.1"),
+    (lambda: ReduceOnPlateau(-0.1), "learning_rate_init", "-0.1"),
+    (lambda: ReduceOnPlateau(0.1, divisor=1.0), "divisor", "1.0"),
+    (lambda: ReduceOnPlateau(0.1, divisor=float("inf")), "divisor", "inf"),
+    (lambda: ReduceOnPlateau(0.1, min_learning_rate=-1e-6), "min_learning_rate", "-1e-06"),
 ])
 def test_bad_arguments_raise_naming_argument_and_value(make, name, value):
     with pytest.raises(ValueError, match=rf"'{name}'.*got {value}\."):
