@@ -264,9 +264,9 @@ def test_max_grad_norm_bounds_every_update(cls, monkeypatch, digits, regression)
 
     norms, real_update = [], optimizers.Adam.update
 
-    def spy(self, params, grad, rate):
+    def spy(self, params, grad, rate, state):
         norms.append(float(np.linalg.norm(grad)))
-        return real_update(self, params, grad, rate)
+        return real_update(self, params, grad, rate, state)
 
     monkeypatch.setattr(optimizers.Adam, "update", spy)
     cls(hidden_layer_sizes=(8,), max_iter=3, random_state=0).fit(X, y * 50)

@@ -21,12 +21,13 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..nn.activations import check_hidden_activations
 from ..nn.losses import loss_value
 from ..nn.network import Network
+from ..nn.optimizers import take_legacy_state
 from ..training.lbfgs import train_lbfgs
 from ..training.loop import all_finite, train
 from ..training.state import TrainingConfig, TrainingState, Validation
 from ._compat import _check_sample_weight, _wrap_data_with_container
 from .params import (PARAMETER_CONSTRAINTS, STOCHASTIC_SOLVERS, check_callbacks,
-                     check_input_values, hidden_layer_sizes, init_optimizer, make_optimizer,
+                     check_input_values, hidden_layer_sizes, init_state, make_optimizer,
                      make_schedule)
 
 FLOAT_DTYPES = (np.float64, np.float32)
@@ -81,10 +82,25 @@ class BaseFCNN(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     _parameter_constraints: dict = dict(PARAMETER_CONSTRAINTS)
 
     # -- persistence: coefs_/intercepts_ are views into the network's flat vector
+    #: 2: the optimiser's state apart from the optimiser; 1 (no mark): skfcnn 0.1.0
+    _PICKLE_FORMAT = 2
+
+    def __getstate__(self):
+        return {**super().__getstate__(), "_skfcnn_pickle_format": self._PICKLE_FORMAT}
+
     def __setstate__(self, state):
+        legacy = state.pop("_skfcnn_pickle_format", 1) < 2
         super().__setstate__(state)
+        if legacy:
+            self._upgrade_from_0_1()
         if "_network" in self.__dict__:
             self._expose_network()
+
+    def _upgrade_from_0_1(self):
+        """A model pickled by skfcnn 0.1.0 goes on training as it would have there: its
+        optimiser's state moves apart."""
+        if "_optimizer" in self.__dict__:
+            self._optimizer_state = take_legacy_state(self._optimizer)
 
     def _expose_network(self):
         self.coefs_ = self._network.coefs
@@ -139,7 +155,7 @@ class BaseFCNN(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         init = {} if self.init == "glorot_uniform" and self.init_scale is None \
             else {"init": self.init, "scale": self.init_scale}
         self._network.initialize(rng, **init)
-        self._optimizer = None
+        self._optimizer = self._optimizer_state = None
         self._state = TrainingState()
         self.n_outputs_ = Y.shape[1]
         self.n_layers_ = len(sizes)
@@ -179,13 +195,17 @@ class BaseFCNN(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             network.configure(activation, dropout)
 
     def _current_optimizer(self):
-        """The optimiser for this call: the kept one (state and all) when it is of
-        the same kind, with its hyper-parameters refreshed from ``get_params``."""
-        fresh = make_optimizer(self)
-        if type(self._optimizer) is type(fresh):
-            vars(self._optimizer).update(vars(fresh))  # a fresh one holds only hyper-parameters
-            return self._optimizer
-        return init_optimizer(fresh, self._network, self.solver)
+        """The optimiser of this call and its state.
+
+        The optimiser has the current hyper-parameters; the kept state goes on
+        when it is of the same kind.
+        """
+        optimizer = make_optimizer(self)
+        state = self._optimizer_state
+        if type(self._optimizer) is not type(optimizer) or state is None:
+            state = init_state(optimizer, self._network)
+        self._optimizer, self._optimizer_state = optimizer, state
+        return optimizer, state
 
     def _fit(self, X, Y, sample_weight, incremental, validation_set=None):
         """Initialise when needed, then train for one epoch or up to ``max_iter``."""
@@ -240,7 +260,7 @@ class BaseFCNN(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         )
 
     def _fit_stochastic(self, X, Y, sample_weight, incremental, validation_set):
-        self._optimizer = self._current_optimizer()
+        optimizer, optimizer_state = self._current_optimizer()
         validation = None
         if self.early_stopping:
             if validation_set is None:
@@ -250,8 +270,8 @@ class BaseFCNN(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                                     Y_val.astype(X.dtype, copy=False), w_val,
                                     self._validation_score, self._validation_loss)
         config = self._training_config(incremental, validation is not None)
-        train(self._network, self._optimizer, X, Y, sample_weight, self._state, config,
-              self._rng, validation)
+        train(self._network, optimizer, optimizer_state, X, Y, sample_weight, self._state,
+              config, self._rng, validation)
 
     def _split_validation(self, X, Y, sample_weight):
         """Hold out ``validation_fraction`` of the rows (stratified for single-label classes)."""

@@ -4,8 +4,10 @@ Turns validated parameter values into the core's objects (optimiser,
 learning-rate schedule, network options) so that :mod:`~skfcnn.estimators.base` only orchestrates.
 """
 
+import inspect
 import math
 import warnings
+from functools import lru_cache
 from numbers import Integral, Real
 
 import numpy as np
@@ -196,11 +198,17 @@ def make_optimizer(est):
     return optimizers.Adagrad(epsilon=est.epsilon)
 
 
-def init_optimizer(optimizer, network, solver):
-    """``optimizer.init`` for ``network``; AdamW decays the weights only."""
-    if solver == "adamw":
-        return optimizer.init(network.params, decay_mask=weight_mask(network))
-    return optimizer.init(network.params)
+@lru_cache(maxsize=None)
+def _init_takes_mask(cls):
+    return "decay_mask" in inspect.signature(cls.init).parameters
+
+
+def init_state(step, network):
+    """``step.init`` for ``network``; a step whose ``init`` takes a ``decay_mask``
+    (AdamW) decays the weights only."""
+    if _init_takes_mask(type(step)):
+        return step.init(network.params, decay_mask=weight_mask(network))
+    return step.init(network.params)
 
 
 def _named_schedule(est, name):

@@ -6,7 +6,7 @@ from .activations import ACTIVATIONS, DERIVATIVES
 from .gradcheck import GradientCheckError, check_gradient, compare_gradients, numerical_gradient
 from .losses import LOSSES, OUTPUT_ACTIVATION_OF, loss_value, output_delta
 from .network import Network
-from .optimizers import SGD, Adagrad, Adam, AdamW, RMSprop
+from .optimizers import SGD, Adagrad, Adam, AdamW, Optimizer, OptimizerState, RMSprop
 from .schedules import (Constant, CosineAnnealing, ExponentialDecay, InverseScaling,
                         LinearWarmup, ReduceOnPlateau, StepDecay, schedule_unit)
 
@@ -25,6 +25,8 @@ __all__ = [
     "InverseScaling",
     "LinearWarmup",
     "Network",
+    "Optimizer",
+    "OptimizerState",
     "RMSprop",
     "ReduceOnPlateau",
     "SGD",

@@ -1,27 +1,38 @@
-r"""Gradient-descent optimisers over a flat parameter vector.
+r"""Gradient-descent optimisers over a flat parameter vector (optax's shape).
 
-Each optimiser is a small picklable class whose constructor stores its
-hyper-parameters verbatim.  The protocol is:
+An optimiser object holds only its hyper-parameters; what changes while it
+trains lives apart, in the state that ``init`` returns.  To add one, write a
+class with
 
-``init(params)``
-    Set up the state (velocities, moments, accumulators, step count, scratch
-    buffers) for a parameter vector, in the dtype of ``params``; returns the
-    optimiser itself.  :class:`AdamW` also takes ``decay_mask``.
-``update(params, grad, learning_rate)``
-    Change ``params`` in place from the gradient ``grad`` of the same layout
-    and return ``params``.  No array is allocated: every intermediate goes
-    into a buffer allocated once by ``init``, so float32 parameters stay
-    float32.
+``__init__(**hyper_parameters)``
+    Validate each argument (``ValueError`` naming it and its value) and store
+    it verbatim under its own name, as scikit-learn's estimators do.
+``init(params) -> state``
+    A new state for the flat parameter vector ``params`` (in its dtype): any
+    picklable object, usually an :class:`OptimizerState`.
+``update(params, grad, learning_rate, state) -> params``
+    Change ``params`` (and ``state``) in place from the gradient ``grad`` of
+    the same layout; return ``params``.
 
-An update is a dozen element-wise passes over vectors of the parameters' size.
-They run block by block (:data:`BLOCK_BYTES` of each vector at a time): every pass
-over a block finds it still in the core's cache, instead of streaming the
-whole vectors from memory a dozen times.  The operations are element-wise, so
-the result is the same bit for bit; the scratch buffers are one block long.
+Neither method changes the object itself, so one optimiser may serve many
+states and survives ``copy.deepcopy`` and ``sklearn.base.clone`` unchanged.
+Register the class, ``OPTIMIZERS["name"] = MyOptimizer``, and ``solver="name"``
+trains with it: the estimators pass their parameters of the same names to
+the constructor (:func:`skfcnn.estimators.params.make_optimizer`).
+Subclassing :class:`Optimizer` gives ``repr``, equality and hashing from the
+constructor arguments and the blocked update below.  Gradient transforms
+(clipping, decoupled weight decay) run before an update:
+:mod:`skfcnn.nn.transforms`.
 
-The state lives on the object, so an estimator that keeps its optimiser
-between ``partial_fit`` calls or with ``warm_start`` keeps momentum, moments
-and accumulators.  ``OPTIMIZERS`` maps the solver names to the classes.
+No update allocates an array: every intermediate goes into the state's
+scratch rows, so float32 parameters stay float32.  An update is a dozen
+element-wise passes over vectors of the parameters' size; they run block by
+block (:data:`BLOCK_BYTES` of each vector at a time), so that every pass finds
+its block still in the core's cache instead of streaming the whole vectors
+from memory a dozen times.  The operations are element-wise: the numbers are
+those of one pass bit for bit, and SGD (either momentum) and Adam give
+scikit-learn's.  Optimisers pickled by skfcnn 0.1.0 carried their state on
+the object; loading one moves it aside, for :func:`take_legacy_state`.
 """
 
 from numbers import Real
@@ -29,8 +40,11 @@ from numbers import Real
 import numpy as np
 
 from ._blocks import BLOCK_BYTES, block_length, blocks, scratch_buffers  # noqa: F401
+from ._hyperparameters import HyperParameters
 
-__all__ = ["BLOCK_BYTES", "OPTIMIZERS", "SGD", "Adam", "AdamW", "Adagrad", "RMSprop"]
+__all__ = ["BLOCK_BYTES", "OPTIMIZERS", "SGD", "Adam", "AdamW", "Adagrad", "Optimizer",
+           "OptimizerState", "RMSprop", "take_legacy_state"]
+
 
 def _check_real(name, value, low, high, low_closed=True, high_closed=False):
     """``ValueError`` naming ``name`` unless ``value`` is a real in the interval."""
@@ -45,52 +59,125 @@ def _check_real(name, value, low, high, low_closed=True, high_closed=False):
                          f"{left}{low}, {upper}{right}; got {value!r}.")
 
 
-class _Optimizer:
-    """Readable ``repr``; ``update`` runs ``_update_block`` over cache-sized blocks.
+class OptimizerState:
+    """What an optimiser changes while it trains one parameter vector.
 
-    A subclass lists its state vectors (same layout as the parameters) in
-    ``_state_names`` and implements ``_update_block(params, grad, *states,
-    scratch, **constants)`` on one block of each, with ``constants`` from
-    ``_constants(learning_rate)`` (computed once per update).
+    Named entries become attributes: the state vectors (same layout as the
+    parameters), the step count ``t`` where there is one, a decay mask, ...
+    ``scratch`` holds the scratch rows of the update; they are not pickled
+    (nor deep-copied) but rebuilt empty, of the same shape and dtype.
+
+    Parameters
+    ----------
+    scratch : ndarray of shape (n_rows, block_length) or None, default=None
+        Scratch buffers, e.g. from ``scratch_buffers(params, n_rows)``.
+    **entries
+        The named state, e.g. ``velocity=np.zeros_like(params)``.
     """
 
-    _param_names = ()
-    _state_names = ()
+    def __init__(self, scratch=None, **entries):
+        self.__dict__.update(entries)
+        self.scratch = scratch
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        scratch = state.pop("scratch")
+        if scratch is not None:
+            state["_scratch_layout"] = (scratch.shape, scratch.dtype.str)
+        return state
+
+    def __setstate__(self, state):
+        layout = state.pop("_scratch_layout", None)
+        self.__dict__.update(state)
+        self.scratch = None if layout is None else np.empty(layout[0], np.dtype(layout[1]))
 
     def __repr__(self):
-        args = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._param_names)
+        def show(value):
+            if isinstance(value, np.ndarray):
+                return f"<{value.dtype} array of shape {value.shape}>"
+            return repr(value)
+        args = ", ".join(f"{name}={show(value)}" for name, value in vars(self).items())
         return f"{type(self).__name__}({args})"
 
-    def update(self, params, grad, learning_rate):
-        """One in-place step of ``params`` from ``grad``; returns ``params``.
+
+#: Attributes of the optimisers of skfcnn 0.1.0 that were their state.
+_LEGACY_STATE = ("t", "velocity", "first_moment", "second_moment", "square_average",
+                 "sum_of_squares", "decay_mask", "_scratch")
+
+
+def take_legacy_state(optimizer):
+    """The state an optimiser pickled by skfcnn 0.1.0 carried, removed from it.
+
+    Such an optimiser held its state vectors on itself; loading it moves them
+    into an :class:`OptimizerState` kept aside on the object.  This returns
+    that state (``None`` for any other object) and forgets it, leaving the
+    object with its hyper-parameters only.
+
+    Parameters
+    ----------
+    optimizer : object
+        An optimiser, e.g. loaded from a pickle.
+
+    Returns
+    -------
+    state : OptimizerState or None
+    """
+    return getattr(optimizer, "__dict__", {}).pop("_legacy_state", None)
+
+
+class Optimizer(HyperParameters):
+    """Base class: the state vectors and the update by cache-sized blocks.
+
+    A subclass lists its state vectors (same layout as the parameters, zero
+    at ``init``) in ``_state_names`` and the scratch rows it needs in
+    ``_n_scratch``, and implements ``_update_block(params, grad, *vectors,
+    scratch, **constants)`` on one block of each, with ``constants`` from
+    ``_constants(learning_rate, state)`` (computed once per update).
+    """
+
+    _state_names = ()
+    _n_scratch = 1
+
+    def init(self, params):
+        """A fresh :class:`OptimizerState` for ``params``: zero vectors, scratch rows."""
+        return OptimizerState(scratch=scratch_buffers(params, self._n_scratch),
+                              **{name: np.zeros_like(params) for name in self._state_names})
+
+    def update(self, params, grad, learning_rate, state):
+        """One in-place step of ``params`` from ``grad`` (``state`` changes too);
+        returns ``params``.
 
         ``learning_rate`` is taken as a Python float, so that a float32 step is
         computed in float32 (a NumPy float64 scalar would upcast every pass).
         """
-        constants = self._constants(float(learning_rate))
-        states = [getattr(self, name) for name in self._state_names]
-        scratch = self._scratch
+        constants = self._constants(float(learning_rate), state)
+        vectors = [getattr(state, name) for name in self._state_names]
+        scratch = state.scratch
         if params.size <= scratch.shape[1]:  # one block: no slicing
-            self._update_block(params, grad, *states, scratch, **constants)
+            self._update_block(params, grad, *vectors, scratch, **constants)
             return params
         for block in blocks(params.size, scratch.shape[1]):
             part = params[block]
-            self._update_block(part, grad[block], *[state[block] for state in states],
+            self._update_block(part, grad[block], *[vector[block] for vector in vectors],
                                scratch[:, : part.size], **constants)
         return params
 
-    def _constants(self, learning_rate):
+    def _constants(self, learning_rate, state):
         return {"learning_rate": learning_rate}
 
     def __setstate__(self, state):
-        # pickled before the updates ran by blocks: scratch was one full-length vector
-        scratch = state.get("_scratch")
-        if scratch is not None and scratch.ndim == 1:
-            state["_scratch"] = scratch_buffers(scratch, self._n_scratch)
+        # skfcnn 0.1.0 kept the state on the object: move it aside (take_legacy_state)
+        legacy = {name: state.pop(name) for name in _LEGACY_STATE if name in state}
+        if legacy:
+            scratch = legacy.pop("_scratch", None)
+            if scratch is None or scratch.ndim == 1:  # before blocks: one full-length vector
+                like = scratch if scratch is not None else legacy[self._state_names[0]]
+                scratch = scratch_buffers(like, self._n_scratch)
+            state["_legacy_state"] = OptimizerState(scratch=scratch, **legacy)
         self.__dict__.update(state)
 
 
-class SGD(_Optimizer):
+class SGD(Optimizer):
     r"""Stochastic gradient descent with (Nesterov) momentum.
 
     With momentum :math:`\mu`, learning rate :math:`\eta` and gradient :math:`g`:
@@ -113,7 +200,6 @@ class SGD(_Optimizer):
         Nesterov's momentum instead of the classical one.
     """
 
-    _param_names = ("momentum", "nesterov")
     _n_scratch = 2
     _state_names = ("velocity",)
 
@@ -121,12 +207,6 @@ class SGD(_Optimizer):
         _check_real("momentum", momentum, 0, 1, high_closed=True)
         self.momentum = momentum
         self.nesterov = nesterov
-
-    def init(self, params):
-        """Zero velocity for ``params``."""
-        self.velocity = np.zeros_like(params)
-        self._scratch = scratch_buffers(params, self._n_scratch)
-        return self
 
     def _update_block(self, params, grad, velocity, scratch, learning_rate):
         scaled_grad, step = scratch
@@ -141,7 +221,7 @@ class SGD(_Optimizer):
             params += velocity
 
 
-class Adam(_Optimizer):
+class Adam(Optimizer):
     r"""Adam (Kingma & Ba, 2015), with scikit-learn's bias-corrected step.
 
     With gradient :math:`g`, step count :math:`t` and learning rate :math:`\eta`:
@@ -166,7 +246,6 @@ class Adam(_Optimizer):
         :math:`\epsilon > 0`, for numerical stability.
     """
 
-    _param_names = ("beta_1", "beta_2", "epsilon")
     _n_scratch = 2
     _state_names = ("first_moment", "second_moment")
 
@@ -179,16 +258,15 @@ class Adam(_Optimizer):
         self.epsilon = epsilon
 
     def init(self, params):
-        """Zero moments and step count for ``params``."""
-        self.t = 0
-        self.first_moment = np.zeros_like(params)
-        self.second_moment = np.zeros_like(params)
-        self._scratch = scratch_buffers(params, self._n_scratch)
-        return self
+        """Zero moments and step count ``t`` for ``params``."""
+        state = super().init(params)
+        state.t = 0
+        return state
 
-    def _constants(self, learning_rate):
-        self.t += 1
-        rate = learning_rate * np.sqrt(1 - self.beta_2**self.t) / (1 - self.beta_1**self.t)
+    def _constants(self, learning_rate, state):
+        state.t += 1
+        t = state.t
+        rate = learning_rate * np.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
         return {"rate": float(rate)}
 
     def _update_block(self, params, grad, m, v, scratch, rate):
@@ -240,15 +318,13 @@ class AdamW(Adam):
         :math:`\lambda \ge 0`.
     """
 
-    _param_names = ("beta_1", "beta_2", "epsilon", "weight_decay")
-
     def __init__(self, beta_1=0.9, beta_2=0.999, epsilon=1e-8, weight_decay=0.01):
         super().__init__(beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
         _check_real("weight_decay", weight_decay, 0, None)
         self.weight_decay = weight_decay
 
     def init(self, params, decay_mask=None):
-        """Zero moments and step count for ``params``.
+        """Zero moments and step count ``t`` for ``params``, and the decay mask.
 
         Parameters
         ----------
@@ -260,37 +336,52 @@ class AdamW(Adam):
 
         Returns
         -------
-        self : AdamW
+        state : OptimizerState
+            ``t``, ``first_moment``, ``second_moment`` and ``decay_mask``
+            (``None`` or in the dtype of ``params``).
         """
-        super().init(params)
-        self.decay_mask = None if decay_mask is None else self._check_mask(decay_mask, params)
-        return self
+        state = super().init(params)
+        state.decay_mask = check_decay_mask(decay_mask, params)
+        return state
 
-    @staticmethod
-    def _check_mask(decay_mask, params):
-        mask = np.asarray(decay_mask)
-        if mask.shape != params.shape:
-            raise ValueError(f"decay_mask must have the shape of params {params.shape}; "
-                             f"got shape {mask.shape}.")
-        if not np.isin(mask, (0, 1)).all():
-            raise ValueError("decay_mask must hold only booleans or 0 and 1.")
-        return mask.astype(params.dtype)
-
-    def update(self, params, grad, learning_rate):
+    def update(self, params, grad, learning_rate, state):
         """Decay the masked parameters, then one in-place Adam step."""
         if self.weight_decay != 0:
-            decay = float(learning_rate) * self.weight_decay
-            scratch = self._scratch[0]
-            for block in blocks(params.size, scratch.size):
-                part = params[block]
-                shrink = np.multiply(part, decay, out=scratch[: part.size])
-                if self.decay_mask is not None:
-                    shrink *= self.decay_mask[block]
-                part -= shrink
-        return super().update(params, grad, learning_rate)
+            decay(params, float(learning_rate) * self.weight_decay, state.decay_mask,
+                  state.scratch[0])
+        return super().update(params, grad, learning_rate, state)
 
 
-class RMSprop(_Optimizer):
+def check_decay_mask(decay_mask, params):
+    """``decay_mask`` in the dtype of ``params`` (``None`` stays ``None``), checked."""
+    if decay_mask is None:
+        return None
+    mask = np.asarray(decay_mask)
+    if mask.shape != params.shape:
+        raise ValueError(f"decay_mask must have the shape of params {params.shape}; "
+                         f"got shape {mask.shape}.")
+    if not np.isin(mask, (0, 1)).all():
+        raise ValueError("decay_mask must hold only booleans or 0 and 1.")
+    return mask.astype(params.dtype)
+
+
+def decay(params, factor, mask, scratch):
+    r"""Shrink ``params`` in place, block by block, through one ``scratch`` row:
+
+    .. math:: \theta \leftarrow \theta - f \, d \odot \theta
+
+    with :math:`f` = ``factor`` (a Python float) and :math:`d` = ``mask``
+    (``None`` for all ones, or a vector of ``params``' layout).
+    """
+    for block in blocks(params.size, scratch.size):
+        part = params[block]
+        shrink = np.multiply(part, factor, out=scratch[: part.size])
+        if mask is not None:
+            shrink *= mask[block]
+        part -= shrink
+
+
+class RMSprop(Optimizer):
     r"""RMSprop (Tieleman & Hinton, 2012): steps scaled by a running RMS of the gradient.
 
     With gradient :math:`g` and learning rate :math:`\eta`:
@@ -310,7 +401,6 @@ class RMSprop(_Optimizer):
         :math:`\epsilon > 0`, for numerical stability.
     """
 
-    _param_names = ("rho", "epsilon")
     _n_scratch = 1
     _state_names = ("square_average",)
 
@@ -319,12 +409,6 @@ class RMSprop(_Optimizer):
         _check_real("epsilon", epsilon, 0, None, low_closed=False)
         self.rho = rho
         self.epsilon = epsilon
-
-    def init(self, params):
-        """Zero mean square for ``params``."""
-        self.square_average = np.zeros_like(params)
-        self._scratch = scratch_buffers(params, self._n_scratch)
-        return self
 
     def _update_block(self, params, grad, square_average, scratch, learning_rate):
         step = scratch[0]
@@ -339,7 +423,7 @@ class RMSprop(_Optimizer):
         params -= step
 
 
-class Adagrad(_Optimizer):
+class Adagrad(Optimizer):
     r"""Adagrad (Duchi, Hazan & Singer, 2011): steps scaled by the accumulated squares.
 
     With gradient :math:`g` and learning rate :math:`\eta`, the accumulator
@@ -359,7 +443,6 @@ class Adagrad(_Optimizer):
         :math:`s_0 \ge 0`.
     """
 
-    _param_names = ("epsilon", "initial_accumulator")
     _n_scratch = 1
     _state_names = ("sum_of_squares",)
 
@@ -371,9 +454,9 @@ class Adagrad(_Optimizer):
 
     def init(self, params):
         """Accumulator at ``initial_accumulator`` for ``params``."""
-        self.sum_of_squares = np.full_like(params, self.initial_accumulator)
-        self._scratch = scratch_buffers(params, self._n_scratch)
-        return self
+        state = super().init(params)
+        state.sum_of_squares.fill(self.initial_accumulator)
+        return state
 
     def _update_block(self, params, grad, sum_of_squares, scratch, learning_rate):
         step = scratch[0]

@@ -1,7 +1,8 @@
 """The stochastic training loop, as small named steps.
 
 Everything here receives plain values (arrays, numbers, the network, its
-optimiser and a :class:`~skfcnn.training.state.TrainingConfig`); nothing reads an
+optimiser and the optimiser's state, a
+:class:`~skfcnn.training.state.TrainingConfig`); nothing reads an
 estimator's parameters.  The record of training that outlives one call is a
 :class:`~skfcnn.training.state.TrainingState` that the estimator keeps between
 ``fit`` / ``partial_fit`` calls.
@@ -104,7 +105,7 @@ def clip_gradient(grad, max_norm):
     return grad
 
 
-def run_epoch(network, optimizer, batches, order, config, rate, last_good):
+def run_epoch(network, optimizer, optimizer_state, batches, order, config, rate, last_good):
     """One pass over the data; returns the sample-weighted mean batch objective.
 
     Before each update the network, which just gave a finite objective, is
@@ -136,7 +137,7 @@ def run_epoch(network, optimizer, batches, order, config, rate, last_good):
         weight_total += weight
         if max_norm is not None:
             clip_gradient(grad, max_norm)
-        optimizer.update(params, grad, rate)
+        optimizer.update(params, grad, rate, optimizer_state)
     return total / weight_total if weight_total > 0 else 0.0
 
 
@@ -149,12 +150,12 @@ def _diverged_error(epoch, what):
     )
 
 
-def _epoch(network, optimizer, batches, order, config, state):
+def _epoch(network, optimizer, optimizer_state, batches, order, config, state):
     """One epoch with divergence handling; returns its mean objective."""
     rate = learning_rate(state, config)
     try:
-        epoch_loss = run_epoch(network, optimizer, batches, order, config, rate,
-                               state.last_good)
+        epoch_loss = run_epoch(network, optimizer, optimizer_state, batches, order, config,
+                               rate, state.last_good)
         if not all_finite(network.params):
             state.last_good.restore()
             raise FloatingPointError("The parameters became non-finite")
@@ -191,8 +192,12 @@ def _after_epoch(network, config, state, validation):
             and on_plateau(state, config, validation is not None))
 
 
-def train(network, optimizer, X, Y, sample_weight, state, config, rng, validation=None):
+def train(network, optimizer, optimizer_state, X, Y, sample_weight, state, config, rng,
+          validation=None):
     """Run up to ``config.max_epochs`` epochs of mini-batch training in place.
+
+    ``optimizer`` (the optimiser protocol of :mod:`skfcnn.nn.optimizers`)
+    updates ``network.params`` with ``optimizer_state``, which it changes in place.
 
     Stops early, as scikit-learn's MLP does, once the monitored quantity (the
     training loss, or the validation score or loss when ``validation`` is
@@ -213,14 +218,14 @@ def train(network, optimizer, X, Y, sample_weight, state, config, rng, validatio
     # Overflow is expected only when training diverges, which _epoch checks for;
     # set once per call rather than per epoch (a few per cent of a tiny epoch).
     with np.errstate(over="ignore", invalid="ignore"):
-        _train_epochs(network, optimizer, batches, n_samples, order, config, state, rng,
-                      validation)
+        _train_epochs(network, optimizer, optimizer_state, batches, n_samples, order, config,
+                      state, rng, validation)
     if config.restore_best and state.best is not None:
         state.best.restore()
 
 
-def _train_epochs(network, optimizer, batches, n_samples, order, config, state, rng,
-                  validation):
+def _train_epochs(network, optimizer, optimizer_state, batches, n_samples, order, config,
+                  state, rng, validation):
     """The epoch loop of :func:`train`, with its stopping and interruption rules."""
     epoch_start = Checkpoint(network)
     save_epoch_start = epoch_start.save
@@ -230,7 +235,8 @@ def _train_epochs(network, optimizer, batches, n_samples, order, config, state, 
             if config.shuffle:
                 rng.shuffle(order)
             start = time.perf_counter()
-            epoch_loss = _epoch(network, optimizer, batches, order, config, state)
+            epoch_loss = _epoch(network, optimizer, optimizer_state, batches, order, config,
+                                state)
             record_epoch(state, epoch_loss, n_samples, time.perf_counter() - start)
             if _after_epoch(network, config, state, validation):
                 break
