@@ -1,5 +1,5 @@
-"""The extension points through the estimators: schedules built from their registry
-(a newly registered name trains), metric-driven schedules."""
+"""The extension points through the estimators: optimisers and schedules built from
+their registries (a newly registered name trains), metric-driven schedules."""
 
 import numpy as np
 import pytest
@@ -7,7 +7,8 @@ from sklearn.datasets import make_circles
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skfcnn import FCNNClassifier, FCNNRegressor
-from skfcnn.nn import schedules
+from skfcnn.estimators.params import make_optimizer
+from skfcnn.nn import optimizers, schedules
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -16,6 +17,64 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 def circles():
     X, y = make_circles(n_samples=120, factor=0.4, noise=0.1, random_state=0)
     return X, y
+
+
+# -- the optimiser from the registry, by name ------------------------------------------------
+def test_the_optimizer_gets_the_estimator_parameters_of_its_arguments():
+    est = FCNNClassifier(solver="sgd", momentum=0.5, nesterovs_momentum=False, epsilon=1e-7,
+                         beta_1=0.8)
+    assert make_optimizer(est) == optimizers.SGD(momentum=0.5, nesterov=False)
+    assert make_optimizer(est.set_params(solver="adam")) == optimizers.Adam(0.8, 0.999, 1e-7)
+    # RMSprop and Adagrad take the estimator's epsilon (1e-8), not their class default
+    assert make_optimizer(est.set_params(solver="rmsprop")) == optimizers.RMSprop(epsilon=1e-7)
+    assert make_optimizer(FCNNClassifier(solver="adagrad")).epsilon == 1e-8
+    # weight_decay=None keeps AdamW's default
+    assert make_optimizer(FCNNClassifier(solver="adamw")).weight_decay == 0.01
+    assert make_optimizer(FCNNClassifier(solver="adamw", weight_decay=0.2)).weight_decay == 0.2
+
+
+class CountingSignSGD(optimizers.Optimizer):
+    r"""A new optimiser, :math:`\theta \leftarrow \theta - \eta s \,\mathrm{sign}(g)`, that
+    counts its updates (a class attribute, as the estimator builds a fresh object)."""
+
+    updates = 0
+    _n_scratch = 1
+
+    def __init__(self, momentum=0.0, scale=1.0):
+        self.momentum = momentum  # an estimator parameter too: it comes from there
+        self.scale = scale  # not one: the class default stays
+
+    def update(self, params, grad, learning_rate, state):
+        type(self).updates += 1
+        return super().update(params, grad, learning_rate, state)
+
+    def _update_block(self, params, grad, scratch, learning_rate):
+        step = np.sign(grad, out=scratch[0])
+        step *= learning_rate * self.scale
+        params -= step
+
+
+@pytest.mark.parametrize("cls", [FCNNClassifier, FCNNRegressor])
+def test_a_newly_registered_optimizer_trains(cls, circles, monkeypatch):
+    monkeypatch.setitem(optimizers.OPTIMIZERS, "signsgd", CountingSignSGD)
+    monkeypatch.setattr(CountingSignSGD, "updates", 0)
+    X, y = circles
+    est = cls(hidden_layer_sizes=(5,), solver="signsgd", momentum=0.3, batch_size=40,
+              max_iter=4, learning_rate_init=0.01, random_state=0)
+    start = cls(**{**est.get_params(), "learning_rate_init": 1e-300}).fit(X, y)
+    est.fit(X, y)
+    assert CountingSignSGD.updates == 2 * 4 * 3  # both fits: 4 epochs of 3 batches
+    assert est._optimizer == CountingSignSGD(momentum=0.3, scale=1.0)
+    # every parameter moved by the rate: signs, not Adam's (the default) steps
+    moved = np.abs(est._network.params - start._network.params)
+    assert moved.max() <= 4 * 3 * 0.01 * (1 + 1e-9) and moved.max() > 0.01
+    est.partial_fit(X, y)
+    assert CountingSignSGD.updates == 2 * 4 * 3 + 3
+
+
+def test_an_unregistered_solver_name_is_rejected(circles):
+    with pytest.raises(InvalidParameterError, match=r"'solver'.*'adamw'.*Got 'signsgd'"):
+        FCNNClassifier(solver="signsgd").fit(*circles)
 
 
 # -- schedules from the registry; metric-driven schedules ------------------------------------

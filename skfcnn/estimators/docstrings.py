@@ -60,7 +60,8 @@ _MLP_PARAMETERS = """
           training settings (the network is evaluated in prediction mode) and
           has no ``partial_fit``.
 
-        See :mod:`skfcnn.nn.optimizers`.
+        See :mod:`skfcnn.nn.optimizers`, whose ``OPTIMIZERS`` registry adds
+        solvers: a registered name works here too.
     alpha : float, default=0.0001
         Strength of the L2 penalty :math:`\\frac{\\alpha}{2N}\\sum_l \\lVert W_l
         \\rVert_F^2` added to the mean loss of each batch of :math:`N` samples

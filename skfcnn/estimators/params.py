@@ -21,7 +21,7 @@ from ._compat import Interval, Options, StrOptions, _assert_all_finite
 
 __all__ = ["PARAMETER_CONSTRAINTS", "hidden_layer_sizes", "make_optimizer", "make_schedule"]
 
-STOCHASTIC_SOLVERS = ("sgd", "adam", "rmsprop", "adagrad", "adamw")
+STOCHASTIC_SOLVERS = tuple(optimizers.OPTIMIZERS)
 SCHEDULE_NAMES = tuple(schedules.SCHEDULES)
 
 
@@ -70,7 +70,7 @@ _DROPOUT_RATE = Interval(Real, 0, 1, closed="left")
 PARAMETER_CONSTRAINTS: dict = {
     "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
     "activation": [_ACTIVATION_NAME, _PerLayer(_ACTIVATION_NAME, "such names")],
-    "solver": [StrOptions({"lbfgs", *STOCHASTIC_SOLVERS})],
+    "solver": [_RegistryNames(optimizers.OPTIMIZERS, extra=("lbfgs",))],
     "alpha": [Interval(Real, 0, None, closed="left")],
     "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
     "learning_rate": [_RegistryNames(schedules.SCHEDULES), callable],
@@ -184,18 +184,32 @@ def weight_mask(network):
     return mask
 
 
+#: Optimiser arguments named otherwise among the estimators' parameters (scikit-learn's names).
+OPTIMIZER_ALIASES = {"nesterov": "nesterovs_momentum"}
+
+
+@lru_cache(maxsize=None)
+def _argument_names(cls):
+    return tuple(name for name, parameter in inspect.signature(cls).parameters.items()
+                 if parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY))
+
+
 def make_optimizer(est):
-    """A fresh optimiser for ``est.solver`` with its hyper-parameters."""
-    if est.solver == "sgd":
-        return optimizers.SGD(momentum=est.momentum, nesterov=est.nesterovs_momentum)
-    if est.solver == "adam":
-        return optimizers.Adam(beta_1=est.beta_1, beta_2=est.beta_2, epsilon=est.epsilon)
-    if est.solver == "adamw":
-        return optimizers.AdamW(beta_1=est.beta_1, beta_2=est.beta_2, epsilon=est.epsilon,
-                                weight_decay=est.weight_decay)
-    if est.solver == "rmsprop":
-        return optimizers.RMSprop(epsilon=est.epsilon)
-    return optimizers.Adagrad(epsilon=est.epsilon)
+    """A fresh optimiser for ``est.solver``: ``OPTIMIZERS[solver]`` built by name.
+
+    Each constructor argument gets the estimator's parameter of the same name
+    (``nesterov`` gets ``nesterovs_momentum``, see :data:`OPTIMIZER_ALIASES`);
+    an argument the estimator has no parameter for, or whose parameter is
+    ``None``, keeps the class default (``weight_decay=None`` is AdamW's 0.01).
+    """
+    cls = optimizers.OPTIMIZERS[est.solver]
+    params = _argument_names(type(est))
+    kwargs = {}
+    for name in _argument_names(cls):
+        source = OPTIMIZER_ALIASES.get(name, name)
+        if source in params and getattr(est, source) is not None:
+            kwargs[name] = getattr(est, source)
+    return cls(**kwargs)
 
 
 @lru_cache(maxsize=None)
