@@ -13,7 +13,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skfcnn import FCNNClassifier, FCNNRegressor, check_gradients
-from skfcnn.training.loop import clip_gradient
+from skfcnn.nn.transforms import clip_gradient
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 BOTH = [FCNNClassifier, FCNNRegressor]

@@ -1,5 +1,6 @@
 """The extension points through the estimators: optimisers and schedules built from
-their registries (a newly registered name trains), metric-driven schedules."""
+their registries (a newly registered name trains), gradient transforms for every
+stochastic solver (clipping, decoupled weight decay), metric-driven schedules."""
 
 import numpy as np
 import pytest
@@ -7,16 +8,30 @@ from sklearn.datasets import make_circles
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skfcnn import FCNNClassifier, FCNNRegressor
-from skfcnn.estimators.params import make_optimizer
-from skfcnn.nn import optimizers, schedules
+from skfcnn.estimators.params import make_optimizer, weight_mask
+from skfcnn.nn import optimizers, schedules, transforms
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+STOCHASTIC = sorted(optimizers.OPTIMIZERS)
 
 
 @pytest.fixture(scope="module")
 def circles():
     X, y = make_circles(n_samples=120, factor=0.4, noise=0.1, random_state=0)
     return X, y
+
+
+def _spy(monkeypatch, cls, calls):
+    """Record ``(params before, grad, rate, params after)`` of each ``cls.update``."""
+    real = cls.update
+
+    def update(self, params, grad, learning_rate, state):
+        before, seen = params.copy(), grad.copy()
+        result = real(self, params, grad, learning_rate, state)
+        calls.append((before, seen, learning_rate, params.copy()))
+        return result
+
+    monkeypatch.setattr(cls, "update", update)
 
 
 # -- the optimiser from the registry, by name ------------------------------------------------
@@ -75,6 +90,97 @@ def test_a_newly_registered_optimizer_trains(cls, circles, monkeypatch):
 def test_an_unregistered_solver_name_is_rejected(circles):
     with pytest.raises(InvalidParameterError, match=r"'solver'.*'adamw'.*Got 'signsgd'"):
         FCNNClassifier(solver="signsgd").fit(*circles)
+
+
+# -- gradient transforms: clipping and decoupled decay with every solver ---------------------
+@pytest.mark.parametrize("solver", STOCHASTIC)
+def test_clipping_bounds_every_update_of_every_solver(solver, circles, monkeypatch):
+    calls = []
+    _spy(monkeypatch, optimizers.OPTIMIZERS[solver], calls)
+    X, y = circles
+    params = dict(hidden_layer_sizes=(6,), solver=solver, max_iter=3, alpha=1.0,
+                  random_state=0)
+    FCNNClassifier(**params).fit(X, y)
+    assert max(np.linalg.norm(grad) for _, grad, _, _ in calls) > 0.05
+    calls.clear()
+    FCNNClassifier(max_grad_norm=0.05, **params).fit(X, y)
+    assert len(calls) == 3
+    assert max(np.linalg.norm(grad) for _, grad, _, _ in calls) <= 0.05 * (1 + 1e-9)
+
+
+def test_without_transforms_the_bare_optimizer_runs(circles, monkeypatch):
+    chained = []
+    _spy(monkeypatch, transforms.Chain, chained)
+    for solver in STOCHASTIC:
+        FCNNClassifier(hidden_layer_sizes=(4,), solver=solver, max_iter=2,
+                       random_state=0).fit(*circles)
+    assert chained == []  # adamw's decay is its own, not a transform
+    FCNNClassifier(hidden_layer_sizes=(4,), solver="sgd", max_iter=2, weight_decay=0.0,
+                   random_state=0).fit(*circles)
+    assert chained == []
+    FCNNClassifier(hidden_layer_sizes=(4,), solver="sgd", max_iter=2, weight_decay=0.1,
+                   random_state=0).fit(*circles)
+    assert len(chained) == 2
+
+
+@pytest.mark.parametrize("max_grad_norm", [None, 0.05])
+def test_sgd_weight_decay_follows_its_formula_step_by_step(max_grad_norm, circles,
+                                                           monkeypatch):
+    # with momentum 0: theta <- theta - eta * lambda * d * theta - eta * clip(g), d = weights
+    calls = []
+    _spy(monkeypatch, transforms.Chain, calls)
+    est = FCNNClassifier(hidden_layer_sizes=(5,), solver="sgd", momentum=0.0,
+                         weight_decay=0.3, max_grad_norm=max_grad_norm, batch_size=40,
+                         learning_rate_init=0.1, max_iter=2, random_state=0).fit(*circles)
+    mask = weight_mask(est._network)
+    assert 0 < mask.sum() < mask.size
+    assert len(calls) == 6
+    for before, grad, rate, after in calls:  # grad: as the chain received it (unclipped)
+        if max_grad_norm is not None:
+            grad = grad * min(1.0, max_grad_norm / np.linalg.norm(grad))
+        expected = before - rate * 0.3 * mask * before - rate * grad
+        np.testing.assert_allclose(after, expected, rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam", "rmsprop", "adagrad"])
+def test_weight_decay_shrinks_the_weights_before_the_step(solver, circles):
+    # one full-batch step from the same start: the same gradient and optimiser step, so
+    # decayed - plain is -rate * weight_decay * theta_0, on the weights only
+    X, y = circles
+    params = dict(hidden_layer_sizes=(6,), solver=solver, alpha=0.0, learning_rate_init=0.01,
+                  max_iter=1, batch_size=len(X), shuffle=False, random_state=0)
+    start = FCNNClassifier(**{**params, "learning_rate_init": 1e-300}).fit(X, y)
+    plain = FCNNClassifier(**params).fit(X, y)
+    decayed = FCNNClassifier(weight_decay=0.3, **params).fit(X, y)
+    for layer in range(2):
+        np.testing.assert_allclose(decayed.coefs_[layer] - plain.coefs_[layer],
+                                   -0.01 * 0.3 * start.coefs_[layer], rtol=1e-8, atol=1e-15)
+        np.testing.assert_array_equal(decayed.intercepts_[layer], plain.intercepts_[layer])
+    assert np.abs(decayed.coefs_[0] - plain.coefs_[0]).max() > 1e-4
+
+
+def test_adam_with_weight_decay_is_adamw_bit_for_bit(circles):
+    X, y = circles
+    params = dict(hidden_layer_sizes=(6,), max_iter=5, batch_size=30, max_grad_norm=0.5,
+                  random_state=0)
+    adamw = FCNNClassifier(solver="adamw", weight_decay=0.2, **params).fit(X, y)
+    adam = FCNNClassifier(solver="adam", weight_decay=0.2, **params).fit(X, y)
+    np.testing.assert_array_equal(adam._network.params, adamw._network.params)
+
+
+def test_adamw_default_decay_is_unchanged(circles):
+    X, y = circles
+    params = dict(hidden_layer_sizes=(6,), solver="adamw", max_iter=5, random_state=0)
+    assert FCNNClassifier().weight_decay is None
+    np.testing.assert_array_equal(
+        FCNNClassifier(**params).fit(X, y)._network.params,
+        FCNNClassifier(weight_decay=0.01, **params).fit(X, y)._network.params)
+
+
+@pytest.mark.parametrize("value", [-0.1, "0.1"])
+def test_weight_decay_is_validated(value, circles):
+    with pytest.raises(InvalidParameterError, match="'weight_decay'"):
+        FCNNClassifier(weight_decay=value).fit(*circles)
 
 
 # -- schedules from the registry; metric-driven schedules ------------------------------------

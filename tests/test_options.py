@@ -209,12 +209,13 @@ def test_adamw_weight_decay_shrinks_the_weights(circles):
     decayed = FCNNClassifier(weight_decay=1.0, **params).fit(X, y)
     assert _weight_norm(decayed) < 0.7 * _weight_norm(plain)  # measured 0.50
     assert decayed.score(X, y) > 0.95  # measured 0.985: still a good fit
-    # weight_decay=0 is exactly Adam; the other solvers ignore weight_decay
+    # weight_decay=0 is exactly Adam; with the other solvers None (the default) and 0
+    # mean no decay
     adam = dict(params, solver="adam")
     np.testing.assert_array_equal(plain._network.params,
                                   FCNNClassifier(**adam).fit(X, y)._network.params)
     np.testing.assert_array_equal(
-        FCNNClassifier(weight_decay=0.5, **adam).fit(X, y)._network.params,
+        FCNNClassifier(weight_decay=None, **adam).fit(X, y)._network.params,
         FCNNClassifier(weight_decay=0.0, **adam).fit(X, y)._network.params)
 
 

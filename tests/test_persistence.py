@@ -67,3 +67,17 @@ def test_a_legacy_model_saved_again_goes_on_the_same(path):
 def test_the_lbfgs_pickle_has_no_continuation():
     est, *_, continued = _load(next(p for p in LEGACY if "lbfgs" in p.stem))
     assert continued is None and est._optimizer_state is None
+
+
+@pytest.mark.parametrize("path", LEGACY, ids=lambda p: p.stem)
+def test_weight_decay_keeps_its_0_1_meaning(path):
+    # in 0.1.0 only 'adamw' used weight_decay (default 0.01): the others must not decay now
+    est = _load(path)[0]
+    assert est.weight_decay == (0.01 if est.solver == "adamw" else None)
+
+
+def test_a_current_pickle_keeps_weight_decay():
+    from skfcnn import FCNNRegressor
+
+    est = FCNNRegressor(solver="sgd", weight_decay=0.01)
+    assert pickle.loads(pickle.dumps(est)).weight_decay == 0.01

@@ -22,13 +22,14 @@ from ..nn.activations import check_hidden_activations
 from ..nn.losses import loss_value
 from ..nn.network import Network
 from ..nn.optimizers import take_legacy_state
+from ..nn.transforms import chain
 from ..training.lbfgs import train_lbfgs
 from ..training.loop import all_finite, train
 from ..training.state import TrainingConfig, TrainingState, Validation
 from ._compat import _check_sample_weight, _wrap_data_with_container
 from .params import (PARAMETER_CONSTRAINTS, STOCHASTIC_SOLVERS, check_callbacks,
                      check_input_values, hidden_layer_sizes, init_state, make_optimizer,
-                     make_schedule)
+                     make_schedule, make_transforms)
 
 FLOAT_DTYPES = (np.float64, np.float32)
 SPARSE_FORMATS = ["csr", "csc"]
@@ -98,9 +99,12 @@ class BaseFCNN(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
 
     def _upgrade_from_0_1(self):
         """A model pickled by skfcnn 0.1.0 goes on training as it would have there: its
-        optimiser's state moves apart."""
+        optimiser's state moves apart, and ``weight_decay``, which only 'adamw' used
+        then, no longer decays the other solvers."""
         if "_optimizer" in self.__dict__:
             self._optimizer_state = take_legacy_state(self._optimizer)
+        if "weight_decay" in self.__dict__ and self.__dict__.get("solver") != "adamw":
+            self.weight_decay = None
 
     def _expose_network(self):
         self.coefs_ = self._network.coefs
@@ -198,14 +202,20 @@ class BaseFCNN(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         """The optimiser of this call and its state.
 
         The optimiser has the current hyper-parameters; the kept state goes on
-        when it is of the same kind.
+        when it is of the same kind.  The gradient transforms (``max_grad_norm``,
+        ``weight_decay``) come in front of it for this call; without any, the
+        bare optimiser is used.
         """
         optimizer = make_optimizer(self)
         state = self._optimizer_state
         if type(self._optimizer) is not type(optimizer) or state is None:
             state = init_state(optimizer, self._network)
         self._optimizer, self._optimizer_state = optimizer, state
-        return optimizer, state
+        steps = make_transforms(self, optimizer)
+        if not steps:
+            return optimizer, state
+        states = [init_state(step, self._network) for step in steps]
+        return chain(*steps, optimizer), (*states, state)
 
     def _fit(self, X, Y, sample_weight, incremental, validation_set=None):
         """Initialise when needed, then train for one epoch or up to ``max_iter``."""
@@ -254,7 +264,7 @@ class BaseFCNN(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             n_iter_no_change=self.n_iter_no_change, verbose=int(self.verbose),
             check_convergence=not incremental, monitor=self.monitor,
             restore_best=not incremental and (validating if restore == "auto" else restore),
-            max_grad_norm=self.max_grad_norm, callbacks=check_callbacks(self.callbacks),
+            callbacks=check_callbacks(self.callbacks),
             forward_kwargs=({"training": True, "rng": getattr(self, "_mask_rng", None)}
                             if self._network_options() else {}),
         )

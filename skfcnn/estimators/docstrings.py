@@ -220,12 +220,16 @@ _OPTION_PARAMETERS = """
         :math:`g > 0` above: the gain of the Glorot and He schemes (``None``
         means 1), the standard deviation of ``'normal'`` (``None``: 0.01) and
         the half-width of ``'uniform'`` (``None``: 1); ``'zeros'`` ignores it.
-    weight_decay : float, default=0.01
-        Decoupled weight decay :math:`\\lambda \\ge 0` of ``solver='adamw'``:
-        every step shrinks the weights by :math:`\\eta \\lambda W` before the
-        Adam step (biases and batch-norm parameters are not decayed); with
-        :math:`\\lambda = 0` ``'adamw'`` is ``'adam'``.  The other solvers
-        ignore it (their L2 penalty is ``alpha``).
+    weight_decay : float, default=None
+        Decoupled weight decay :math:`\\lambda \\ge 0`, with every stochastic
+        solver: every step first shrinks the weights by :math:`\\eta \\lambda W`
+        (:math:`\\eta` the scheduled rate), then takes the optimiser's step
+        from the (clipped, see ``max_grad_norm``) gradient; biases and
+        batch-norm parameters are not decayed.  ``None`` means 0.01 with
+        ``solver='adamw'`` (AdamW's default; with :math:`\\lambda = 0`
+        ``'adamw'`` is ``'adam'``) and no decay with the other solvers.  Unlike
+        the L2 penalty ``alpha``, the decay does not pass through the
+        optimiser's per-parameter scaling.  ``'lbfgs'`` ignores it.
     warmup_epochs : int, default=0
         Linear warm-up :math:`w \\ge 0` in front of the learning-rate
         schedule: :math:`\\eta'_e = \\eta_e (e + 1) / w` for :math:`e < w`,
@@ -249,7 +253,8 @@ _OPTION_PARAMETERS = """
         Clip the whole flat gradient :math:`g` (all layers, L2 term included)
         before each update to this Euclidean norm :math:`c > 0`,
         :math:`g \\leftarrow g \\min(1, c / \\lVert g \\rVert_2)`; ``None`` does
-        not clip.  Stochastic solvers only.
+        not clip.  Stochastic solvers only; the clipping comes before the
+        weight decay and the step.
     callbacks : list of callable, default=None
         Called after every epoch of the stochastic solvers (in ``fit`` and
         ``partial_fit``) as ``callback(history)``, with a new dict with keys

@@ -13,13 +13,14 @@ from numbers import Integral, Real
 import numpy as np
 from scipy.sparse import issparse
 
-from ..nn import optimizers, schedules
+from ..nn import optimizers, schedules, transforms
 from ..nn.activations import HIDDEN_ACTIVATIONS
 from ..nn.initializers import INITIALIZERS
 from ..nn.network import _layer_views
 from ._compat import Interval, Options, StrOptions, _assert_all_finite
 
-__all__ = ["PARAMETER_CONSTRAINTS", "hidden_layer_sizes", "make_optimizer", "make_schedule"]
+__all__ = ["PARAMETER_CONSTRAINTS", "hidden_layer_sizes", "make_optimizer", "make_schedule",
+           "make_transforms"]
 
 STOCHASTIC_SOLVERS = tuple(optimizers.OPTIMIZERS)
 SCHEDULE_NAMES = tuple(schedules.SCHEDULES)
@@ -95,7 +96,7 @@ PARAMETER_CONSTRAINTS: dict = {
     "batch_norm": ["boolean"],
     "init": [StrOptions(set(INITIALIZERS))],
     "init_scale": [Interval(Real, 0, None, closed="neither"), None],
-    "weight_decay": [Interval(Real, 0, None, closed="left")],
+    "weight_decay": [Interval(Real, 0, None, closed="left"), None],
     "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
     "monitor": [StrOptions({"score", "loss"})],
     "restore_best_weights": [StrOptions({"auto"}), "boolean"],
@@ -212,6 +213,21 @@ def make_optimizer(est):
     return cls(**kwargs)
 
 
+def make_transforms(est, optimizer):
+    """The gradient transforms before ``optimizer``'s update, in their order.
+
+    Clipping (``max_grad_norm``), then decoupled weight decay
+    (``weight_decay > 0``) unless the optimiser takes ``weight_decay``
+    itself (AdamW); an empty list when neither applies.
+    """
+    steps = []
+    if est.max_grad_norm is not None:
+        steps.append(transforms.ClipByGlobalNorm(est.max_grad_norm))
+    if est.weight_decay and "weight_decay" not in _argument_names(type(optimizer)):
+        steps.append(transforms.DecoupledWeightDecay(est.weight_decay))
+    return steps
+
+
 @lru_cache(maxsize=None)
 def _init_takes_mask(cls):
     return "decay_mask" in inspect.signature(cls.init).parameters
@@ -219,7 +235,7 @@ def _init_takes_mask(cls):
 
 def init_state(step, network):
     """``step.init`` for ``network``; a step whose ``init`` takes a ``decay_mask``
-    (AdamW) decays the weights only."""
+    (AdamW, DecoupledWeightDecay) decays the weights only."""
     if _init_takes_mask(type(step)):
         return step.init(network.params, decay_mask=weight_mask(network))
     return step.init(network.params)

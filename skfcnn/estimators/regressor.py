@@ -30,7 +30,7 @@ class FCNNRegressor(RegressorMixin, BaseFCNN):
                  nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
                  beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
                  dropout=0.0, batch_norm=False, init="glorot_uniform", init_scale=None,
-                 weight_decay=0.01, warmup_epochs=0, monitor="score",
+                 weight_decay=None, warmup_epochs=0, monitor="score",
                  restore_best_weights="auto", max_grad_norm=None, callbacks=None):
         _store_params(self, locals())
 

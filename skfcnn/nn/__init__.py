@@ -1,6 +1,6 @@
 """The pure-NumPy core: activations, losses, the network, initialisers,
-optimisers, learning-rate schedules and the gradient check.  Nothing here
-imports scikit-learn."""
+optimisers, gradient transforms, learning-rate schedules and the gradient
+check.  Nothing here imports scikit-learn."""
 
 from .activations import ACTIVATIONS, DERIVATIVES
 from .gradcheck import GradientCheckError, check_gradient, compare_gradients, numerical_gradient
@@ -9,6 +9,7 @@ from .network import Network
 from .optimizers import SGD, Adagrad, Adam, AdamW, Optimizer, OptimizerState, RMSprop
 from .schedules import (Constant, CosineAnnealing, ExponentialDecay, InverseScaling,
                         LinearWarmup, ReduceOnPlateau, StepDecay, schedule_unit)
+from .transforms import ClipByGlobalNorm, DecoupledWeightDecay, chain
 
 __all__ = [
     "ACTIVATIONS",
@@ -18,8 +19,10 @@ __all__ = [
     "Adagrad",
     "Adam",
     "AdamW",
+    "ClipByGlobalNorm",
     "Constant",
     "CosineAnnealing",
+    "DecoupledWeightDecay",
     "ExponentialDecay",
     "GradientCheckError",
     "InverseScaling",
@@ -31,6 +34,7 @@ __all__ = [
     "ReduceOnPlateau",
     "SGD",
     "StepDecay",
+    "chain",
     "check_gradient",
     "compare_gradients",
     "loss_value",

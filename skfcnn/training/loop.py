@@ -82,29 +82,6 @@ class _Batches:
             yield parts[0], parts[1], (parts[2] if self.has_weight else None)
 
 
-def clip_gradient(grad, max_norm):
-    r"""Rescale ``grad`` in place so that :math:`\lVert g \rVert_2 \le` ``max_norm``.
-
-    .. math:: g \leftarrow g \cdot \min\left(1, \frac{c}{\lVert g \rVert_2}\right)
-
-    A finite gradient whose squared norm overflows (from about :math:`10^{19}`
-    in float32) is first divided by its largest magnitude :math:`m`, so that it
-    is clipped rather than zeroed: :math:`\lVert g \rVert_2 = m \lVert g / m \rVert_2`.
-    """
-    norm = float(np.sqrt(np.dot(grad, grad)))
-    if not math.isfinite(norm):
-        largest = max(float(grad.max()), -float(grad.min()))
-        if not math.isfinite(largest):
-            return grad  # not finite: the divergence checks report it
-        grad /= largest
-        scaled_norm = float(np.sqrt(np.dot(grad, grad)))
-        grad *= min(largest, max_norm / scaled_norm)
-        return grad
-    if norm > max_norm:
-        grad *= max_norm / norm
-    return grad
-
-
 def run_epoch(network, optimizer, optimizer_state, batches, order, config, rate, last_good):
     """One pass over the data; returns the sample-weighted mean batch objective.
 
@@ -114,11 +91,13 @@ def run_epoch(network, optimizer, optimizer_state, batches, order, config, rate,
     can let overflow while the loss stays finite) is not finite, it is
     restored from there and ``FloatingPointError`` is raised, saying what
     diverged: the network is left with the last parameters and running
-    statistics known to give a finite loss.
+    statistics known to give a finite loss.  The gradient transforms
+    (clipping, decoupled weight decay) are part of ``optimizer``
+    (:func:`skfcnn.nn.transforms.chain`).
     """
     total, weight_total = 0.0, 0.0
     params, grad, loss_gradient = network.params, network.grad, network.loss_gradient
-    loss, alpha, max_norm = config.loss, config.alpha, config.max_grad_norm
+    loss, alpha = config.loss, config.alpha
     save = last_good.save
     statistics = network.running_means + network.running_vars  # batch norm only
     for X_batch, Y_batch, w_batch in batches(order):
@@ -135,8 +114,6 @@ def run_epoch(network, optimizer, optimizer_state, batches, order, config, rate,
         weight = X_batch.shape[0] if w_batch is None else float(w_batch.sum())
         total += value * weight
         weight_total += weight
-        if max_norm is not None:
-            clip_gradient(grad, max_norm)
         optimizer.update(params, grad, rate, optimizer_state)
     return total / weight_total if weight_total > 0 else 0.0
 
@@ -196,8 +173,9 @@ def train(network, optimizer, optimizer_state, X, Y, sample_weight, state, confi
           validation=None):
     """Run up to ``config.max_epochs`` epochs of mini-batch training in place.
 
-    ``optimizer`` (the optimiser protocol of :mod:`skfcnn.nn.optimizers`)
-    updates ``network.params`` with ``optimizer_state``, which it changes in place.
+    ``optimizer`` (the optimiser protocol of :mod:`skfcnn.nn.optimizers`, e.g.
+    a chain of gradient transforms and an optimiser) updates ``network.params``
+    with ``optimizer_state``, which it changes in place.
 
     Stops early, as scikit-learn's MLP does, once the monitored quantity (the
     training loss, or the validation score or loss when ``validation`` is

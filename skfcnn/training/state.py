@@ -127,7 +127,6 @@ class TrainingConfig:
     check_convergence: bool = True
     monitor: str = "score"
     restore_best: bool = False
-    max_grad_norm: float = None
     callbacks: tuple = ()
     forward_kwargs: dict = field(default_factory=dict)
 
