@@ -6,9 +6,16 @@ the only file to adapt.
 
 from sklearn.base import _fit_context
 from sklearn.utils._available_if import available_if
-from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils._set_output import _wrap_data_with_container
 from sklearn.utils.validation import _assert_all_finite, _check_sample_weight
 
-__all__ = ["Interval", "Options", "StrOptions", "_assert_all_finite", "_check_sample_weight",
-           "_fit_context", "_wrap_data_with_container", "available_if"]
+try:  # scikit-learn >= 1.9
+    from sklearn.callback import CallbackSupportMixin
+except ImportError:  # pragma: no cover
+    class CallbackSupportMixin:
+        """Stands in for scikit-learn's callback mixin where it has none (before 1.9)."""
+
+__all__ = ["CallbackSupportMixin", "HasMethods", "Interval", "Options", "StrOptions",
+           "_assert_all_finite", "_check_sample_weight", "_fit_context",
+           "_wrap_data_with_container", "available_if"]

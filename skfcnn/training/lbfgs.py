@@ -29,7 +29,8 @@ try:  # a dependency of scikit-learn
 except ImportError:  # pragma: no cover
     ThreadpoolController = None
 
-from .loop import _diverged_error
+from .callbacks import PrintProgress
+from .loop import TrainingRun, _diverged_error, _Hooks
 
 __all__ = ["train_lbfgs"]
 
@@ -50,18 +51,25 @@ class _Objective:
 
 
 class _Recorder:
-    """scipy callback: keeps every iteration's objective and the last iterate."""
+    """scipy callback: records every iteration's objective and the last iterate, and
+    runs the hooks, one "epoch" per iteration (a true answer stops the minimisation)."""
 
-    def __init__(self, state, verbose):
-        self.state, self.verbose = state, verbose
+    def __init__(self, run, hooks):
+        self.run, self.hooks = run, hooks
         self.last_x = None
+        self.stopped = False
 
     def __call__(self, intermediate_result):
         self.last_x = intermediate_result.x.copy()
-        self.state.loss_curve.append(float(intermediate_result.fun))
-        self.state.n_iter += 1
-        if self.verbose:
-            print(f"Iteration {self.state.n_iter}, loss = {intermediate_result.fun:.8f}")
+        state = self.run.state
+        state.loss_curve.append(float(intermediate_result.fun))
+        state.n_iter += 1
+        for hook in self.hooks.on_epoch_end:
+            self.stopped = bool(hook(self.run)) or self.stopped
+        if self.stopped:
+            raise StopIteration
+        for hook in self.hooks.on_epoch_begin:
+            hook(self.run)
 
 
 def _inside(path, folders):
@@ -98,19 +106,38 @@ def scipy_own_blas_one_thread():
 
 
 def train_lbfgs(network, X, Y, sample_weight, state, *, loss, alpha, max_iter, max_fun, tol,
-                verbose):
+                verbose, callbacks=()):
     """Minimise the full-batch objective with L-BFGS-B, in place.
 
     ``max_iter`` bounds the iterations, ``max_fun`` the objective evaluations
     and ``tol`` is scipy's ``gtol`` (scikit-learn's meaning).  Each iteration's
-    objective is appended to ``state.loss_curve``.  ``KeyboardInterrupt`` keeps
-    the last finished iteration and warns; a non-finite final objective raises
-    ``ValueError``.
+    objective is appended to ``state.loss_curve``; the hooks of ``callbacks``
+    (:mod:`skfcnn.training.callbacks`, with the loss line when ``verbose``) see
+    each iteration as an epoch, and a true answer from ``on_epoch_end`` stops
+    the minimisation there.  ``KeyboardInterrupt`` keeps the last finished
+    iteration and warns; a non-finite final objective raises ``ValueError``.
     """
+    run = TrainingRun(network, None, None, state, None, None)
+    hooks = _Hooks([PrintProgress()] * bool(verbose) + list(callbacks))
+    try:
+        for hook in (*hooks.on_fit_begin, *hooks.on_epoch_begin):
+            hook(run)
+        _minimize(run, hooks, X, Y, sample_weight, loss, alpha,
+                  {"maxiter": max_iter, "maxfun": max_fun, "gtol": tol})
+    except BaseException as error:
+        run.error = error
+        raise
+    finally:
+        for hook in hooks.on_fit_end:
+            hook(run)
+
+
+def _minimize(run, hooks, X, Y, sample_weight, loss, alpha, options):
+    """scipy's L-BFGS-B from the network's parameters; keeps the result in the network."""
+    network, state = run.network, run.state
     objective = _Objective(network, X, Y, sample_weight, loss, alpha)
-    recorder = _Recorder(state, verbose)
+    recorder = _Recorder(run, hooks)
     x0 = network.params.astype(np.float64)
-    options = {"maxiter": max_iter, "maxfun": max_fun, "gtol": tol}
     try:
         with scipy_own_blas_one_thread():
             result = minimize(objective, x0, method="L-BFGS-B", jac=True, options=options,
@@ -125,7 +152,7 @@ def train_lbfgs(network, X, Y, sample_weight, state, *, loss, alpha, max_iter, m
         raise _diverged_error(state.n_iter + 1, f"The training loss became {result.fun}")
     network.params[...] = result.x
     state.t += X.shape[0] * max(result.nit, 1)
-    if result.status != 0:
+    if result.status != 0 and not recorder.stopped:
         warnings.warn(
             f"lbfgs failed to converge after {result.nit} iteration(s) "
             f"(status={result.status}): {result.message}. Increase max_iter or "

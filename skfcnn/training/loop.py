@@ -15,10 +15,10 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from .state import (Checkpoint, callbacks_say_stop, learning_rate, on_plateau,
-                     record_epoch, record_validation, update_progress)
+from .callbacks import HOOKS, defines, standard_callbacks
+from .state import Checkpoint, history, learning_rate, record_epoch
 
-__all__ = ["all_finite", "resolve_batch_size", "train"]
+__all__ = ["TrainingRun", "all_finite", "resolve_batch_size", "train"]
 
 
 def all_finite(a):
@@ -82,23 +82,25 @@ class _Batches:
             yield parts[0], parts[1], (parts[2] if self.has_weight else None)
 
 
-def run_epoch(network, optimizer, optimizer_state, batches, order, config, rate, last_good):
+def run_epoch(run, gradient_hooks, batches, order, rate):
     """One pass over the data; returns the sample-weighted mean batch objective.
 
     Before each update the network, which just gave a finite objective, is
-    saved in the :class:`Checkpoint` ``last_good``.  As soon as a batch
-    objective (or a batch-norm running statistic, which the normalisation
-    can let overflow while the loss stays finite) is not finite, it is
-    restored from there and ``FloatingPointError`` is raised, saying what
+    saved in the :class:`Checkpoint` ``run.state.last_good``.  As soon as a
+    batch objective (or a batch-norm running statistic, which the
+    normalisation can let overflow while the loss stays finite) is not finite,
+    it is restored from there and ``FloatingPointError`` is raised, saying what
     diverged: the network is left with the last parameters and running
-    statistics known to give a finite loss.  The gradient transforms
-    (clipping, decoupled weight decay) are part of ``optimizer``
-    (:func:`skfcnn.nn.transforms.chain`).
+    statistics known to give a finite loss.  ``gradient_hooks`` (the
+    callbacks' ``on_gradient``) see each gradient before the update; the
+    gradient transforms (clipping, decoupled weight decay) are part of the
+    optimiser (:func:`skfcnn.nn.transforms.chain`).
     """
     total, weight_total = 0.0, 0.0
+    network, config, last_good = run.network, run.config, run.state.last_good
     params, grad, loss_gradient = network.params, network.grad, network.loss_gradient
-    loss, alpha = config.loss, config.alpha
-    save = last_good.save
+    update, optimizer_state = run.optimizer.update, run.optimizer_state
+    loss, alpha, save = config.loss, config.alpha, last_good.save
     statistics = network.running_means + network.running_vars  # batch norm only
     for X_batch, Y_batch, w_batch in batches(order):
         if w_batch is not None and not w_batch.any():
@@ -114,7 +116,9 @@ def run_epoch(network, optimizer, optimizer_state, batches, order, config, rate,
         weight = X_batch.shape[0] if w_batch is None else float(w_batch.sum())
         total += value * weight
         weight_total += weight
-        optimizer.update(params, grad, rate, optimizer_state)
+        for hook in gradient_hooks:
+            hook(run, grad)
+        update(params, grad, rate, optimizer_state)
     return total / weight_total if weight_total > 0 else 0.0
 
 
@@ -127,13 +131,13 @@ def _diverged_error(epoch, what):
     )
 
 
-def _epoch(network, optimizer, optimizer_state, batches, order, config, state):
+def _epoch(run, gradient_hooks, batches, order):
     """One epoch with divergence handling; returns its mean objective."""
-    rate = learning_rate(state, config)
+    state = run.state
+    rate = learning_rate(state, run.config)
     try:
-        epoch_loss = run_epoch(network, optimizer, optimizer_state, batches, order, config,
-                               rate, state.last_good)
-        if not all_finite(network.params):
+        epoch_loss = run_epoch(run, gradient_hooks, batches, order, rate)
+        if not all_finite(run.network.params):
             state.last_good.restore()
             raise FloatingPointError("The parameters became non-finite")
     except FloatingPointError as exc:
@@ -141,41 +145,62 @@ def _epoch(network, optimizer, optimizer_state, batches, order, config, state):
     return epoch_loss
 
 
-def _epochs(config):
-    """``range(max_epochs)``, as a tqdm progress bar when ``verbose >= 2`` and tqdm is there."""
-    epochs = range(config.max_epochs)
-    if config.verbose >= 2 and config.max_epochs > 1:
-        try:
-            from tqdm.auto import tqdm
-        except ImportError:
-            return epochs
-        return tqdm(epochs, desc="epochs", unit="epoch", leave=False)
-    return epochs
+class TrainingRun:
+    """What the hooks of one training call see (:mod:`skfcnn.training.callbacks`).
+
+    Attributes
+    ----------
+    network, optimizer, optimizer_state
+        What is trained, and how; changed in place.
+    state : TrainingState
+        The record of training, kept across calls.
+    config : TrainingConfig
+        The settings of this call.
+    validation : Validation or None
+        The held-out set.
+    stop : bool
+        Set when a callback or rule has asked to stop after this epoch.
+    error : BaseException or None
+        What ended the call, when it did not end normally.
+    """
+
+    def __init__(self, network, optimizer, optimizer_state, state, config, validation):
+        self.network, self.optimizer, self.optimizer_state = network, optimizer, optimizer_state
+        self.state, self.config, self.validation = state, config, validation
+        self.stop, self.error = False, None
+
+    def record(self):
+        """The epoch's record: a fresh dict (:func:`~skfcnn.training.state.history`)."""
+        return history(self.state, self.config)
 
 
-def _after_epoch(network, config, state, validation):
-    """Record, report and decide; returns True to stop."""
-    if config.verbose:
-        print(f"Iteration {state.n_iter}, loss = {state.loss_curve[-1]:.8f}")
-    if validation is not None:
-        record_validation(state, network, validation, config.verbose)
-    update_progress(state, network, config, validation)
-    if callbacks_say_stop(state, config):
-        if config.verbose:
-            print("A callback asked to stop training.")
-        return True
-    return (config.check_convergence
-            and state.no_improvement_count > config.n_iter_no_change
-            and on_plateau(state, config, validation is not None))
+class _Hooks:
+    """For each hook, the bound methods of the callbacks that define it, in order."""
+
+    def __init__(self, callbacks):
+        for hook in HOOKS:
+            setattr(self, hook, [getattr(c, hook) for c in callbacks if defines(c, hook)])
+
+
+def _epoch_end(run, hooks):
+    """Every epoch-end hook; a true answer stops training after this epoch."""
+    for hook in hooks.on_epoch_end:
+        if hook(run) and not run.stop:
+            run.stop = True
+            if run.config.verbose:
+                print("A callback asked to stop training.")
+    return run.stop
 
 
 def train(network, optimizer, optimizer_state, X, Y, sample_weight, state, config, rng,
-          validation=None):
+          validation=None, callbacks=()):
     """Run up to ``config.max_epochs`` epochs of mini-batch training in place.
 
     ``optimizer`` (the optimiser protocol of :mod:`skfcnn.nn.optimizers`, e.g.
     a chain of gradient transforms and an optimiser) updates ``network.params``
-    with ``optimizer_state``, which it changes in place.
+    with ``optimizer_state``, which it changes in place.  The rules run as
+    hooks (:func:`~skfcnn.training.callbacks.standard_callbacks`, with
+    ``callbacks`` among the user's).
 
     Stops early, as scikit-learn's MLP does, once the monitored quantity (the
     training loss, or the validation score or loss when ``validation`` is
@@ -193,30 +218,39 @@ def train(network, optimizer, optimizer_state, X, Y, sample_weight, state, confi
     order = np.arange(n_samples) if config.shuffle else None
     if state.last_good is None or state.last_good.network is not network:
         state.last_good = Checkpoint(network)
+    run = TrainingRun(network, optimizer, optimizer_state, state, config, validation)
+    hooks = _Hooks(standard_callbacks(config, validation, callbacks))
     # Overflow is expected only when training diverges, which _epoch checks for;
     # set once per call rather than per epoch (a few per cent of a tiny epoch).
     with np.errstate(over="ignore", invalid="ignore"):
-        _train_epochs(network, optimizer, optimizer_state, batches, n_samples, order, config,
-                      state, rng, validation)
-    if config.restore_best and state.best is not None:
-        state.best.restore()
+        try:
+            for hook in hooks.on_fit_begin:
+                hook(run)
+            _train_epochs(run, hooks, batches, n_samples, order, rng)
+        except BaseException as error:
+            run.error = error
+            raise
+        finally:
+            for hook in hooks.on_fit_end:
+                hook(run)
 
 
-def _train_epochs(network, optimizer, optimizer_state, batches, n_samples, order, config,
-                  state, rng, validation):
+def _train_epochs(run, hooks, batches, n_samples, order, rng):
     """The epoch loop of :func:`train`, with its stopping and interruption rules."""
+    config, state, network = run.config, run.state, run.network
     epoch_start = Checkpoint(network)
     save_epoch_start = epoch_start.save
     try:
-        for _ in _epochs(config):
+        for _ in range(config.max_epochs):
             save_epoch_start()
+            for hook in hooks.on_epoch_begin:
+                hook(run)
             if config.shuffle:
                 rng.shuffle(order)
             start = time.perf_counter()
-            epoch_loss = _epoch(network, optimizer, optimizer_state, batches, order, config,
-                                state)
+            epoch_loss = _epoch(run, hooks.on_gradient, batches, order)
             record_epoch(state, epoch_loss, n_samples, time.perf_counter() - start)
-            if _after_epoch(network, config, state, validation):
+            if _epoch_end(run, hooks):
                 break
         else:
             if config.check_convergence:

@@ -157,17 +157,6 @@ def record_epoch(state, epoch_loss, n_samples, seconds):
     state.best_loss = min(state.best_loss, epoch_loss)
 
 
-def record_validation(state, network, validation, verbose):
-    """Score the held-out set and compute its loss."""
-    args = (network, validation.X, validation.y, validation.sample_weight)
-    score, loss = validation.score(*args), validation.loss(*args)
-    state.validation_scores.append(score)
-    state.validation_loss_curve.append(loss)
-    state.best_validation_score = max(state.best_validation_score, score)
-    if verbose:
-        print(f"Validation score: {score:f}")
-
-
 def monitored_value(state, config, validation):
     """The quantity early stopping watches, as "higher is better"."""
     if validation is None:
@@ -175,50 +164,6 @@ def monitored_value(state, config, validation):
     if config.monitor == "loss":
         return -state.validation_loss_curve[-1]
     return state.validation_scores[-1]
-
-
-def update_progress(state, network, config, validation):
-    """scikit-learn's no-improvement rule on the monitored value; keep the best."""
-    value = monitored_value(state, config, validation)
-    if value < state.best_monitored + config.tol:
-        state.no_improvement_count += 1
-    else:
-        state.no_improvement_count = 0
-    if value > state.best_monitored:
-        state.best_monitored = value
-        if config.restore_best:
-            if state.best is None or state.best.network is not network:
-                state.best = Checkpoint(network)
-            else:
-                state.best.save()
-
-
-def on_plateau(state, config, early_stopping):
-    """scikit-learn's rule after ``n_iter_no_change`` epochs without progress.
-
-    Returns True to stop.  A metric-driven schedule (one with
-    ``on_plateau(record)``, e.g. ``'adaptive'``) sees the epoch's record
-    (:func:`history`) and may answer a divisor :math:`d` instead: the rate is
-    divided by :math:`d`, the count restarts and training goes on.
-    """
-    what = "Validation score" if early_stopping else "Training loss"
-    if early_stopping and config.monitor == "loss":
-        what = "Validation loss"
-    message = (f"{what} did not improve more than tol={config.tol:f} for "
-               f"{config.n_iter_no_change} consecutive epochs.")
-    schedule_rule = getattr(config.schedule, "on_plateau", None)
-    divisor = None if schedule_rule is None else schedule_rule(history(state, config))
-    if divisor is not None:
-        rate = learning_rate(state, config)
-        state.learning_rate_scale /= divisor
-        state.no_improvement_count = 0
-        if config.verbose:
-            print(f"{message} Setting learning rate to {rate / divisor:f}")
-        return False
-    if config.verbose:
-        tail = " Learning rate too small." if schedule_rule is not None else ""
-        print(f"{message}{tail} Stopping.")
-    return True
 
 
 def history(state, config):
@@ -233,11 +178,3 @@ def history(state, config):
         "learning_rate": learning_rate(state, config),
         "fit_time": state.fit_times[-1],
     }
-
-
-def callbacks_say_stop(state, config):
-    """Call every callback with the history; any truthy answer stops training."""
-    if not config.callbacks:
-        return False
-    record = history(state, config)
-    return any([bool(callback(record)) for callback in config.callbacks])
