@@ -1,5 +1,7 @@
 """Activations: values, derivatives against finite differences, stability."""
 
+import copy
+import pickle
 import warnings
 
 import numpy as np
@@ -11,13 +13,16 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import expit
 from scipy.special import softmax as scipy_softmax
 
+from skfcnn.nn import activations as activations_module
 from skfcnn.nn.activations import (
     ACTIVATIONS,
     DERIVATIVES,
     HIDDEN_ACTIVATIONS,
     NEEDS_PREACTIVATION,
     OUTPUT_ACTIVATIONS,
+    Activation,
     check_hidden_activations,
+    get_activation,
 )
 
 FINITE_FLOAT64 = st.floats(allow_nan=False, allow_infinity=False, width=64)
@@ -234,8 +239,9 @@ def test_check_hidden_activations():
         check_hidden_activations(["relu", "softmax"], 2)
     with pytest.raises(ValueError, match="not supported"):
         check_hidden_activations([None], 1)
-    with pytest.raises(TypeError, match=r"^hidden_activation must be a str or a sequence "
-                                        r"of str, one per hidden layer; got None\.$"):
+    with pytest.raises(TypeError, match=r"^hidden_activation must be a str, an activation "
+                                        r"object or a sequence of them, one per hidden layer; "
+                                        r"got None\.$"):
         check_hidden_activations(None, 1)
 
 
@@ -374,3 +380,107 @@ def test_fast_sigmoid_matches_expit_to_two_ulps(dtype):
     assert_allclose(ours[normal], reference[normal], rtol=2.5 * np.finfo(dtype).eps, atol=0)
     assert np.all(np.abs(ours[~normal] - reference[~normal]) <= np.finfo(dtype).tiny)
     assert np.all(ours[z == 0] == 0.5) and ours[-1] == 1 and ours[-2] == 0
+
+
+# ------------------------------------------------- activations as objects
+
+
+class ScaledTanh(Activation):
+    r"""A user's activation, :math:`f(z) = \tanh(s z)`, :math:`f'(z) = s (1 - A^2)`."""
+
+    name = "scaled_tanh"
+
+    def __init__(self, scale=2.0):
+        self.scale = scale
+
+    def forward(self, Z):
+        Z *= self.scale
+        return np.tanh(Z, out=Z)
+
+    def derivative(self, Z, A, delta):
+        delta *= self.scale * (1 - A**2)
+        return delta
+
+
+class Bare:
+    """The bare protocol, no base class."""
+
+    def forward(self, Z):
+        return Z
+
+    def derivative(self, Z, A, delta):
+        return delta
+
+
+def test_the_registry_holds_one_object_per_name_and_the_rest_is_derived():
+    for name, activation in ACTIVATIONS.items():
+        assert isinstance(activation, Activation) and activation.name == name
+        assert get_activation(name) is activation
+        assert callable(activation.forward) and callable(activation.derivative)
+    assert DERIVATIVES == {n: a.derivative for n, a in ACTIVATIONS.items() if a.hidden}
+    assert HIDDEN_ACTIVATIONS == tuple(n for n, a in ACTIVATIONS.items() if a.hidden)
+    assert NEEDS_PREACTIVATION == {n for n, a in ACTIVATIONS.items() if a.needs_preactivation}
+    assert OUTPUT_ACTIVATIONS == ("identity", "logistic", "softmax", "exp")
+    assert not ACTIVATIONS["softmax"].hidden and not ACTIVATIONS["exp"].hidden
+    with pytest.raises(NotImplementedError, match="Softmax has no derivative"):
+        ACTIVATIONS["softmax"].derivative(None, np.ones((1, 2)), np.ones((1, 2)))
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_the_module_functions_are_the_objects_methods(name):
+    Z = np.linspace(-3, 3, 12).reshape(3, 4)
+    forward = getattr(activations_module, name)
+    assert forward == ACTIVATIONS[name].forward
+    assert_array_equal(forward(Z.copy()), ACTIVATIONS[name](Z.copy()))
+    if name in DERIVATIVES:
+        assert getattr(activations_module, f"{name}_derivative") == DERIVATIVES[name]
+
+
+def test_get_activation_accepts_names_and_objects_only():
+    user = ScaledTanh()
+    assert get_activation(user) is user
+    bare = Bare()
+    assert get_activation(bare, "hidden_activation") is bare
+    with pytest.raises(ValueError, match=r"^hidden_activation 'sigmoid' is not supported; "
+                                         r"allowed are \['elu', .*'tanh'\] or an object with "
+                                         r"forward\(Z\) and derivative\(Z, A, delta\)"):
+        get_activation("sigmoid", "hidden_activation")
+    for wrong in (None, 3, object(), ScaledTanh):  # a class is not an instance
+        with pytest.raises(TypeError, match=rf"^activation must be a name from \['elu', .*\] "
+                                            rf"or an object with forward.*; got "):
+            get_activation(wrong)
+
+
+def test_check_hidden_activations_accepts_objects_alone_and_per_layer():
+    user = ScaledTanh(0.5)
+    assert check_hidden_activations(user, 2) == (user, user)
+    assert check_hidden_activations(["relu", user], 2) == ("relu", user)
+    assert check_hidden_activations((Bare(),), 1)[0].__class__ is Bare
+    with pytest.raises(ValueError, match=r"2 name\(s\).*for 3 hidden layer"):
+        check_hidden_activations([user, "relu"], 3)
+    for output_only in (ACTIVATIONS["softmax"], "exp"):  # no derivative
+        with pytest.raises(ValueError, match=r"is not supported; allowed are \[.*\] or an"):
+            check_hidden_activations(["relu", output_only], 2, name="activation")
+
+
+def test_a_registered_activation_is_accepted_by_name(monkeypatch):
+    monkeypatch.setitem(ACTIVATIONS, "scaled_tanh", ScaledTanh())
+    assert check_hidden_activations("scaled_tanh", 1) == ("scaled_tanh",)
+    assert get_activation("scaled_tanh") is ACTIVATIONS["scaled_tanh"]
+    with pytest.raises(ValueError, match=r"allowed are \[.*'scaled_tanh', 'softplus'"):
+        check_hidden_activations("nope", 1)
+
+
+def test_user_activations_pickle_copy_compare_and_print():
+    user = ScaledTanh(3.0)
+    for twin in (pickle.loads(pickle.dumps(user)), copy.deepcopy(user), ScaledTanh(3.0)):
+        assert twin == user and hash(twin) == hash(user) and twin is not user
+    assert user != ScaledTanh(2.0) and user != Bare() and user != "scaled_tanh"
+    assert repr(user) == "ScaledTanh(scale=3.0)"
+    assert repr(ACTIVATIONS["relu"]) == "ReLU()"
+    assert pickle.loads(pickle.dumps(ACTIVATIONS["gelu"])) == ACTIVATIONS["gelu"]
+    with_array = ScaledTanh(np.array([1.0, 2.0]))  # an unhashable attribute
+    assert with_array == ScaledTanh(np.array([1.0, 2.0])) != ScaledTanh(np.array([1.0, 3.0]))
+    assert hash(with_array) == hash(copy.deepcopy(with_array))
+    Z = np.linspace(-2, 2, 6).reshape(2, 3)
+    assert_allclose(user(Z.copy()), np.tanh(3 * Z), rtol=1e-15)  # calling is forward

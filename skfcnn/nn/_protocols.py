@@ -1,0 +1,179 @@
+r"""The base classes of two extension points, activations and losses.
+
+Each documents its protocol; subclassing also gives ``repr``, equality and
+hashing from the object's attributes (:class:`ValueObject`), so that a user's
+object pickles, deep-copies and clones as scikit-learn expects of a parameter.
+They are public as :class:`skfcnn.nn.Activation` and :class:`skfcnn.nn.Loss`.
+"""
+
+import numpy as np
+
+__all__ = ["Activation", "Loss", "ValueObject"]
+
+
+def _same(a, b):
+    """``a == b`` as one bool, also for arrays (same dtype, shape and values)."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (type(a) is type(b) and a.dtype == b.dtype and a.shape == b.shape
+                and bool(np.array_equal(a, b)))
+    return bool(a == b)
+
+
+class ValueObject:
+    """Equality, hashing and ``repr`` from the class and ``vars(self)``.
+
+    Two objects are equal when they are of the same class with equal instance
+    attributes, so an object equals its pickled copy, its ``copy.deepcopy``
+    and its ``sklearn.base.clone`` (which deep-copies parameters).
+    """
+
+    def __eq__(self, other):
+        if type(other) is not type(self):
+            return NotImplemented
+        mine, theirs = vars(self), vars(other)
+        return mine.keys() == theirs.keys() and all(_same(v, theirs[k]) for k, v in mine.items())
+
+    def __hash__(self):
+        try:
+            return hash((type(self), tuple(sorted(vars(self).items()))))
+        except TypeError:  # an unhashable attribute (an array, a list): equal objects agree
+            return hash(type(self))
+
+    def __repr__(self):
+        attributes = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
+        return f"{type(self).__name__}({attributes})"
+
+
+class Activation(ValueObject):
+    r"""Base class of the activations: forward pass and derivative, in place.
+
+    Calling the object is its forward pass.  See :mod:`skfcnn.nn.activations`.
+
+    Attributes
+    ----------
+    name : str
+        The key under which it is (or would be) registered in
+        :data:`~skfcnn.nn.activations.ACTIVATIONS`.
+    needs_preactivation : bool, default=False
+        Whether :meth:`derivative` reads ``Z``; when False it gets ``Z=None``.
+    hidden : bool, default=True
+        Whether it may be used in a hidden layer (it has a derivative).
+    output : bool, default=False
+        Whether it is the canonical output activation of a loss (listed in
+        :data:`~skfcnn.nn.activations.OUTPUT_ACTIVATIONS`).
+    """
+
+    name = None
+    needs_preactivation = False
+    hidden = True
+    output = False
+
+    def forward(self, Z):
+        r"""Overwrite ``Z`` with :math:`f(Z)` and return it."""
+        raise NotImplementedError(f"{type(self).__name__} must define forward(Z).")
+
+    def derivative(self, Z, A, delta):
+        r"""Multiply ``delta`` in place by :math:`f'(Z)` and return it.
+
+        Parameters
+        ----------
+        Z : ndarray or None
+            The pre-activation (``None`` unless ``needs_preactivation``).
+        A : ndarray
+            The output :math:`f(Z)`, of ``delta``'s shape.
+        delta : ndarray
+            :math:`\partial J / \partial A`; becomes :math:`\partial J / \partial Z`.
+        """
+        raise NotImplementedError(f"{type(self).__name__} has no derivative: it is an "
+                                  f"output activation only.")
+
+    def __call__(self, Z):
+        return self.forward(Z)
+
+
+class _CanonicalOutputs:
+    """``frozenset({output_activation})`` unless the class or the instance sets ``outputs``."""
+
+    def __get__(self, loss, owner=None):
+        return self if loss is None else frozenset({loss.output_activation})
+
+
+class Loss(ValueObject):
+    r"""Base class of the losses: value, and gradient with respect to the output
+    pre-activation :math:`Z_L`.
+
+    A subclass defines :meth:`per_sample` (or :meth:`value`) and :meth:`gradient`;
+    calling the object is :meth:`per_sample`.  See :mod:`skfcnn.nn.losses`.
+
+    Attributes
+    ----------
+    name : str
+        The key under which it is (or would be) registered in
+        :data:`~skfcnn.nn.losses.LOSSES`.
+    output_activation : str, default="identity"
+        The canonical output activation, a key of
+        :data:`~skfcnn.nn.activations.ACTIVATIONS`.
+    outputs : frozenset of str, default={output_activation}
+        The output activations the loss may follow.
+    """
+
+    name = None
+    output_activation = "identity"
+    outputs = _CanonicalOutputs()
+
+    def per_sample(self, y_true, y_pred):
+        r"""The loss :math:`\ell_i` of each sample, an ndarray of shape (n_samples,)."""
+        raise NotImplementedError(f"{type(self).__name__} must define per_sample or value.")
+
+    def value(self, y_true, y_pred, sample_weight=None):
+        r"""The weighted mean loss :math:`\sum_i w_i \ell_i / \sum_i w_i`, a float.
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples, n_outputs)
+        y_pred : ndarray of shape (n_samples, n_outputs)
+            The output activation's values.
+        sample_weight : ndarray of shape (n_samples,), default=None
+            ``None`` means all ones.
+        """
+        per_sample = self.per_sample(y_true, y_pred)
+        if sample_weight is None:
+            return float(np.mean(per_sample))
+        return float(np.dot(per_sample, sample_weight) / sample_weight.sum())
+
+    def gradient(self, y_true, y_pred, sample_weight=None, out=None, output_activation=None):
+        r""":math:`\partial L / \partial Z_L` of :meth:`value`, with respect to the
+        output pre-activation.
+
+        Parameters
+        ----------
+        y_true, y_pred, sample_weight
+            As in :meth:`value`.
+        out : ndarray of shape (n_samples, n_outputs), default=None
+            A buffer to write into (it may be ``y_pred`` itself); ``None``: a new array.
+        output_activation : str, default=None
+            The activation that produced ``y_pred``; ``None``: the canonical one.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_outputs)
+        """
+        raise NotImplementedError(f"{type(self).__name__} must define gradient.")
+
+    def for_output(self, output_activation):
+        """The loss to use after ``output_activation``: ``self`` when allowed.
+
+        Raises
+        ------
+        ValueError
+            When ``output_activation`` is not in :attr:`outputs`.
+        """
+        if output_activation in self.outputs:
+            return self
+        raise ValueError(
+            f"loss {self.name!r} cannot follow the output activation {output_activation!r}; "
+            f"allowed outputs for it are {sorted(self.outputs)}."
+        )
+
+    def __call__(self, y_true, y_pred):
+        return self.per_sample(y_true, y_pred)
