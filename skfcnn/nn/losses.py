@@ -36,32 +36,35 @@ not canonical and the gradient carries the output activation's Jacobian, with
     \text{softmax:}\quad \frac{\partial L}{\partial z_{ik}} =
     y_{ik} \Big(g_{ik} - \sum_j g_{ij} y_{ij}\Big).
 
-:data:`VALID_OUTPUTS` lists every supported (loss, output activation) pair.
+``log_loss`` follows only a softmax: after a logistic output the log loss is
+the separate ``binary_log_loss`` (a sum over independent outputs), which the
+classifier picks itself for binary and multilabel targets; asking for
+``log_loss`` after a logistic output is an error, not a silent substitution.
+
+Every loss is an object (:class:`~skfcnn.nn.Loss`) holding its value and its
+gradient side by side; :data:`LOSSES` maps each name to it, and calling it
+gives the per-sample losses.  :data:`OUTPUT_ACTIVATION_OF` and
+:data:`VALID_OUTPUTS` (every supported (loss, output activation) pair) are
+derived from it.  To add a loss, subclass :class:`~skfcnn.nn.Loss` (``name``,
+``output_activation``, ``per_sample`` or ``value``, and ``gradient``) and pass
+the object wherever a loss is accepted, or register it,
+``LOSSES["name"] = MyLoss()``.  Any object with callable ``value`` and
+``gradient`` will do (:func:`get_loss`).
 """
 
 import numpy as np
 from scipy.special import xlogy
 
-__all__ = [
-    "LOSSES",
-    "OUTPUT_ACTIVATION_OF",
-    "VALID_OUTPUTS",
-    "check_loss_output",
-    "loss_value",
-    "output_delta",
-]
+from ._protocols import Loss
+
+__all__ = ["LOSSES", "OUTPUT_ACTIVATION_OF", "VALID_OUTPUTS", "BinaryLogLoss", "LogLoss",
+           "Loss", "Poisson", "SquaredError", "check_loss_output", "get_loss", "loss_value",
+           "output_delta"]
 
 
-# Each loss is written as element-wise terms and a scale, the per-sample loss
-# being the scale times the row sums of the terms; the unweighted mean is then
-# one sum over all terms.  Sums are np.add.reduce, the ufunc that ndarray.sum
-# calls, without its Python wrapper (a microsecond or two: much of a tiny batch's cost).
+# Sums are np.add.reduce, the ufunc that ndarray.sum calls, without its Python
+# wrapper (a microsecond or two: much of a tiny batch's cost).
 _sums = np.add.reduce
-
-
-def _squared_error_terms(y_true, y_pred):
-    return 0.5, np.square(y_pred - y_true)
-
 
 #: Machine epsilon of each float dtype (``np.finfo`` costs a microsecond a call).
 _EPS = {np.dtype(t): np.finfo(t).eps for t in (np.float16, np.float32, np.float64)}
@@ -76,166 +79,90 @@ def _clip_probabilities(y_prob):
     return np.minimum(clipped, 1 - eps, out=clipped)
 
 
-def _log_loss_terms(y_true, y_prob):
-    return -1.0, xlogy(y_true, _clip_probabilities(y_prob))
+class _CanonicalLoss(Loss):
+    r"""A built-in loss: element-wise terms and a scale, the canonical gradient.
 
+    The per-sample loss is the scale times the row sums of the terms
+    (:meth:`_terms`); the unweighted mean is then one sum over all terms.
+    After its canonical output activation the gradient with respect to the
+    pre-activation is :math:`g = w (y - t) / \sum w`.
+    """
 
-def _binary_log_loss_terms(y_true, y_prob):
-    y_prob = _clip_probabilities(y_prob)
-    terms = xlogy(y_true, y_prob)
-    terms += xlogy(1 - y_true, 1 - y_prob)
-    return -1.0, terms
+    def _terms(self, y_true, y_pred):
+        raise NotImplementedError
 
-
-def _poisson_terms(y_true, y_pred):
-    # half the Poisson deviance; 0 when y_pred == y_true, xlogy(0, .) = 0; the
-    # prediction is floored at the smallest normal number so log stays finite
-    log_pred_floor = np.maximum(y_pred, np.finfo(y_pred.dtype).tiny)
-    return 1.0, xlogy(y_true, y_true) - xlogy(y_true, log_pred_floor) - y_true + y_pred
-
-
-_TERMS = {
-    "squared_error": _squared_error_terms,
-    "log_loss": _log_loss_terms,
-    "binary_log_loss": _binary_log_loss_terms,
-    "poisson": _poisson_terms,
-}
-
-
-class _PerSample:
-    """Per-sample loss ``(y_true, y_pred) -> (n_samples,)`` of one loss (picklable)."""
-
-    def __init__(self, name):
-        self.name = name
-
-    def __call__(self, y_true, y_pred):
-        scale, terms = _TERMS[self.name](y_true, y_pred)
+    def per_sample(self, y_true, y_pred):
+        scale, terms = self._terms(y_true, y_pred)
         return scale * _sums(terms, axis=1)
 
-    def __repr__(self):
-        return f"<per-sample {self.name} loss>"
+    def value(self, y_true, y_pred, sample_weight=None):
+        scale, terms = self._terms(y_true, y_pred)
+        if sample_weight is None:
+            return scale * float(_sums(terms, axis=None)) / terms.shape[0]
+        per_sample = scale * _sums(terms, axis=1)
+        return float(np.dot(per_sample, sample_weight) / sample_weight.sum())
+
+    def gradient(self, y_true, y_pred, sample_weight=None, out=None, output_activation=None):
+        if output_activation is not None and output_activation != self.output_activation:
+            self.for_output(output_activation)  # raises: only squared_error has other pairs
+        return output_delta(y_true, y_pred, sample_weight, out)
 
 
-LOSSES = {name: _PerSample(name) for name in _TERMS}
+class SquaredError(_CanonicalLoss):
+    r"""Half the squared error, :math:`\ell_i = \tfrac12 \sum_k (y_{ik} - t_{ik})^2`;
+    after ``identity`` (canonical), ``logistic`` or ``softmax``."""
+    name, output_activation = "squared_error", "identity"
+    outputs = frozenset({"identity", "logistic", "softmax"})
 
-#: The canonical output activation of each loss.
-OUTPUT_ACTIVATION_OF = {
-    "squared_error": "identity",
-    "log_loss": "softmax",
-    "binary_log_loss": "logistic",
-    "poisson": "exp",
-}
+    def _terms(self, y_true, y_pred):
+        return 0.5, np.square(y_pred - y_true)
 
-#: The output activations each loss may follow: the canonical one, and for
-#: ``squared_error`` also the classifier's logistic and softmax outputs.
-VALID_OUTPUTS = {
-    "squared_error": frozenset({"identity", "logistic", "softmax"}),
-    "log_loss": frozenset({"softmax"}),
-    "binary_log_loss": frozenset({"logistic"}),
-    "poisson": frozenset({"exp"}),
-}
-
-
-def check_loss_output(loss, output_activation):
-    """Raise ``ValueError`` unless ``output_activation`` may follow ``loss``.
-
-    Parameters
-    ----------
-    loss : str
-        A key of :data:`LOSSES`.
-    output_activation : str
-        The network's output activation.
-    """
-    if loss not in VALID_OUTPUTS:
-        raise ValueError(f"loss {loss!r} is not supported; allowed are {sorted(VALID_OUTPUTS)}.")
-    if output_activation not in VALID_OUTPUTS[loss]:
-        raise ValueError(
-            f"loss {loss!r} cannot follow the output activation {output_activation!r}; "
-            f"allowed outputs for it are {sorted(VALID_OUTPUTS[loss])}."
-        )
+    def gradient(self, y_true, y_pred, sample_weight=None, out=None, output_activation=None):
+        r"""The canonical :math:`g`, times the output's Jacobian after a logistic
+        or softmax output (see the module's docstring)."""
+        if output_activation is None or output_activation == self.output_activation:
+            return output_delta(y_true, y_pred, sample_weight, out)
+        self.for_output(output_activation)
+        if out is not None and np.shares_memory(out, y_pred):
+            y_pred = y_pred.copy()
+        delta = output_delta(y_true, y_pred, sample_weight, out)
+        return _JACOBIANS[output_activation](y_pred, delta)
 
 
-def loss_value(loss, y_true, y_pred, sample_weight=None):
-    r"""Mean (or weighted mean) loss of a batch.
+class LogLoss(_CanonicalLoss):
+    r"""Cross-entropy of one-hot targets, :math:`\ell_i = -\sum_k t_{ik} \log y_{ik}`;
+    after ``softmax``."""
+    name, output_activation = "log_loss", "softmax"
+    outputs = frozenset({output_activation})
 
-    Parameters
-    ----------
-    loss : str
-        A key of :data:`LOSSES`.
-    y_true : ndarray of shape (n_samples, n_outputs)
-        Targets; one-hot or indicator rows for the log losses.
-    y_pred : ndarray of shape (n_samples, n_outputs)
-        Output of the network's canonical output activation.
-    sample_weight : ndarray of shape (n_samples,), default=None
-        Non-negative weights :math:`w_i`; ``None`` means all ones.
-
-    Returns
-    -------
-    float
-        :math:`\sum_i w_i \ell_i / \sum_i w_i`.
-    """
-    scale, terms = _TERMS[loss](y_true, y_pred)
-    if sample_weight is None:
-        return scale * float(_sums(terms, axis=None)) / terms.shape[0]
-    per_sample = scale * _sums(terms, axis=1)
-    return float(np.dot(per_sample, sample_weight) / sample_weight.sum())
+    def _terms(self, y_true, y_prob):
+        return -1.0, xlogy(y_true, _clip_probabilities(y_prob))
 
 
-def output_delta(y_true, y_pred, sample_weight=None, out=None, loss=None,
-                 output_activation=None):
-    r"""Gradient of the batch loss with respect to the output pre-activation.
+class BinaryLogLoss(_CanonicalLoss):
+    r"""Cross-entropy of independent 0/1 targets, summed over the outputs; after
+    ``logistic``."""
+    name, output_activation = "binary_log_loss", "logistic"
+    outputs = frozenset({output_activation})
 
-    For a canonical pair (and whenever ``loss`` or ``output_activation`` is
-    not given) it is
+    def _terms(self, y_true, y_prob):
+        y_prob = _clip_probabilities(y_prob)
+        terms = xlogy(y_true, y_prob)
+        terms += xlogy(1 - y_true, 1 - y_prob)
+        return -1.0, terms
 
-    .. math:: \delta_{ik} = g_{ik} = \frac{w_i (y_{ik} - t_{ik})}{\sum_j w_j};
 
-    for ``squared_error`` after a logistic or softmax output it is multiplied
-    by the output's Jacobian,
+class Poisson(_CanonicalLoss):
+    r"""Half the Poisson deviance,
+    :math:`\ell_i = \sum_k [t_{ik} \log (t_{ik} / y_{ik}) - t_{ik} + y_{ik}]`; after ``exp``."""
+    name, output_activation = "poisson", "exp"
+    outputs = frozenset({output_activation})
 
-    .. math::
-        \delta_{ik} = g_{ik}\, y_{ik} (1 - y_{ik})
-        \quad\text{or}\quad
-        \delta_{ik} = y_{ik} \Big(g_{ik} - \sum_j g_{ij} y_{ij}\Big).
-
-    Parameters
-    ----------
-    y_true, y_pred : ndarray of shape (n_samples, n_outputs)
-        Targets and the output activation's values :math:`y`.
-    sample_weight : ndarray of shape (n_samples,), default=None
-    out : ndarray of shape (n_samples, n_outputs), default=None
-        Buffer to write into; may be ``y_pred`` itself.
-    loss : str, default=None
-        A key of :data:`LOSSES`; with ``output_activation``, selects the
-        Jacobian of a non-canonical pair.
-    output_activation : str, default=None
-        The activation that produced ``y_pred``.
-
-    Returns
-    -------
-    ndarray of shape (n_samples, n_outputs)
-
-    Raises
-    ------
-    ValueError
-        When ``output_activation`` may not follow ``loss`` (see
-        :data:`VALID_OUTPUTS`).
-    """
-    jacobian = None
-    if loss is not None and output_activation is not None:
-        if OUTPUT_ACTIVATION_OF.get(loss) != output_activation:
-            check_loss_output(loss, output_activation)
-            jacobian = _JACOBIANS[output_activation]
-            if out is not None and np.shares_memory(out, y_pred):
-                y_pred = y_pred.copy()
-    delta = np.subtract(y_pred, y_true, out=out)
-    if sample_weight is None:
-        delta /= y_pred.shape[0]
-    else:
-        delta *= (sample_weight / sample_weight.sum())[:, None]
-    if jacobian is not None:
-        jacobian(y_pred, delta)
-    return delta
+    def _terms(self, y_true, y_pred):
+        # 0 when y_pred == y_true, xlogy(0, .) = 0; the prediction is floored at
+        # the smallest normal number so log stays finite
+        log_pred_floor = np.maximum(y_pred, np.finfo(y_pred.dtype).tiny)
+        return 1.0, xlogy(y_true, y_true) - xlogy(y_true, log_pred_floor) - y_true + y_pred
 
 
 def _logistic_jacobian(y_pred, delta):
@@ -253,3 +180,151 @@ def _softmax_jacobian(y_pred, delta):
 
 
 _JACOBIANS = {"logistic": _logistic_jacobian, "softmax": _softmax_jacobian}
+
+#: Every loss by name: the one registry; the two below are derived from it.
+LOSSES = {loss.name: loss for loss in (SquaredError(), LogLoss(), BinaryLogLoss(), Poisson())}
+
+#: The canonical output activation of each loss.
+OUTPUT_ACTIVATION_OF = {name: loss.output_activation for name, loss in LOSSES.items()}
+
+#: The output activations each loss may follow: the canonical one, and for
+#: ``squared_error`` also the classifier's logistic and softmax outputs.
+VALID_OUTPUTS = {name: loss.outputs for name, loss in LOSSES.items()}
+
+_PROTOCOL = ("an object with value(y_true, y_pred, sample_weight) and gradient(y_true, "
+             "y_pred, sample_weight, out, output_activation) methods (a Loss)")
+
+
+def get_loss(spec, name="loss"):
+    """The loss object that ``spec`` stands for.
+
+    Parameters
+    ----------
+    spec : str or Loss
+        A key of :data:`LOSSES` (its object is returned), or an object with
+        callable ``value`` and ``gradient`` (returned as it is; its
+        ``output_activation`` defaults to ``"identity"``).
+    name : str, default="loss"
+        The argument's name in the error messages.
+
+    Raises
+    ------
+    ValueError
+        For a name that is not registered; TypeError for anything else.
+    """
+    if isinstance(spec, str):
+        loss = LOSSES.get(spec)
+        if loss is None:
+            raise ValueError(f"{name} {spec!r} is not supported; allowed are "
+                             f"{sorted(LOSSES)} or {_PROTOCOL}.")
+        return loss
+    if (not isinstance(spec, type) and callable(getattr(spec, "value", None))
+            and callable(getattr(spec, "gradient", None))):
+        return spec
+    raise TypeError(f"{name} must be a name from {sorted(LOSSES)} or {_PROTOCOL}; "
+                    f"got {spec!r}.")
+
+
+def _outputs_of(loss):
+    """The output activations ``loss`` may follow (defaults for a bare protocol object)."""
+    outputs = getattr(loss, "outputs", None)
+    return outputs if outputs is not None else {getattr(loss, "output_activation", "identity")}
+
+
+def check_loss_output(loss, output_activation):
+    """Raise ``ValueError`` unless ``output_activation`` may follow ``loss``.
+
+    Parameters
+    ----------
+    loss : str or Loss
+        A key of :data:`LOSSES` or a loss object (:func:`get_loss`).
+    output_activation : str
+        The network's output activation.
+    """
+    loss = get_loss(loss)
+    outputs = _outputs_of(loss)
+    if output_activation not in outputs:
+        raise ValueError(
+            f"loss {getattr(loss, 'name', loss)!r} cannot follow the output activation "
+            f"{output_activation!r}; allowed outputs for it are {sorted(outputs)}."
+        )
+
+
+def loss_value(loss, y_true, y_pred, sample_weight=None):
+    r"""Mean (or weighted mean) loss of a batch.
+
+    Parameters
+    ----------
+    loss : str or Loss
+        A key of :data:`LOSSES` or a loss object (:func:`get_loss`).
+    y_true : ndarray of shape (n_samples, n_outputs)
+        Targets; one-hot or indicator rows for the log losses.
+    y_pred : ndarray of shape (n_samples, n_outputs)
+        Output of the network's canonical output activation.
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Non-negative weights :math:`w_i`; ``None`` means all ones.
+
+    Returns
+    -------
+    float
+        :math:`\sum_i w_i \ell_i / \sum_i w_i`.
+    """
+    return get_loss(loss).value(y_true, y_pred, sample_weight)
+
+
+def output_delta(y_true, y_pred, sample_weight=None, out=None, loss=None,
+                 output_activation=None):
+    r"""Gradient of the batch loss with respect to the output pre-activation.
+
+    For a canonical pair (and whenever ``loss`` or ``output_activation`` is
+    not given) it is
+
+    .. math:: \delta_{ik} = g_{ik} = \frac{w_i (y_{ik} - t_{ik})}{\sum_j w_j};
+
+    for ``squared_error`` after a logistic or softmax output it is multiplied
+    by the output's Jacobian,
+
+    .. math::
+        \delta_{ik} = g_{ik}\, y_{ik} (1 - y_{ik})
+        \quad\text{or}\quad
+        \delta_{ik} = y_{ik} \Big(g_{ik} - \sum_j g_{ij} y_{ij}\Big);
+
+    for any other loss object it is that object's ``gradient``.  The built-in
+    losses after their canonical output take the first formula right here.
+
+    Parameters
+    ----------
+    y_true, y_pred : ndarray of shape (n_samples, n_outputs)
+        Targets and the output activation's values :math:`y`.
+    sample_weight : ndarray of shape (n_samples,), default=None
+    out : ndarray of shape (n_samples, n_outputs), default=None
+        Buffer to write into; may be ``y_pred`` itself.
+    loss : str or Loss, default=None
+        A key of :data:`LOSSES` or a loss object; with ``output_activation``,
+        selects the Jacobian of a non-canonical pair.
+    output_activation : str, default=None
+        The activation that produced ``y_pred``.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_outputs)
+
+    Raises
+    ------
+    ValueError
+        When ``output_activation`` may not follow ``loss`` (see
+        :data:`VALID_OUTPUTS`).
+    """
+    if loss is not None:
+        if not isinstance(loss, _CanonicalLoss):
+            loss = get_loss(loss)
+            if not isinstance(loss, _CanonicalLoss):  # a user's loss
+                return loss.gradient(y_true, y_pred, sample_weight, out, output_activation)
+        if output_activation is not None and output_activation != loss.output_activation:
+            return loss.gradient(y_true, y_pred, sample_weight, out, output_activation)
+    delta = np.subtract(y_pred, y_true, out=out)
+    if sample_weight is None:
+        delta /= y_pred.shape[0]
+    else:
+        delta *= (sample_weight / sample_weight.sum())[:, None]
+    return delta

@@ -1,5 +1,7 @@
 """Losses: values against hand formulas, stability at 0/1, the output gradient."""
 
+import copy
+import pickle
 import warnings
 
 import numpy as np
@@ -7,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 
 from skfcnn.nn import numerical_gradient
 from skfcnn.nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
@@ -15,7 +17,9 @@ from skfcnn.nn.losses import (
     LOSSES,
     OUTPUT_ACTIVATION_OF,
     VALID_OUTPUTS,
+    Loss,
     check_loss_output,
+    get_loss,
     loss_value,
     output_delta,
 )
@@ -358,3 +362,153 @@ def test_unknown_loss_is_rejected():
     with pytest.raises(ValueError, match=r"loss 'hinge' is not supported; allowed are \["):
         check_loss_output("hinge", "identity")
     check_loss_output("squared_error", "softmax")  # valid: no error
+
+
+# ------------------------------------------------------- losses as objects
+
+
+class PseudoHuber(Loss):
+    r"""A user's loss after the identity,
+    :math:`\ell_i = \sum_k \delta^2 (\sqrt{1 + (r_{ik} / \delta)^2} - 1)`, :math:`r = y - t`."""
+
+    name = "pseudo_huber"
+
+    def __init__(self, delta=1.0):
+        self.delta = delta
+
+    def per_sample(self, y_true, y_pred):
+        r = (y_pred - y_true) / self.delta
+        return self.delta**2 * (np.sqrt(1 + r**2) - 1).sum(axis=1)
+
+    def gradient(self, y_true, y_pred, sample_weight=None, out=None, output_activation=None):
+        r = y_pred - y_true
+        delta = r / np.sqrt(1 + (r / self.delta) ** 2)
+        weights = np.ones(len(r)) if sample_weight is None else sample_weight
+        delta *= (weights / weights.sum())[:, None]
+        if out is None:
+            return delta
+        out[...] = delta
+        return out
+
+
+class BareMeanAbsolute:
+    """The bare protocol: value and gradient only (after the default identity)."""
+
+    def value(self, y_true, y_pred, sample_weight=None):
+        return float(np.abs(y_pred - y_true).sum(axis=1).mean())
+
+    def gradient(self, y_true, y_pred, sample_weight=None, out=None, output_activation=None):
+        return np.sign(y_pred - y_true) / len(y_true)
+
+
+def test_the_registry_holds_one_object_per_name_and_the_rest_is_derived():
+    for name, loss in LOSSES.items():
+        assert isinstance(loss, Loss) and loss.name == name and get_loss(name) is loss
+    assert OUTPUT_ACTIVATION_OF == {n: loss.output_activation for n, loss in LOSSES.items()}
+    assert VALID_OUTPUTS == {n: loss.outputs for n, loss in LOSSES.items()}
+    assert all(isinstance(outputs, frozenset) for outputs in VALID_OUTPUTS.values())
+
+
+@pytest.mark.parametrize("loss", sorted(LOSSES))
+@pytest.mark.parametrize("weighted", [False, True])
+def test_the_objects_give_the_functions_numbers_bit_for_bit(loss, weighted):
+    rng = np.random.RandomState(11)
+    y_true = encode_targets(loss, rng, 6, 3)
+    weights = rng.uniform(0.2, 3.0, 6) if weighted else None
+    obj = LOSSES[loss]
+    for output in sorted(VALID_OUTPUTS[loss]):
+        y_pred = ACTIVATIONS[output](rng.normal(size=(6, 3)))
+        assert obj.value(y_true, y_pred, weights) == loss_value(loss, y_true, y_pred, weights)
+        assert_array_equal(obj(y_true, y_pred), obj.per_sample(y_true, y_pred))
+        mean = np.mean(obj(y_true, y_pred)) if weights is None else \
+            np.dot(obj(y_true, y_pred), weights) / weights.sum()
+        assert obj.value(y_true, y_pred, weights) == pytest.approx(mean, rel=1e-14)
+        expected = output_delta(y_true, y_pred, weights, loss=loss, output_activation=output)
+        assert_array_equal(obj.gradient(y_true, y_pred, weights, None, output), expected)
+        buffer = y_pred.copy()  # into y_pred itself, as the network does
+        result = obj.gradient(y_true, buffer, weights, buffer, output)
+        assert result is buffer
+        assert_array_equal(buffer, expected)
+    canonical = output_delta(y_true, y_pred, weights)
+    assert_array_equal(obj.gradient(y_true, y_pred, weights), canonical)
+
+
+def test_for_output_returns_the_loss_or_raises_as_check_loss_output():
+    for name, loss in LOSSES.items():
+        for output in VALID_OUTPUTS[name]:
+            assert loss.for_output(output) is loss
+    with pytest.raises(ValueError, match=r"^loss 'log_loss' cannot follow the output "
+                                         r"activation 'logistic'; allowed outputs for it "
+                                         r"are \['softmax'\]\.$"):
+        LOSSES["log_loss"].for_output("logistic")  # binary_log_loss is a loss of its own
+    with pytest.raises(ValueError, match=r"'poisson' cannot follow.*'identity'"):
+        LOSSES["poisson"].gradient(np.ones((2, 1)), np.ones((2, 1)), output_activation="identity")
+
+
+def test_get_loss_accepts_names_and_objects_only():
+    user, bare = PseudoHuber(), BareMeanAbsolute()
+    assert get_loss(user) is user and get_loss(bare) is bare
+    with pytest.raises(ValueError, match=r"^loss 'hinge' is not supported; allowed are "
+                                         r"\['binary_log_loss', 'log_loss', 'poisson', "
+                                         r"'squared_error'\] or an object with value\("):
+        get_loss("hinge")
+    for wrong in (None, 2.0, ACTIVATIONS["relu"], PseudoHuber):
+        with pytest.raises(TypeError, match=r"^objective must be a name from \[.*\] or an "
+                                            r"object with value.*gradient.*; got "):
+            get_loss(wrong, "objective")
+
+
+def test_the_functions_accept_loss_objects():
+    rng = np.random.RandomState(2)
+    y_true, y_pred = rng.normal(size=(5, 2)), rng.normal(size=(5, 2))
+    weights = rng.uniform(0.5, 2.0, 5)
+    user = PseudoHuber(0.7)
+    assert loss_value(user, y_true, y_pred, weights) == user.value(y_true, y_pred, weights)
+    r = (y_pred - y_true) / 0.7
+    per_sample = 0.49 * (np.sqrt(1 + r**2) - 1).sum(axis=1)
+    assert user.value(y_true, y_pred) == pytest.approx(per_sample.mean(), rel=1e-14)
+    assert user.value(y_true, y_pred, weights) == pytest.approx(
+        np.dot(per_sample, weights) / weights.sum(), rel=1e-14)
+    assert_array_equal(output_delta(y_true, y_pred, weights, loss=user),
+                       user.gradient(y_true, y_pred, weights))
+    check_loss_output(user, "identity")
+    with pytest.raises(ValueError, match=r"'pseudo_huber' cannot follow the output activation "
+                                         r"'softmax'; allowed outputs for it are \['identity'\]"):
+        check_loss_output(user, "softmax")
+    bare = BareMeanAbsolute()
+    check_loss_output(bare, "identity")  # the default output activation
+    with pytest.raises(ValueError, match=r"cannot follow the output activation 'exp'"):
+        check_loss_output(bare, "exp")
+    assert loss_value(bare, y_true, y_pred) == bare.value(y_true, y_pred)
+
+
+def test_a_user_loss_gradient_is_its_value_gradient():
+    rng = np.random.RandomState(4)
+    y_true, weights = rng.normal(size=(4, 3)), rng.uniform(0.5, 2.0, 4)
+    user, y_pred = PseudoHuber(0.5), rng.normal(size=12)
+    numeric = numerical_gradient(lambda p: user.value(y_true, p.reshape(4, 3), weights), y_pred)
+    analytic = user.gradient(y_true, y_pred.reshape(4, 3), weights)
+    assert_allclose(analytic.ravel(), numeric, rtol=1e-6, atol=1e-10)
+
+
+def test_outputs_default_to_the_output_activation_and_may_be_set():
+    user = PseudoHuber()
+    assert user.outputs == {"identity"} and user.for_output("identity") is user
+    user.output_activation = "exp"
+    assert user.outputs == {"exp"}
+    user.outputs = frozenset({"exp", "identity"})  # an instance may widen them
+    assert user.for_output("identity") is user
+    assert LOSSES["squared_error"].outputs == {"identity", "logistic", "softmax"}
+
+
+def test_losses_pickle_copy_compare_and_print():
+    user = PseudoHuber(2.0)
+    for twin in (pickle.loads(pickle.dumps(user)), copy.deepcopy(user), PseudoHuber(2.0)):
+        assert twin == user and hash(twin) == hash(user)
+    assert user != PseudoHuber(1.0) and user != LOSSES["squared_error"]
+    assert repr(user) == "PseudoHuber(delta=2.0)"
+    assert repr(LOSSES["log_loss"]) == "LogLoss()"
+    for loss in LOSSES.values():
+        assert pickle.loads(pickle.dumps(loss)) == loss == copy.deepcopy(loss)
+    with pytest.raises(NotImplementedError, match="Loss must define gradient"):
+        Loss().gradient(y_true=None, y_pred=None)
