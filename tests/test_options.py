@@ -19,7 +19,7 @@ from sklearn.datasets import load_digits, make_circles, make_classification
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import get_tags
 
-import skfcnn.estimators.base
+import skfcnn.estimators.fitting
 from skfcnn import FCNNClassifier, FCNNRegressor
 from skfcnn.nn import optimizers
 from skfcnn.nn.schedules import ExponentialDecay
@@ -406,7 +406,7 @@ def test_dropout_starts_from_the_weights_without_dropout(cls, circles, parabola,
     """The mask generator is seeded after the initial weights, so they do not change."""
     X, y = data_for(cls, circles, parabola)
     started = []
-    monkeypatch.setattr(skfcnn.estimators.base, "train",
+    monkeypatch.setattr(skfcnn.estimators.fitting, "train",
                         lambda network, *args, **kwargs: started.append(network.params.copy()))
     for dropout in (0.0, 0.4):
         cls(hidden_layer_sizes=(8, 6), dropout=dropout, random_state=3).fit(X, y)

@@ -126,9 +126,8 @@ def test_early_stopping_validation_split_is_stratified_for_multiclass(digits):
                          hidden_layer_sizes=(4,), random_state=0).fit(X, y)
     assert clf.validation_scores_ is not None and len(clf.validation_scores_) == 2
     # every class is held out in proportion (within one sample)
-    clf._rng = np.random.RandomState(0)
     Y = (y[:, None] == np.unique(y)).astype(float)
-    _, Y_train, _, (_, Y_val, _) = clf._split_validation(X, Y, None)
+    _, Y_train, _, (_, Y_val, _) = clf._split_validation(X, Y, None, np.random.RandomState(0))
     counts, held_out = Y.sum(axis=0), Y_val.sum(axis=0)
     assert np.all(np.abs(held_out - 0.1 * counts) <= 1)
     assert np.array_equal(Y_train.sum(axis=0) + held_out, counts)

@@ -30,10 +30,13 @@ class SklearnCallbacks(Callback):
     model_attributes : callable
         ``model_attributes(network) -> dict``: the fitted attributes of a model
         that predicts with ``network``, for the callbacks' ``fitted_estimator``.
+    task_name : str, default="epoch"
+        The name of each subtask (``"iteration"`` for L-BFGS).
     """
 
-    def __init__(self, estimator, context, X, y, metadata, model_attributes):
-        self.estimator, self.context = estimator, context
+    def __init__(self, estimator, context, X, y, metadata, model_attributes,
+                 task_name="epoch"):
+        self.estimator, self.context, self.task_name = estimator, context, task_name
         self.data = {"X": X, "y": y, "metadata": metadata}
         self.model_attributes = model_attributes
         self.task = None
@@ -42,7 +45,7 @@ class SklearnCallbacks(Callback):
         return lambda: self.model_attributes(run.network)
 
     def on_epoch_begin(self, run):
-        self.task = self.context.subcontext(task_name="epoch")
+        self.task = self.context.subcontext(task_name=self.task_name)
         self.task.call_on_fit_task_begin(estimator=self.estimator, **self.data,
                                          reconstruction_attributes=self._attributes(run))
 

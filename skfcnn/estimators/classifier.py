@@ -14,6 +14,7 @@ from ..nn.activations import softmax
 from ._compat import StrOptions, _fit_context, available_if
 from .base import BaseFCNN, _check_stochastic, _store_params
 from .docstrings import CLASSIFIER_DOC
+from .fitting import transaction
 
 __all__ = ["FCNNClassifier"]
 
@@ -170,6 +171,7 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
             right = np.all((out > 0.5) == (Y > 0.5), axis=1)
         return _weighted_mean(right, sample_weight)
 
+    @transaction
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
         """Fit the model to data ``X`` and labels ``y``.
@@ -213,9 +215,10 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
         validation_set = self._validate_validation_set(X_val, y_val, sample_weight_val)
         sample_weight = self._class_weights(y, sample_weight)
         return self._fit(X, self._encode(y), sample_weight, incremental=False,
-                         validation_set=validation_set)
+                         validation_set=validation_set, y=y)
 
     @available_if(_check_stochastic)
+    @transaction
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Run exactly one epoch of training over ``X``, ``y``.
@@ -264,7 +267,7 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
                     f"allowed are {self.classes_.tolist()!r}."
                 )
         sample_weight = self._class_weights(y, sample_weight)
-        return self._fit(X, self._encode(y), sample_weight, incremental=True)
+        return self._fit(X, self._encode(y), sample_weight, incremental=True, y=y)
 
     def predict_proba(self, X):
         """Probability of each class.

@@ -14,7 +14,7 @@ import numpy as np
 from scipy.sparse import issparse
 
 from ..nn import optimizers, schedules, transforms
-from ..nn.activations import HIDDEN_ACTIVATIONS
+from ..nn.activations import HIDDEN_ACTIVATIONS, check_hidden_activations
 from ..nn.initializers import INITIALIZERS
 from ..nn.network import _layer_views
 from ._compat import Interval, Options, StrOptions, _assert_all_finite
@@ -163,6 +163,15 @@ def check_input_values(X, estimator_name):
             "non-finite results. Scale the features (e.g. StandardScaler in a Pipeline).",
             UserWarning,
         )
+
+
+def check_hidden_activation(activation, n_hidden):
+    """``activation`` as the network takes it (a name or object, or a list of them),
+    checked against the number of hidden layers (errors name ``activation``)."""
+    if isinstance(activation, (list, tuple)):
+        activation = list(activation)
+    check_hidden_activations(activation, n_hidden, name="activation")
+    return activation
 
 
 def check_callbacks(callbacks):

@@ -11,6 +11,7 @@ from sklearn.utils.validation import column_or_1d
 from ._compat import StrOptions, _fit_context, available_if
 from .base import BaseFCNN, _check_stochastic, _store_params
 from .docstrings import REGRESSOR_DOC
+from .fitting import transaction
 
 __all__ = ["FCNNRegressor"]
 
@@ -58,6 +59,7 @@ class FCNNRegressor(RegressorMixin, BaseFCNN):
             return -np.inf
         return float(r2_score(Y, out, sample_weight=sample_weight))
 
+    @transaction
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
         """Fit the model to data ``X`` and targets ``y``.
@@ -86,9 +88,11 @@ class FCNNRegressor(RegressorMixin, BaseFCNN):
         warm = self.warm_start and hasattr(self, "_network")
         X, Y, sample_weight = self._validate_targets(X, y, sample_weight, reset=not warm)
         validation_set = self._validate_validation_set(X_val, y_val, sample_weight_val)
-        return self._fit(X, Y, sample_weight, incremental=False, validation_set=validation_set)
+        return self._fit(X, Y, sample_weight, incremental=False, validation_set=validation_set,
+                         y=y)
 
     @available_if(_check_stochastic)
+    @transaction
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
         """Run exactly one epoch of training over ``X``, ``y``.
@@ -109,7 +113,7 @@ class FCNNRegressor(RegressorMixin, BaseFCNN):
         """
         first = not hasattr(self, "_network")
         X, Y, sample_weight = self._validate_targets(X, y, sample_weight, reset=first)
-        return self._fit(X, Y, sample_weight, incremental=True)
+        return self._fit(X, Y, sample_weight, incremental=True, y=y)
 
     def predict(self, X):
         """Predicted target of each sample.

@@ -18,7 +18,7 @@ from sklearn.exceptions import ConvergenceWarning
 from .callbacks import HOOKS, defines, standard_callbacks
 from .state import Checkpoint, history, learning_rate, record_epoch
 
-__all__ = ["TrainingRun", "all_finite", "resolve_batch_size", "train"]
+__all__ = ["DivergenceError", "TrainingRun", "all_finite", "resolve_batch_size", "train"]
 
 
 def all_finite(a):
@@ -122,8 +122,13 @@ def run_epoch(run, gradient_hooks, batches, order, rate):
     return total / weight_total if weight_total > 0 else 0.0
 
 
+class DivergenceError(ValueError):
+    """Training diverged: the loss (or a parameter or running statistic) became
+    non-finite; the network holds the last parameters that gave a finite loss."""
+
+
 def _diverged_error(epoch, what):
-    return ValueError(
+    return DivergenceError(
         f"{what} at iteration {epoch}: training "
         "diverged and was stopped; the last parameters that gave a finite "
         "loss were kept. Try scaling the inputs (e.g. with StandardScaler) or "

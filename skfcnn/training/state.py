@@ -41,6 +41,13 @@ class Checkpoint:
         for array, copy in self.pairs:
             np.copyto(array, copy)
 
+    def copy_for(self, network):
+        """A checkpoint of ``network`` (of the same layout) holding this one's saved arrays."""
+        twin = Checkpoint(network)
+        for (_, saved), (_, own) in zip(twin.pairs, self.pairs):
+            np.copyto(saved, own)
+        return twin
+
 
 @dataclass
 class TrainingState:

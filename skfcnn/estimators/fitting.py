@@ -1,0 +1,299 @@
+"""``fit`` and ``partial_fit`` as one transaction.
+
+Every check comes first (the parameters, through ``_parameter_constraints``;
+the data and the validation set; the callbacks, the schedule and the
+optimiser, built from the registries); training then runs on a *new* state
+(a fresh network, or a copy of the fitted one for ``warm_start`` and
+``partial_fit``, with copies of the optimiser's state, of the record of
+training and of the random generators); the fitted attributes change only in
+:meth:`FitMixin._commit`, when training ends normally, is interrupted
+(``KeyboardInterrupt``: the last finished epoch is kept) or diverges with a
+restorable model (the last parameters with a finite loss are kept, and the
+error is raised).  Any other error leaves the estimator exactly as it was
+before the call (:func:`transaction`).
+"""
+
+import copy
+import functools
+
+import numpy as np
+from sklearn.base import is_classifier
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+
+from ..nn.losses import loss_value
+from ..nn.network import Network
+from ..nn.transforms import chain
+from ..training.lbfgs import train_lbfgs
+from ..training.loop import DivergenceError, train
+from ..training.state import TrainingConfig, TrainingState, Validation
+from ._sklearn_callbacks import SklearnCallbacks
+from .params import (check_callbacks, check_hidden_activation, hidden_layer_sizes, init_state,
+                     make_optimizer, make_schedule, make_transforms)
+
+__all__ = ["FitMixin", "transaction"]
+
+
+def transaction(method):
+    """``method`` (``fit`` or ``partial_fit``) leaves the estimator as it was when it
+    raises, unless it kept a model on purpose (divergence: ``error.model_kept``).
+
+    The estimator's attributes are restored from a shallow copy taken before the
+    call: training itself never changes the objects the estimator holds (it
+    works on new ones), so the copy is all the earlier model needs.
+    """
+    @functools.wraps(method)
+    def transactional(estimator, *args, **kwargs):
+        before = dict(vars(estimator))
+        try:
+            return method(estimator, *args, **kwargs)
+        except BaseException as error:
+            if not getattr(error, "model_kept", False):
+                vars(estimator).clear()
+                vars(estimator).update(before)
+            raise
+    return transactional
+
+
+class _Fit:
+    """The state one call trains: committed to the estimator only when training ends."""
+
+    def __init__(self, network, optimizer, optimizer_state, state, rng, mask_rng):
+        self.network, self.optimizer, self.optimizer_state = network, optimizer, optimizer_state
+        self.state, self.rng, self.mask_rng = state, rng, mask_rng
+
+
+class FitMixin:
+    """The fitting steps the classifier and the regressor share."""
+
+    def _network_options(self):
+        """Keyword arguments of ``Network`` that differ from plain dense layers."""
+        options = {}
+        if isinstance(self.dropout, (list, tuple)) or self.dropout > 0:
+            options["dropout"] = self.dropout
+        if self.batch_norm:
+            options["batch_norm"] = True
+        return options
+
+    def _layer_sizes(self, X, Y):
+        return (X.shape[1], *hidden_layer_sizes(self.hidden_layer_sizes), Y.shape[1])
+
+    def _new_network(self, X, Y, rng):
+        """A network drawn from ``rng`` for the current parameters and data."""
+        sizes = self._layer_sizes(X, Y)
+        activation = check_hidden_activation(self.activation, len(sizes) - 2)
+        network = Network(sizes, activation, self.out_activation_, X.dtype,
+                          **self._network_options())
+        init = {} if self.init == "glorot_uniform" and self.init_scale is None \
+            else {"init": self.init, "scale": self.init_scale}
+        return network.initialize(rng, **init)
+
+    def _warm_network(self, X, Y):
+        """A copy of the fitted network, checked against the data and reconfigured."""
+        fitted = self._network
+        sizes = self._layer_sizes(X, Y)
+        if sizes != fitted.layer_sizes:
+            raise ValueError(
+                f"warm_start=True needs the same layer sizes as the fitted model: "
+                f"it has {fitted.layer_sizes}, the data and "
+                f"hidden_layer_sizes give {sizes}. Set warm_start=False to refit."
+            )
+        if self.out_activation_ != fitted.output_activation:
+            raise ValueError(
+                f"warm_start=True needs the same output as the fitted model: it has "
+                f"{fitted.output_activation!r}, the parameters now give "
+                f"{self.out_activation_!r}. Set warm_start=False to refit."
+            )
+        if bool(self.batch_norm) != fitted.batch_norm:
+            raise ValueError(
+                f"warm_start=True and partial_fit need the batch_norm of the fitted model "
+                f"({fitted.batch_norm}); got batch_norm={self.batch_norm!r}. Set "
+                "warm_start=False (or call fit) to refit."
+            )
+        network = copy.deepcopy(fitted)
+        self._apply_changed_options(network)
+        return network
+
+    def _apply_changed_options(self, network):
+        """A changed ``activation`` or ``dropout`` takes effect on the continued network,
+        as scikit-learn's MLP uses its current ``activation`` when it continues."""
+        activation = check_hidden_activation(self.activation, network.n_hidden)
+        dropout = self.dropout if not isinstance(self.dropout, (list, tuple)) \
+            else list(self.dropout)
+        if activation != network.hidden_activation or dropout != network.dropout:
+            network.configure(activation, dropout)
+
+    def _new_fit(self, X, Y, incremental):
+        """The network, optimiser, record and generators this call trains (new objects)."""
+        warm = hasattr(self, "_network") and (self.warm_start or incremental)
+        fresh_rng = not (incremental and hasattr(self, "_rng"))
+        rng = check_random_state(self.random_state) if fresh_rng else copy.deepcopy(self._rng)
+        network = self._warm_network(X, Y) if warm else self._new_network(X, Y, rng)
+        mask_rng = None if fresh_rng else copy.deepcopy(getattr(self, "_mask_rng", None))
+        if "dropout" in self._network_options() and mask_rng is None:
+            # masks from NumPy's Generator: it fills a float32 or float64 buffer in
+            # place, twice as fast as RandomState; seeded after the initial weights,
+            # which are therefore those of the same model without dropout
+            mask_rng = np.random.default_rng(rng.randint(np.iinfo(np.int32).max))
+        if not warm:
+            return _Fit(network, None, None, TrainingState(), rng, mask_rng)
+        optimizer_state = copy.deepcopy(getattr(self, "_optimizer_state", None))
+        state = copy.deepcopy(self._state)  # without its checkpoints (see its __getstate__)
+        if self._state.last_good is not None:  # the last parameters known to give a finite
+            state.last_good = self._state.last_good.copy_for(network)  # loss go on too
+        return _Fit(network, self._optimizer, optimizer_state, state, rng, mask_rng)
+
+    def _fit(self, X, Y, sample_weight, incremental, validation_set=None, y=None):
+        """Check, train a new state for one epoch or up to ``max_iter``, then commit."""
+        if incremental and self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True; "
+                             "pass early_stopping=False or use fit.")
+        if sample_weight is not None and not sample_weight.sum() > 0:
+            raise ValueError("sample_weight (times class_weight) must have a positive sum.")
+        stochastic = self.solver != "lbfgs"
+        config = self._training_config(incremental) if stochastic else None
+        optimizer = make_optimizer(self) if stochastic else None
+        fit = self._new_fit(X, Y, incremental)
+        if not incremental:
+            fit.state.start_call()
+        X = X.astype(fit.network.dtype, copy=False)
+        Y = Y.astype(fit.network.dtype, copy=False)
+        extra = self._sklearn_callbacks(X, y, sample_weight, config)
+        try:
+            if stochastic:
+                self._fit_stochastic(fit, optimizer, config, X, Y, sample_weight,
+                                     validation_set, extra)
+            else:
+                self._fit_lbfgs(fit, X, Y, sample_weight, extra)
+        except DivergenceError as error:
+            self._commit(fit)
+            error.model_kept = True
+            raise
+        self._commit(fit)
+        self._end_sklearn_callbacks(extra, X, y)
+        return self
+
+    def _fit_lbfgs(self, fit, X, Y, sample_weight, callbacks):
+        train_lbfgs(fit.network, X, Y, sample_weight, fit.state, loss=self._loss_name,
+                    alpha=self.alpha, max_iter=self.max_iter, max_fun=self.max_fun,
+                    tol=self.tol, verbose=self.verbose, callbacks=callbacks)
+
+    def _training_config(self, incremental):
+        """The plain settings of a stochastic call (schedule and callbacks checked)."""
+        restore = self.restore_best_weights
+        validating = self.early_stopping and not incremental
+        return TrainingConfig(
+            loss=self._loss_name, alpha=self.alpha, schedule=make_schedule(self),
+            batch_size=self.batch_size, shuffle=self.shuffle,
+            max_epochs=1 if incremental else self.max_iter, tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change, verbose=int(self.verbose),
+            check_convergence=not incremental, monitor=self.monitor,
+            restore_best=not incremental and (validating if restore == "auto" else restore),
+            callbacks=check_callbacks(self.callbacks),
+        )
+
+    def _optimizer_for(self, fit, optimizer):
+        """``optimizer`` with its state (the kept one when it is of the same kind), behind
+        the gradient transforms of this call (``max_grad_norm``, ``weight_decay``)."""
+        if type(fit.optimizer) is not type(optimizer) or fit.optimizer_state is None:
+            fit.optimizer_state = init_state(optimizer, fit.network)
+        fit.optimizer = optimizer
+        steps = make_transforms(self, optimizer)
+        if not steps:
+            return optimizer, fit.optimizer_state
+        states = [init_state(step, fit.network) for step in steps]
+        return chain(*steps, optimizer), (*states, fit.optimizer_state)
+
+    def _fit_stochastic(self, fit, optimizer, config, X, Y, sample_weight, validation_set,
+                        callbacks):
+        validation = None
+        if self.early_stopping:
+            if validation_set is None:
+                X, Y, sample_weight, validation_set = self._split_validation(
+                    X, Y, sample_weight, fit.rng)
+            X_val, Y_val, w_val = validation_set
+            validation = Validation(X_val.astype(X.dtype, copy=False),
+                                    Y_val.astype(X.dtype, copy=False), w_val,
+                                    self._validation_score, self._validation_loss)
+        if self._network_options():
+            config.forward_kwargs = {"training": True, "rng": fit.mask_rng}
+        step, step_state = self._optimizer_for(fit, optimizer)
+        train(fit.network, step, step_state, X, Y, sample_weight, fit.state, config, fit.rng,
+              validation, callbacks)
+
+    def _split_validation(self, X, Y, sample_weight, rng):
+        """Hold out ``validation_fraction`` of the rows (stratified for single-label classes)."""
+        stratify = None
+        if is_classifier(self) and not self._is_multilabel():  # class labels, not the
+            # one-hot rows, which scikit-learn would join into one string per row
+            stratify = Y[:, 0] if Y.shape[1] == 1 else Y.argmax(axis=1)
+        n_val = int(np.ceil(self.validation_fraction * X.shape[0]))  # train_test_split's rule
+        needed = 2 if stratify is None else max(2, Y.shape[1] if Y.shape[1] > 1 else 2)
+        if n_val < needed:
+            raise ValueError(
+                f"The validation set is too small ({n_val} sample(s), at least {needed} "
+                f"needed): increase validation_fraction={self.validation_fraction} or the "
+                "size of the data."
+            )
+        arrays = [X, Y] if sample_weight is None else [X, Y, sample_weight]
+        parts = train_test_split(*arrays, random_state=rng,
+                                 test_size=self.validation_fraction, stratify=stratify)
+        w_train, w_val = (parts[4], parts[5]) if sample_weight is not None else (None, None)
+        return parts[0], parts[2], w_train, (parts[1], parts[3], w_val)
+
+    def _validation_loss(self, network, X, Y, sample_weight):
+        """Mean loss of the held-out set (without the L2 penalty)."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            value = loss_value(self._loss_name, Y, network.predict(X), sample_weight)
+        return value if np.isfinite(value) else np.inf
+
+    # -- the commit --------------------------------------------------------------------
+    def _model_attributes(self, network):
+        """The fitted attributes of a model that predicts with ``network``."""
+        return {"_network": network, "coefs_": network.coefs,
+                "intercepts_": network.intercepts, "n_outputs_": network.layer_sizes[-1],
+                "n_layers_": len(network.layer_sizes)}
+
+    def _commit(self, fit):
+        """The trained state becomes the estimator's fitted model."""
+        vars(self).update(self._model_attributes(fit.network))
+        self._optimizer, self._optimizer_state = fit.optimizer, fit.optimizer_state
+        self._state, self._rng, self._mask_rng = fit.state, fit.rng, fit.mask_rng
+        self._publish_state()
+
+    def _publish_state(self):
+        state = self._state
+        self.loss_curve_ = list(state.loss_curve)
+        self.loss_ = state.loss_curve[-1] if state.loss_curve else np.nan
+        self.n_iter_ = state.n_iter
+        self.t_ = state.t
+        self.fit_time_ = list(state.fit_times)
+        stopping = self.early_stopping and self.solver != "lbfgs"
+        if stopping:
+            self.best_loss_ = None
+        elif self.solver == "lbfgs":  # scikit-learn has none; the lowest recorded loss
+            self.best_loss_ = min(state.loss_curve) if state.loss_curve else None
+        else:
+            self.best_loss_ = state.best_loss
+        self.validation_scores_ = list(state.validation_scores) if stopping else None
+        self.validation_loss_curve_ = list(state.validation_loss_curve) if stopping else None
+        self.best_validation_score_ = state.best_validation_score if stopping else None
+
+    # -- scikit-learn's callback API -----------------------------------------------------
+    def _sklearn_callbacks(self, X, y, sample_weight, config):
+        """The bridge to callbacks set with ``set_callbacks`` (none: an empty tuple)."""
+        if not getattr(self, "_skl_callbacks", None):
+            return ()
+        n_subtasks = config.max_epochs if config is not None else self.max_iter + 1
+        context = self._init_callback_context(max_subtasks=n_subtasks)
+        metadata = None if sample_weight is None else {"sample_weight": sample_weight}
+        context.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
+        task_name = "epoch" if config is not None else "iteration"
+        return (SklearnCallbacks(self, context, X, y, metadata, self._model_attributes,
+                                 task_name),)
+
+    def _end_sklearn_callbacks(self, extra, X, y):
+        for bridge in extra:
+            bridge.context.call_on_fit_task_end(
+                estimator=self, X=X, y=y, metadata=bridge.data["metadata"],
+                reconstruction_attributes=lambda: self._model_attributes(self._network))

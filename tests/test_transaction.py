@@ -1,0 +1,170 @@
+"""``fit`` and ``partial_fit`` are one transaction: a failed call changes nothing.
+
+Every check comes before training, training works on new objects, and the
+fitted attributes change only when training ends (normally, interrupted, or
+diverged with a restorable model).
+"""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+from sklearn.datasets import make_circles, make_regression
+
+from skfcnn import FCNNClassifier, FCNNRegressor
+
+BOTH = [FCNNClassifier, FCNNRegressor]
+
+
+@pytest.fixture(scope="module")
+def circles():
+    return make_circles(n_samples=120, factor=0.3, noise=0.1, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def regression():
+    X, y = make_regression(n_samples=120, n_features=3, noise=1.0, random_state=0)
+    return X, y / y.std()
+
+
+def data_for(cls, circles, regression):
+    return circles if cls is FCNNClassifier else regression
+
+
+def quiet_fit(est, X, y, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return est.fit(X, y, **kwargs)
+
+
+def snapshot(est):
+    """Everything the estimator holds, as bytes (a pickle) plus the objects' identities."""
+    return pickle.dumps(est), {k: id(v) for k, v in vars(est).items()}
+
+
+class Boom(Exception):
+    pass
+
+
+class RaiseAtEpoch:
+    """A callback that raises at the end of the ``epoch``-th epoch it sees."""
+
+    def __init__(self, epoch):
+        self.epoch, self.seen = epoch, 0
+
+    def __call__(self, history):
+        self.seen += 1
+        if self.seen == self.epoch:
+            raise Boom(f"epoch {history['epoch']}")
+        return False
+
+
+# each: parameters to set before the second call (made anew for each test), and the error
+FAILURES = [
+    (lambda: {"callbacks": [RaiseAtEpoch(3)]}, Boom),
+    (lambda: {"callbacks": ["not callable"]}, TypeError),
+    (lambda: {"learning_rate": "invscaling", "solver": "sgd", "warmup_epochs": 2}, ValueError),
+    (lambda: {"early_stopping": True, "validation_fraction": 0.001}, ValueError),
+    (lambda: {"activation": ["relu", "tanh"]}, ValueError),  # one hidden layer: one name
+]
+
+
+@pytest.mark.parametrize("warm_start", [False, True])
+@pytest.mark.parametrize("params, error", FAILURES)
+@pytest.mark.parametrize("cls", BOTH)
+def test_a_failed_fit_leaves_the_fitted_model_exactly_as_it_was(cls, params, error, warm_start,
+                                                                 circles, regression):
+    X, y = data_for(cls, circles, regression)
+    params = params()
+    est = quiet_fit(cls(hidden_layer_sizes=(5,), max_iter=5, random_state=0,
+                        warm_start=warm_start), X, y)
+    before, identities = snapshot(est)
+    predicted = est.predict(X)
+    est.set_params(max_iter=6, **params)
+    with pytest.raises(error):
+        quiet_fit(est, X, y)
+    est.set_params(**{name: cls().get_params()[name] if name != "warm_start" else warm_start
+                      for name in params}, max_iter=5)
+    assert snapshot(est) == (before, identities)
+    assert_array_equal(est.predict(X), predicted)
+
+
+@pytest.mark.parametrize("cls", BOTH)
+def test_a_failed_first_fit_leaves_the_estimator_unfitted(cls, circles, regression):
+    X, y = data_for(cls, circles, regression)
+    est = cls(hidden_layer_sizes=(5,), max_iter=5, random_state=0, callbacks=[RaiseAtEpoch(2)])
+    with pytest.raises(Boom):
+        quiet_fit(est, X, y)
+    assert not hasattr(est, "_network") and not hasattr(est, "n_features_in_")
+    assert set(vars(est)) == set(est.get_params())
+
+
+@pytest.mark.parametrize("cls", BOTH)
+def test_a_failed_partial_fit_leaves_the_model_and_its_optimizer_state(cls, circles,
+                                                                       regression):
+    X, y = data_for(cls, circles, regression)
+    kwargs = {"classes": [0, 1]} if cls is FCNNClassifier else {}
+    est = cls(hidden_layer_sizes=(5,), random_state=0).partial_fit(X, y, **kwargs)
+    before = snapshot(est)
+    est.set_params(callbacks=[RaiseAtEpoch(1)])
+    with pytest.raises(Boom):
+        est.partial_fit(X, y)
+    est.set_params(callbacks=None)
+    assert snapshot(est) == before
+    # and it goes on exactly as if the failed call had never happened
+    twin = cls(hidden_layer_sizes=(5,), random_state=0).partial_fit(X, y, **kwargs)
+    assert_array_equal(est.partial_fit(X, y)._network.params, twin.partial_fit(X, y)._network.params)
+
+
+def test_a_failed_partial_fit_with_an_unknown_label_changes_nothing(circles):
+    X, y = circles
+    est = FCNNClassifier(hidden_layer_sizes=(5,), random_state=0).partial_fit(X, y, classes=[0, 1])
+    before = snapshot(est)
+    with pytest.raises(ValueError, match="not in `self.classes_`"):
+        est.partial_fit(X, np.where(y == 1, 2, y))
+    assert snapshot(est) == before
+
+
+@pytest.mark.parametrize("cls", BOTH)
+def test_a_warm_start_with_another_batch_norm_changes_nothing(cls, circles, regression):
+    X, y = data_for(cls, circles, regression)
+    est = quiet_fit(cls(hidden_layer_sizes=(5,), max_iter=3, warm_start=True, random_state=0),
+                    X, y)
+    before = snapshot(est)
+    est.set_params(batch_norm=True)
+    with pytest.raises(ValueError, match="batch_norm"):
+        quiet_fit(est, X, y)
+    est.set_params(batch_norm=False)
+    assert snapshot(est) == before
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+@pytest.mark.parametrize("cls", BOTH)
+def test_training_never_changes_the_objects_of_the_earlier_model(cls, solver, circles,
+                                                                 regression):
+    """A warm start trains a copy: the earlier network, record and optimiser state stay."""
+    X, y = data_for(cls, circles, regression)
+    est = quiet_fit(cls(hidden_layer_sizes=(5,), max_iter=4, warm_start=True, solver=solver,
+                        random_state=0), X, y)
+    network, state, params = est._network, est._state, est._network.params.copy()
+    curve = list(state.loss_curve)
+    quiet_fit(est, X, y)
+    assert est._network is not network and est._state is not state
+    assert_array_equal(network.params, params)
+    assert state.loss_curve == curve
+    assert len(est.loss_curve_) > len(curve)
+
+
+@pytest.mark.parametrize("cls", BOTH)
+def test_divergence_keeps_the_last_finite_model_and_says_so(cls, circles, regression):
+    X, y = data_for(cls, circles, regression)
+    est = quiet_fit(cls(hidden_layer_sizes=(5,), max_iter=3, random_state=0), X, y)
+    est.set_params(solver="sgd", learning_rate_init=1e12, momentum=0.0, warm_start=True,
+                   max_iter=50)
+    with pytest.raises(ValueError, match="training diverged") as error:
+        quiet_fit(est, X * 1e4, y)
+    assert getattr(error.value, "model_kept", False)
+    assert np.all(np.isfinite(est._network.params))
+    assert est.n_iter_ == len(est.loss_curve_) >= 3
