@@ -10,6 +10,7 @@ larger step keep the run short where the checks still pass with them.
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from extending_examples import Adamax, HalfCosine, PseudoHuber, Softsign
 from skfcnn import FCNNClassifier, FCNNRegressor
 from skfcnn.nn.schedules import ExponentialDecay
 
@@ -45,6 +46,11 @@ ESTIMATORS = [
     FCNNClassifier(class_weight="balanced", hidden_layer_sizes=(16,)),
     FCNNClassifier(batch_norm=True),  # weighted batch statistics: weights = repeated rows
     FCNNRegressor(batch_norm=True),
+    # -- user objects where a name is accepted (the developer guide's examples) -----------
+    FCNNClassifier(hidden_layer_sizes=(16, 8), activation=[Softsign(), "relu"],
+                   solver=Adamax(), learning_rate=HalfCosine(0.01, 200)),
+    FCNNRegressor(hidden_layer_sizes=(16,), activation=Softsign(), loss=PseudoHuber(),
+                  solver=Adamax(), learning_rate_init=0.01),
 ]
 
 # Options whose sample weights can only equal repeated rows up to what the

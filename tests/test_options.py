@@ -22,13 +22,13 @@ from sklearn.utils import get_tags
 import skfcnn.estimators.fitting
 from skfcnn import FCNNClassifier, FCNNRegressor
 from skfcnn.nn import optimizers
+from skfcnn.nn.activations import HIDDEN_ACTIVATIONS
 from skfcnn.nn.schedules import ExponentialDecay
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 BOTH = [FCNNClassifier, FCNNRegressor]
-ACTIVATIONS = ["identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "softplus",
-               "gelu", "swish"]
-STOCHASTIC = ["sgd", "adam", "rmsprop", "adagrad", "adamw"]
+ACTIVATIONS = list(HIDDEN_ACTIVATIONS)  # every registered hidden activation
+STOCHASTIC = list(optimizers.OPTIMIZERS)  # every registered optimiser
 
 
 @pytest.fixture(scope="module")

@@ -11,10 +11,12 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import column_or_1d
 
 from ..nn.activations import softmax
+from ..nn.losses import check_loss_output
 from ._compat import StrOptions, _fit_context, available_if
 from .base import BaseFCNN, _check_stochastic, _store_params
 from .docstrings import CLASSIFIER_DOC
 from .fitting import transaction
+from .params import LOSS_OBJECT, loss_names
 
 __all__ = ["FCNNClassifier"]
 
@@ -36,6 +38,10 @@ def _balanced_weights(Y, sample_weight):
                           out=np.zeros_like(class_totals), where=class_totals > 0)
     return Y @ per_class
 
+
+#: The classifier's ``'log_loss'`` is the cross-entropy of its output: the multiclass
+#: one after softmax, the per-label (binary) one after the logistic output.
+_LOGISTIC_FORM = {"log_loss": "binary_log_loss"}
 
 #: The target types scikit-learn's ``check_classification_targets`` accepts.
 _CLASSIFICATION_TARGETS = frozenset({"binary", "multiclass", "multiclass-multioutput",
@@ -61,7 +67,7 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
 
     _parameter_constraints: dict = {
         **BaseFCNN._parameter_constraints,
-        "loss": [StrOptions({"log_loss", "squared_error"})],
+        "loss": [loss_names(classifier=True), LOSS_OBJECT],
         "class_weight": [dict, StrOptions({"balanced"}), None],
     }
 
@@ -96,12 +102,17 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
             self._label_binarizer = LabelBinarizer().fit(y)
             self.classes_ = self._label_binarizer.classes_
             self._y_type = self._label_binarizer.y_type_
-        multiclass = self._y_type == "multiclass"
-        self.out_activation_ = "softmax" if multiclass else "logistic"
-        if self.loss == "squared_error":
-            self._loss_name = "squared_error"
-        else:
-            self._loss_name = "log_loss" if multiclass else "binary_log_loss"
+        self.out_activation_ = "softmax" if self._y_type == "multiclass" else "logistic"
+
+    def _set_loss(self):
+        """The loss of this call (``loss`` may have changed since the labels were set):
+        ``loss`` itself, or for a name its form for the logistic output of binary and
+        multilabel targets (:data:`_LOGISTIC_FORM`); it must suit the output."""
+        loss = self.loss
+        if isinstance(loss, str) and self.out_activation_ == "logistic":
+            loss = _LOGISTIC_FORM.get(loss, loss)
+        check_loss_output(loss, self.out_activation_)
+        self._loss_name = loss
 
     def _validate_targets(self, X, y, sample_weight, reset, validation=False, with_type=False):
         """Validated ``X, y, sample_weight`` (and ``type_of_target(y)`` with ``with_type``)."""
@@ -212,6 +223,7 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
                 )
         else:
             self._setup_labels(y, y_type)
+        self._set_loss()
         validation_set = self._validate_validation_set(X_val, y_val, sample_weight_val)
         sample_weight = self._class_weights(y, sample_weight)
         return self._fit(X, self._encode(y), sample_weight, incremental=False,
@@ -266,6 +278,7 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
                     f"`y` has classes not in `self.classes_`: {unknown.tolist()!r}; "
                     f"allowed are {self.classes_.tolist()!r}."
                 )
+        self._set_loss()
         sample_weight = self._class_weights(y, sample_weight)
         return self._fit(X, self._encode(y), sample_weight, incremental=True, y=y)
 

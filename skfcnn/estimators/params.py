@@ -13,11 +13,12 @@ from numbers import Integral, Real
 import numpy as np
 from scipy.sparse import issparse
 
-from ..nn import optimizers, schedules, transforms
-from ..nn.activations import HIDDEN_ACTIVATIONS, check_hidden_activations
+from ..nn import losses, optimizers, schedules, transforms
+from ..nn.activations import ACTIVATIONS, check_hidden_activations
 from ..nn.initializers import INITIALIZERS
 from ..nn.network import _layer_views
-from ._compat import Interval, Options, StrOptions, _assert_all_finite
+from ..training.callbacks import HOOKS
+from ._compat import HasMethods, Interval, Options, StrOptions, _assert_all_finite
 
 __all__ = ["PARAMETER_CONSTRAINTS", "hidden_layer_sizes", "make_optimizer", "make_schedule",
            "make_transforms"]
@@ -28,15 +29,17 @@ SCHEDULE_NAMES = tuple(schedules.SCHEDULES)
 
 class _RegistryNames(StrOptions):
     """The names of a registry (and ``extra`` ones), read when a value is checked:
-    a name registered after import is valid too."""
+    a name registered after import is valid too.  ``where(entry)`` keeps only the
+    entries it is true for (e.g. the hidden activations)."""
 
-    def __init__(self, registry, extra=()):
-        self.registry, self.extra = registry, tuple(extra)
+    def __init__(self, registry, extra=(), where=None):
+        self.registry, self.extra, self.where = registry, tuple(extra), where
         super().__init__(set(self.options))
 
     @property
     def options(self):
-        return {*self.extra, *self.registry}
+        names = [n for n, entry in self.registry.items() if self.where is None or self.where(entry)]
+        return {*self.extra, *names}
 
     @options.setter
     def options(self, value):  # StrOptions.__init__ assigns it; the registry decides
@@ -53,25 +56,43 @@ class _PerLayer(Options):
     accepts no other custom constraint.)
     """
 
-    def __init__(self, element, description):
+    def __init__(self, elements, description):
         super().__init__(object, set())
-        self.element, self.description = element, description
+        self.elements, self.description = tuple(elements), description
 
     def is_satisfied_by(self, val):
-        return (isinstance(val, (list, tuple))
-                and all(self.element.is_satisfied_by(item) for item in val))
+        return (isinstance(val, (list, tuple)) and all(
+            any(element.is_satisfied_by(item) for element in self.elements) for item in val))
 
     def __str__(self):
         return f"a list or tuple of {self.description}, one per hidden layer"
 
 
-_ACTIVATION_NAME = StrOptions(set(HIDDEN_ACTIVATIONS))
+_ACTIVATION_NAME = _RegistryNames(ACTIVATIONS, where=lambda activation: activation.hidden)
+#: A user's activation (see :class:`skfcnn.nn.Activation`).
+_ACTIVATION_OBJECT = HasMethods(["forward", "derivative"])
 _DROPOUT_RATE = Interval(Real, 0, 1, closed="left")
+#: A user's loss (see :class:`skfcnn.nn.Loss`) or optimiser (:mod:`skfcnn.nn.optimizers`).
+LOSS_OBJECT = HasMethods(["value", "gradient"])
+_OPTIMIZER_OBJECT = HasMethods(["init", "update"])
+#: The output activations of the classifier: the losses it may use can follow one of them.
+CLASSIFIER_OUTPUTS = frozenset({"softmax", "logistic"})
+
+
+def loss_names(classifier):
+    """The registered losses of the classifier (those that may follow one of its
+    outputs) or of the regressor (the others), read when a value is checked."""
+    if classifier:
+        return _RegistryNames(losses.LOSSES, where=lambda loss: loss.outputs & CLASSIFIER_OUTPUTS)
+    return _RegistryNames(losses.LOSSES,
+                          where=lambda loss: loss.output_activation not in CLASSIFIER_OUTPUTS)
+
 
 PARAMETER_CONSTRAINTS: dict = {
     "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-    "activation": [_ACTIVATION_NAME, _PerLayer(_ACTIVATION_NAME, "such names")],
-    "solver": [_RegistryNames(optimizers.OPTIMIZERS, extra=("lbfgs",))],
+    "activation": [_ACTIVATION_NAME, _ACTIVATION_OBJECT,
+                   _PerLayer([_ACTIVATION_NAME, _ACTIVATION_OBJECT], "such names or objects")],
+    "solver": [_RegistryNames(optimizers.OPTIMIZERS, extra=("lbfgs",)), _OPTIMIZER_OBJECT],
     "alpha": [Interval(Real, 0, None, closed="left")],
     "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
     "learning_rate": [_RegistryNames(schedules.SCHEDULES), callable],
@@ -92,7 +113,7 @@ PARAMETER_CONSTRAINTS: dict = {
     "epsilon": [Interval(Real, 0, None, closed="neither")],
     "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
     "max_fun": [Interval(Integral, 1, None, closed="left")],
-    "dropout": [_DROPOUT_RATE, _PerLayer(_DROPOUT_RATE, "such rates")],
+    "dropout": [_DROPOUT_RATE, _PerLayer([_DROPOUT_RATE], "such rates")],
     "batch_norm": ["boolean"],
     "init": [StrOptions(set(INITIALIZERS))],
     "init_scale": [Interval(Real, 0, None, closed="neither"), None],
@@ -175,13 +196,15 @@ def check_hidden_activation(activation, n_hidden):
 
 
 def check_callbacks(callbacks):
-    """``callbacks`` as a tuple of callables (``TypeError`` naming a bad one)."""
+    """``callbacks`` as a tuple of callables ``callback(history) -> bool`` or objects
+    with training hooks (:mod:`skfcnn.training.callbacks`); ``TypeError`` naming a bad one."""
     callbacks = tuple(callbacks or ())
     for callback in callbacks:
-        if not callable(callback):
+        if not (callable(callback) or any(hasattr(callback, hook) for hook in HOOKS)):
             raise TypeError(
                 f"Each element of the 'callbacks' parameter must be callable as "
-                f"callback(history) -> bool; got {callback!r}."
+                f"callback(history) -> bool or have training hooks ({', '.join(HOOKS)}); "
+                f"got {callback!r}."
             )
     return callbacks
 
@@ -205,13 +228,16 @@ def _argument_names(cls):
 
 
 def make_optimizer(est):
-    """A fresh optimiser for ``est.solver``: ``OPTIMIZERS[solver]`` built by name.
+    """The optimiser of ``est.solver``: a user's object as it is (it holds only
+    hyper-parameters: its state is apart), or ``OPTIMIZERS[solver]`` built by name.
 
     Each constructor argument gets the estimator's parameter of the same name
     (``nesterov`` gets ``nesterovs_momentum``, see :data:`OPTIMIZER_ALIASES`);
     an argument the estimator has no parameter for, or whose parameter is
     ``None``, keeps the class default (``weight_decay=None`` is AdamW's 0.01).
     """
+    if not isinstance(est.solver, str):
+        return est.solver
     cls = optimizers.OPTIMIZERS[est.solver]
     params = _argument_names(type(est))
     kwargs = {}

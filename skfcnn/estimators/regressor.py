@@ -8,10 +8,12 @@ from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils.validation import column_or_1d
 
-from ._compat import StrOptions, _fit_context, available_if
+from ..nn.losses import get_loss
+from ._compat import _fit_context, available_if
 from .base import BaseFCNN, _check_stochastic, _store_params
 from .docstrings import REGRESSOR_DOC
 from .fitting import transaction
+from .params import LOSS_OBJECT, loss_names
 
 __all__ = ["FCNNRegressor"]
 
@@ -21,7 +23,7 @@ class FCNNRegressor(RegressorMixin, BaseFCNN):
 
     _parameter_constraints: dict = {
         **BaseFCNN._parameter_constraints,
-        "loss": [StrOptions({"squared_error", "poisson"})],
+        "loss": [loss_names(classifier=False), LOSS_OBJECT],
     }
 
     def __init__(self, loss="squared_error", hidden_layer_sizes=(100,), activation="relu", *,
@@ -44,8 +46,9 @@ class FCNNRegressor(RegressorMixin, BaseFCNN):
                 f"loss='poisson' requires non-negative targets y; got min(y)={y.min()!r}. "
                 "Use loss='squared_error' or shift the targets."
             )
-        if not validation:
-            self.out_activation_ = "exp" if self.loss == "poisson" else "identity"
+        if not validation:  # the output is the loss's canonical one
+            loss = get_loss(self.loss)
+            self.out_activation_ = getattr(loss, "output_activation", "identity")
             self._loss_name = self.loss
         return X, (y.reshape(-1, 1) if y.ndim == 1 else y), sample_weight
 

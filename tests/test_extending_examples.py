@@ -1,0 +1,141 @@
+"""The developer guide's worked examples (``tests/extending_examples.py``), each used
+where a name is accepted: they train, pass the gradient check, clone, pickle, and
+a registered name builds them."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
+from sklearn.datasets import make_circles, make_regression
+
+from extending_examples import Adamax, GradientNorms, HalfCosine, PseudoHuber, Softsign
+from skfcnn import FCNNClassifier, FCNNRegressor, check_gradients
+from skfcnn.nn import ACTIVATIONS, LOSSES, Network, check_gradient
+from skfcnn.nn.optimizers import OPTIMIZERS
+from skfcnn.nn.schedules import SCHEDULES
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+@pytest.fixture(scope="module")
+def circles():
+    return make_circles(n_samples=120, factor=0.4, noise=0.1, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def regression():
+    X, y = make_regression(n_samples=120, n_features=3, noise=1.0, random_state=0)
+    return X, y / y.std()
+
+
+def test_softsign_forward_and_derivative_follow_their_formulas():
+    z = np.linspace(-5, 5, 41)
+    assert_allclose(Softsign().forward(z.copy()), z / (1 + np.abs(z)))
+    a = Softsign().forward(z.copy())
+    assert_allclose(Softsign().derivative(None, a, np.ones_like(z)), 1 / (1 + np.abs(z)) ** 2)
+
+
+@pytest.mark.parametrize("activation", [Softsign(), [Softsign(), "tanh"]])
+def test_a_user_activation_trains_and_passes_the_gradient_check(activation, circles):
+    X, y = circles
+    est = FCNNClassifier(hidden_layer_sizes=(6, 4), activation=activation, max_iter=300,
+                         learning_rate_init=0.01, random_state=0).fit(X, y)
+    assert est.score(X, y) > 0.95
+    check_gradients(est, X[:20], y[:20])
+    network = Network((3, 4, 2), Softsign(), "identity").initialize(np.random.RandomState(0))
+    X, Y = np.random.RandomState(1).normal(size=(5, 3)), np.random.RandomState(2).normal(size=(5, 2))
+
+    def objective(params):
+        return network.loss_gradient(X, Y, "squared_error")
+
+    objective(network.params)
+    check_gradient(objective, network.params, network.grad.copy())
+
+
+def test_pseudo_huber_value_and_gradient(regression):
+    loss, rng = PseudoHuber(delta=0.5), np.random.RandomState(0)
+    y_true, y_pred, w = rng.normal(size=(6, 2)), rng.normal(size=(6, 2)), rng.uniform(size=6)
+    r = y_pred - y_true
+    assert_allclose(loss.value(y_true, y_pred, w),
+                    np.average(0.25 * (np.sqrt(1 + (r / 0.5) ** 2) - 1).sum(axis=1), weights=w))
+    expected = w[:, None] / w.sum() * r / np.sqrt(1 + (r / 0.5) ** 2)
+    assert_allclose(loss.gradient(y_true, y_pred, w), expected)
+
+
+def test_pseudo_huber_resists_outliers_where_squared_error_does_not(regression):
+    X, y = regression
+    dirty = y.copy()
+    dirty[::10] += 30  # every tenth target is a gross outlier
+    kwargs = dict(hidden_layer_sizes=(16,), max_iter=500, learning_rate_init=0.01,
+                  random_state=0)
+    robust = FCNNRegressor(loss=PseudoHuber(delta=0.5), **kwargs).fit(X, dirty)
+    plain = FCNNRegressor(**kwargs).fit(X, dirty)
+    assert robust.score(X, y) > 0.9 > plain.score(X, y) + 0.1
+    check_gradients(robust, X[:20], dirty[:20])
+
+
+def test_adamax_follows_its_formula_and_trains(circles):
+    rng = np.random.RandomState(0)
+    params, grads = rng.normal(size=7), [rng.normal(size=7) for _ in range(3)]
+    opt = Adamax(beta_1=0.8, beta_2=0.9, epsilon=1e-6)
+    ours, state = params.copy(), opt.init(params)
+    m, u = np.zeros(7), np.zeros(7)
+    for t, g in enumerate(grads, start=1):
+        opt.update(ours, g, 0.1, state)
+        m, u = 0.8 * m + 0.2 * g, np.maximum(0.9 * u, np.abs(g))
+        params = params - 0.1 / (1 - 0.8**t) * m / (u + 1e-6)
+    assert_allclose(ours, params, rtol=1e-12)
+    assert opt == Adamax(beta_1=0.8, beta_2=0.9, epsilon=1e-6)  # init/update left it as it was
+    X, y = circles
+    est = FCNNClassifier(hidden_layer_sizes=(8,), solver=Adamax(), max_iter=300,
+                         learning_rate_init=0.02, random_state=0).fit(X, y)
+    assert est.score(X, y) > 0.95 and est._optimizer == Adamax()
+
+
+def test_registered_names_build_the_examples(circles, regression, monkeypatch):
+    monkeypatch.setitem(ACTIVATIONS, "softsign", Softsign())
+    monkeypatch.setitem(LOSSES, "pseudo_huber", PseudoHuber())
+    monkeypatch.setitem(OPTIMIZERS, "adamax", Adamax)
+    monkeypatch.setitem(SCHEDULES, "half_cosine", HalfCosine)
+    X, y = regression
+    est = FCNNRegressor(hidden_layer_sizes=(5,), activation="softsign", loss="pseudo_huber",
+                        solver="adamax", beta_1=0.8, learning_rate="half_cosine", max_iter=20,
+                        random_state=0).fit(X, y)
+    assert est._optimizer == Adamax(beta_1=0.8)
+    assert est._network.hidden_activations[0] is ACTIVATIONS["softsign"] or \
+        est._network.hidden_activations[0] == "softsign"
+    history = est.loss_curve_
+    assert history[-1] < history[0]
+    schedule = HalfCosine.build(0.001, n_epochs=20, power_t=0.5)
+    assert schedule(0) == 0.001 and schedule(20) == 0.0005
+
+
+def test_user_objects_clone_and_pickle_with_the_estimator(regression):
+    X, y = regression
+    est = FCNNRegressor(hidden_layer_sizes=(5,), activation=Softsign(), loss=PseudoHuber(0.3),
+                        solver=Adamax(beta_2=0.99), learning_rate=HalfCosine(0.01, 10),
+                        max_iter=10, random_state=0)
+    twin = clone(est)
+    assert twin.get_params() == est.get_params()
+    assert twin.activation is not est.activation and twin.activation == est.activation
+    est.fit(X, y)
+    again = pickle.loads(pickle.dumps(est))
+    assert_array_equal(again.predict(X), est.predict(X))
+    assert_array_equal(again.partial_fit(X, y).predict(X), est.partial_fit(X, y).predict(X))
+    assert_array_equal(clone(est).fit(X, y).predict(X), twin.fit(X, y).predict(X))
+
+
+def test_a_callback_sees_every_gradient_and_stops_training(circles):
+    X, y = circles
+    norms = GradientNorms(stop_below=0.3)
+    est = FCNNClassifier(hidden_layer_sizes=(8,), batch_size=40, max_iter=500,
+                         learning_rate_init=0.02, callbacks=[norms], random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # stopping by a callback is no convergence failure
+        est.fit(X, y)
+    assert est.loss_curve_[-1] < 0.3 <= min(est.loss_curve_[:-1])
+    assert len(norms.norms_) == 3 * est.n_iter_  # three batches of 40 per epoch
+    assert all(n > 0 for n in norms.norms_)
