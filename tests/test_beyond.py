@@ -4,8 +4,9 @@ import pickle
 
 import numpy as np
 import pytest
+from conftest import BOTH, data_for
 from sklearn.base import clone
-from sklearn.datasets import load_digits, make_classification, make_regression
+from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score, recall_score
 from sklearn.model_selection import train_test_split
@@ -16,23 +17,16 @@ from skfcnn import FCNNClassifier, FCNNRegressor, check_gradients
 from skfcnn.nn.transforms import clip_gradient
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-BOTH = [FCNNClassifier, FCNNRegressor]
 
 
 @pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return X[:400] / 16.0, y[:400]
+def digits(digits_400):
+    return digits_400
 
 
 @pytest.fixture(scope="module")
-def regression():
-    X, y = make_regression(n_samples=300, n_features=5, noise=5.0, random_state=0)
-    return X, y / y.std()
-
-
-def data_for(cls, digits, regression):
-    return digits if cls is FCNNClassifier else regression
+def regression(regression_300):
+    return regression_300
 
 
 class StopAfter:

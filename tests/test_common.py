@@ -8,9 +8,9 @@ larger step keep the run short where the checks still pass with them.
 """
 
 import pytest
+from extending_examples import Adamax, HalfCosine, PseudoHuber, Softsign
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from extending_examples import Adamax, HalfCosine, PseudoHuber, Softsign
 from skfcnn import FCNNClassifier, FCNNRegressor
 from skfcnn.nn.schedules import ExponentialDecay
 

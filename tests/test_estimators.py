@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import scipy
 import scipy.sparse
-from sklearn.datasets import load_digits, make_classification, make_regression
+from conftest import BOTH, data_for
+from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
@@ -21,23 +22,6 @@ from skfcnn.nn import Network
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
-BOTH = [FCNNClassifier, FCNNRegressor]
-
-
-@pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return X[:300] / 16.0, y[:300]
-
-
-@pytest.fixture(scope="module")
-def regression():
-    X, y = make_regression(n_samples=150, n_features=5, noise=1.0, random_state=0)
-    return X, y / y.std()
-
-
-def data_for(cls, digits, regression):
-    return digits if cls is FCNNClassifier else regression
 
 
 # -- drop-in parity with scikit-learn's MLP -------------------------------------------------

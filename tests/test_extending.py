@@ -4,7 +4,6 @@ stochastic solver (clipping, decoupled weight decay), metric-driven schedules.""
 
 import numpy as np
 import pytest
-from sklearn.datasets import make_circles
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skfcnn import FCNNClassifier, FCNNRegressor
@@ -16,9 +15,8 @@ STOCHASTIC = sorted(optimizers.OPTIMIZERS)
 
 
 @pytest.fixture(scope="module")
-def circles():
-    X, y = make_circles(n_samples=120, factor=0.4, noise=0.1, random_state=0)
-    return X, y
+def circles(small_circles):
+    return small_circles
 
 
 def _spy(monkeypatch, cls, calls):

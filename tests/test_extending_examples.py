@@ -7,11 +7,10 @@ import warnings
 
 import numpy as np
 import pytest
+from extending_examples import Adamax, GradientNorms, HalfCosine, PseudoHuber, Softsign
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
-from sklearn.datasets import make_circles, make_regression
 
-from extending_examples import Adamax, GradientNorms, HalfCosine, PseudoHuber, Softsign
 from skfcnn import FCNNClassifier, FCNNRegressor, check_gradients
 from skfcnn.nn import ACTIVATIONS, LOSSES, Network, check_gradient
 from skfcnn.nn.optimizers import OPTIMIZERS
@@ -21,14 +20,13 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 
 
 @pytest.fixture(scope="module")
-def circles():
-    return make_circles(n_samples=120, factor=0.4, noise=0.1, random_state=0)
+def circles(small_circles):
+    return small_circles
 
 
 @pytest.fixture(scope="module")
-def regression():
-    X, y = make_regression(n_samples=120, n_features=3, noise=1.0, random_state=0)
-    return X, y / y.std()
+def regression(small_regression):
+    return small_regression
 
 
 def test_softsign_forward_and_derivative_follow_their_formulas():

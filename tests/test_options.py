@@ -13,10 +13,10 @@ import pickle
 
 import numpy as np
 import pytest
-from scipy.special import expit, softmax
+from conftest import BOTH
+from scipy.special import expit
 from sklearn.base import clone
-from sklearn.datasets import load_digits, make_circles, make_classification
-from sklearn.preprocessing import StandardScaler
+from sklearn.datasets import make_classification
 from sklearn.utils import get_tags
 
 import skfcnn.estimators.fitting
@@ -26,30 +26,13 @@ from skfcnn.nn.activations import HIDDEN_ACTIVATIONS
 from skfcnn.nn.schedules import ExponentialDecay
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-BOTH = [FCNNClassifier, FCNNRegressor]
 ACTIVATIONS = list(HIDDEN_ACTIVATIONS)  # every registered hidden activation
 STOCHASTIC = list(optimizers.OPTIMIZERS)  # every registered optimiser
 
 
 @pytest.fixture(scope="module")
-def circles():
-    """Two concentric noisy circles, standardised: 200 rows to train, 200 to test."""
-    X, y = make_circles(n_samples=400, factor=0.4, noise=0.15, random_state=0)
-    X = StandardScaler().fit_transform(X)
-    return X[:200], y[:200], X[200:], y[200:]
-
-
-@pytest.fixture(scope="module")
-def parabola():
-    """y = x² on [-1, 1]: no linear model fits it (R² = 0 for a line)."""
-    X = np.linspace(-1, 1, 100).reshape(-1, 1)
-    return X, X.ravel() ** 2
-
-
-@pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return X[:400] / 16.0, y[:400]
+def digits(digits_400):
+    return digits_400
 
 
 def data_for(cls, circles, parabola):

@@ -6,7 +6,8 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from sklearn.datasets import load_digits, make_multilabel_classification, make_regression
+from conftest import data_for
+from sklearn.datasets import make_multilabel_classification
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
 import skfcnn.training.lbfgs
@@ -17,22 +18,6 @@ from skfcnn.nn.optimizers import OPTIMIZERS
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 PAIRS = [(FCNNClassifier, MLPClassifier), (FCNNRegressor, MLPRegressor)]
-
-
-@pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return X[:300] / 16.0, y[:300]
-
-
-@pytest.fixture(scope="module")
-def regression():
-    X, y = make_regression(n_samples=150, n_features=5, noise=1.0, random_state=0)
-    return X, y / y.std()
-
-
-def data_for(cls, digits, regression):
-    return digits if cls is FCNNClassifier else regression
 
 
 def assert_same_model(ours, theirs, rtol=1e-7):

@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import quiet_fit
 from sklearn.datasets import make_circles, make_regression
 
 from skfcnn import FCNNClassifier, FCNNRegressor
@@ -18,12 +19,6 @@ def data():
     X, y = make_circles(n_samples=100, factor=0.3, noise=0.1, random_state=0)
     Xr, yr = make_regression(n_samples=100, n_features=3, noise=1.0, random_state=0)
     return {FCNNClassifier: (X, y), FCNNRegressor: (Xr, yr / yr.std())}
-
-
-def quiet_fit(est, X, y):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return est.fit(X, y)
 
 
 def subtasks(log, name):

@@ -6,37 +6,23 @@ diverged with a restorable model).
 """
 
 import pickle
-import warnings
 
 import numpy as np
 import pytest
+from conftest import BOTH, data_for, quiet_fit
 from numpy.testing import assert_array_equal
-from sklearn.datasets import make_circles, make_regression
 
-from skfcnn import FCNNClassifier, FCNNRegressor
-
-BOTH = [FCNNClassifier, FCNNRegressor]
+from skfcnn import FCNNClassifier
 
 
 @pytest.fixture(scope="module")
-def circles():
-    return make_circles(n_samples=120, factor=0.3, noise=0.1, random_state=0)
+def circles(small_circles):
+    return small_circles
 
 
 @pytest.fixture(scope="module")
-def regression():
-    X, y = make_regression(n_samples=120, n_features=3, noise=1.0, random_state=0)
-    return X, y / y.std()
-
-
-def data_for(cls, circles, regression):
-    return circles if cls is FCNNClassifier else regression
-
-
-def quiet_fit(est, X, y, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return est.fit(X, y, **kwargs)
+def regression(small_regression):
+    return small_regression
 
 
 def snapshot(est):

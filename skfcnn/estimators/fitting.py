@@ -28,8 +28,15 @@ from ..training.lbfgs import train_lbfgs
 from ..training.loop import DivergenceError, train
 from ..training.state import TrainingConfig, TrainingState, Validation
 from ._sklearn_callbacks import SklearnCallbacks
-from .params import (check_callbacks, check_hidden_activation, hidden_layer_sizes, init_state,
-                     make_optimizer, make_schedule, make_transforms)
+from .params import (
+    check_callbacks,
+    check_hidden_activation,
+    hidden_layer_sizes,
+    init_state,
+    make_optimizer,
+    make_schedule,
+    make_transforms,
+)
 
 __all__ = ["FitMixin", "transaction"]
 
