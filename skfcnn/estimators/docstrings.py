@@ -5,6 +5,76 @@ those of ``get_params()``, each once and with its actual default, and that
 every public fitted attribute is documented.
 """
 
+import inspect
+import textwrap
+
+from ..nn import activations, losses, optimizers, schedules
+
+
+def _summary(obj):
+    """The first paragraph of ``obj``'s docstring, on one line."""
+    return " ".join((inspect.getdoc(obj) or "").split("\n\n")[0].split()).rstrip(".")
+
+
+def _link(obj):
+    cls = obj if isinstance(obj, type) else type(obj)
+    return f":class:`~{cls.__module__}.{cls.__qualname__}`"
+
+
+def _bullets(entries):
+    """``* 'name': text`` items, wrapped for a parameter description."""
+    lines = []
+    for name, text in entries:
+        lines += textwrap.wrap(f"* ``'{name}'``: {text}", 79, initial_indent=" " * 8,
+                               subsequent_indent=" " * 10, break_on_hyphens=False)
+    return "\n".join(lines)
+
+
+def _names(names):
+    return "{" + ", ".join(repr(name) for name in names) + "}"
+
+
+def _schedule_text(cls):
+    text = f"{_summary(cls)} ({_link(cls)})"
+    build = cls.__dict__.get("build")
+    if build is not None:
+        rule = _summary(build.__func__)
+        text += f"; built {rule[0].lower()}{rule[1:]}"
+    if getattr(cls, "solvers", None):
+        text += f"; for {', '.join(repr(s) for s in cls.solvers)} only, as in scikit-learn"
+    return text
+
+
+def _classifier_loss(loss):
+    return bool(loss.outputs & {"softmax", "logistic"})
+
+
+def _registry_lists():
+    """Every list of names in the docstrings, from the registries."""
+    hidden = {n: a for n, a in activations.ACTIVATIONS.items() if a.hidden}
+    return {
+        "ACTIVATIONS": _bullets((n, f"{_summary(a)} ({_link(a)});") for n, a in hidden.items()),
+        "SOLVER_NAMES": _names([*optimizers.OPTIMIZERS, "lbfgs"]),
+        "OPTIMIZERS": _bullets((n, f"{_summary(c)} ({_link(c)});")
+                               for n, c in optimizers.OPTIMIZERS.items()),
+        "SCHEDULES": _bullets((n, _schedule_text(c) + ";") for n, c in schedules.SCHEDULES.items()),
+        "CLASSIFIER_LOSS_NAMES": _names([n for n, l in losses.LOSSES.items() if _classifier_loss(l)]),
+        "CLASSIFIER_LOSSES": _bullets((n, f"{_summary(l)} ({_link(l)});")
+                                      for n, l in losses.LOSSES.items() if _classifier_loss(l)),
+        "REGRESSOR_LOSS_NAMES": _names([n for n, l in losses.LOSSES.items()
+                                        if l.output_activation not in ("softmax", "logistic")]),
+        "REGRESSOR_LOSSES": _bullets((n, f"{_summary(l)} ({_link(l)});")
+                                     for n, l in losses.LOSSES.items()
+                                     if l.output_activation not in ("softmax", "logistic")),
+    }
+
+
+def _fill(text):
+    for key, value in _registry_lists().items():
+        text = text.replace("{{" + key + "}}", value)
+    return text
+
+
 # Parameters shared by both estimators, in the order of the signatures, up to
 # ``max_fun`` (scikit-learn's MLP parameters)...
 _MLP_PARAMETERS = """
@@ -12,56 +82,32 @@ _MLP_PARAMETERS = """
         Number of units of each hidden layer; the i-th element is the i-th
         hidden layer.  An empty tuple gives a network with no hidden layer
         (a linear or logistic model).
-    activation : str or list of str, default='relu'
-        Activation :math:`f` of the hidden layers, one of
+    activation : str, Activation or list of them, default='relu'
+        Activation :math:`f` of the hidden layers, a name registered in
+        :data:`skfcnn.nn.activations.ACTIVATIONS` (a hidden one):
 
-        * ``'identity'``: :math:`f(z) = z`;
-        * ``'logistic'``: :math:`f(z) = 1 / (1 + e^{-z})`;
-        * ``'tanh'``: :math:`f(z) = \\tanh z`;
-        * ``'relu'``: :math:`f(z) = \\max(z, 0)`;
-        * ``'leaky_relu'``: :math:`f(z) = z` for :math:`z > 0`, :math:`0.01 z`
-          otherwise;
-        * ``'elu'``: :math:`f(z) = z` for :math:`z > 0`, :math:`e^{z} - 1`
-          otherwise;
-        * ``'softplus'``: :math:`f(z) = \\log(1 + e^{z})`;
-        * ``'gelu'`` (tanh approximation): :math:`f(z) = \\tfrac12 z \\bigl(1 +
-          \\tanh(\\sqrt{2/\\pi}\\,(z + 0.044715 z^3))\\bigr)`;
-        * ``'swish'``: :math:`f(z) = z / (1 + e^{-z})`;
+{{ACTIVATIONS}}
 
-        or a list (or tuple) of such names, one per hidden layer.  A list whose
-        length differs from ``len(hidden_layer_sizes)`` raises a
-        ``ValueError`` in ``fit``.
-    solver : {'adam', 'sgd', 'lbfgs', 'rmsprop', 'adagrad', 'adamw'}, default='adam'
-        The optimiser.  With gradient :math:`g` and learning rate :math:`\\eta`
-        (from ``learning_rate``) at each mini-batch step:
+        or an activation object (:class:`skfcnn.nn.Activation`: its forward
+        pass and derivative, see :doc:`/extending`), or a list (or tuple) of
+        such names and objects, one per hidden layer.  A list whose length
+        differs from ``len(hidden_layer_sizes)`` raises a ``ValueError`` in
+        ``fit``.
+    solver : {{SOLVER_NAMES}} or optimizer, default='adam'
+        The optimiser of the mini-batch steps, a name registered in
+        :data:`skfcnn.nn.optimizers.OPTIMIZERS` (built with the estimator's
+        parameters of the same names as its arguments):
 
-        * ``'sgd'``: stochastic gradient descent with momentum :math:`\\mu`
-          (``momentum``), :math:`v \\leftarrow \\mu v - \\eta g`,
-          :math:`\\theta \\leftarrow \\theta + v` (Nesterov's variant
-          :math:`\\theta \\leftarrow \\theta + \\mu v - \\eta g` with
-          ``nesterovs_momentum``);
-        * ``'adam'``: Adam with scikit-learn's bias-corrected step,
-          :math:`m \\leftarrow \\beta_1 m + (1 - \\beta_1) g`,
-          :math:`v \\leftarrow \\beta_2 v + (1 - \\beta_2) g^2`,
-          :math:`\\theta \\leftarrow \\theta - \\eta
-          \\frac{\\sqrt{1 - \\beta_2^t}}{1 - \\beta_1^t} \\frac{m}{\\sqrt v +
-          \\epsilon}`;
-        * ``'adamw'``: Adam with decoupled weight decay :math:`\\lambda`
-          (``weight_decay``): each step first shrinks the weights,
-          :math:`W \\leftarrow W - \\eta \\lambda W`, then takes the Adam step;
-        * ``'rmsprop'``: :math:`v \\leftarrow \\rho v + (1 - \\rho) g^2`,
-          :math:`\\theta \\leftarrow \\theta - \\eta g / (\\sqrt v + \\epsilon)`,
-          with :math:`\\rho = 0.9`;
-        * ``'adagrad'``: :math:`s \\leftarrow s + g^2`, :math:`\\theta
-          \\leftarrow \\theta - \\eta g / (\\sqrt s + \\epsilon)`;
+{{OPTIMIZERS}}
         * ``'lbfgs'``: full-batch L-BFGS (scipy's L-BFGS-B) over the flat
           parameter vector, good for small data sets; it ignores the
           mini-batch, learning-rate, early-stopping, dropout and batch-norm
           training settings (the network is evaluated in prediction mode) and
           has no ``partial_fit``.
 
-        See :mod:`skfcnn.nn.optimizers`, whose ``OPTIMIZERS`` registry adds
-        solvers: a registered name works here too.
+        or an optimiser object (``init(params) -> state`` and
+        ``update(params, grad, learning_rate, state)``, see
+        :mod:`skfcnn.nn.optimizers` and :doc:`/extending`), used as it is.
     alpha : float, default=0.0001
         Strength of the L2 penalty :math:`\\frac{\\alpha}{2N}\\sum_l \\lVert W_l
         \\rVert_F^2` added to the mean loss of each batch of :math:`N` samples
@@ -77,22 +123,7 @@ _MLP_PARAMETERS = """
         across ``partial_fit`` calls and ``warm_start`` fits), with
         :math:`\\eta_0` = ``learning_rate_init`` and :math:`T` = ``max_iter``.
 
-        * ``'constant'``: :math:`\\eta_e = \\eta_0`;
-        * ``'invscaling'`` (``'sgd'`` only, as in scikit-learn; ``'constant'``
-          for the other solvers): :math:`\\eta = \\eta_0 / (t + 1)^{p}` with
-          :math:`t` the number of samples seen (``t_``) and :math:`p` =
-          ``power_t``;
-        * ``'adaptive'`` (``'sgd'`` only; ``'constant'`` for the others):
-          :math:`\\eta_0` while training progresses; each time the stopping
-          rule would stop, the rate is divided by 5 instead, until it is at or
-          below 1e-6 (:class:`~skfcnn.nn.schedules.ReduceOnPlateau`);
-        * ``'cosine'``: :math:`\\eta_e = \\eta_{\\min} + \\tfrac12 (\\eta_0 -
-          \\eta_{\\min}) (1 + \\cos(\\pi e / T))` for :math:`e < T`, then
-          :math:`\\eta_{\\min} = \\eta_0 / 100`;
-        * ``'step'``: :math:`\\eta_e = \\eta_0 \\cdot 0.1^{\\lfloor e / k
-          \\rfloor}` with :math:`k = \\max(1, \\lfloor T / 3 \\rfloor)`;
-        * ``'exponential'``: :math:`\\eta_e = \\eta_0 \\gamma^{e}` with
-          :math:`\\gamma = 0.01^{1/T}`;
+{{SCHEDULES}}
         * a schedule object: any picklable callable ``schedule(step) ->
           rate``, e.g. from :mod:`skfcnn.nn.schedules`
           (:class:`~skfcnn.nn.schedules.CosineAnnealing` with warm restarts,
@@ -100,8 +131,7 @@ _MLP_PARAMETERS = """
           ``'epoch'`` (the default) or ``'sample'`` (``t_``).  Its rate is
           used as given: ``learning_rate_init`` is then ignored.  One with a
           method ``on_plateau(record) -> divisor or None`` is metric-driven:
-          it decides at each plateau, as ``'adaptive'`` does;
-        * a name registered in :data:`skfcnn.nn.schedules.SCHEDULES`.
+          it decides at each plateau, as ``'adaptive'`` does.
     learning_rate_init : float, default=0.001
         :math:`\\eta_0`, the initial learning rate of every stochastic solver.
     power_t : float, default=0.5
@@ -266,18 +296,19 @@ _OPTION_PARAMETERS = """
         module-level functions or classes."""
 
 _CLASSIFIER_PARAMETERS = """
-    loss : {'log_loss', 'squared_error'}, default='log_loss'
+    loss : {{CLASSIFIER_LOSS_NAMES}} or Loss, default='log_loss'
         Loss of the outputs :math:`y_i` (probabilities) against the one-hot
-        targets :math:`t_i`, averaged over the :math:`N` samples of a batch
-        (weighted by the sample weights):
+        (or 0/1) targets :math:`t_i`, averaged over the samples of a batch
+        (weighted by the sample weights): a name registered in
+        :data:`skfcnn.nn.losses.LOSSES` that may follow the classifier's
+        softmax (multiclass) or logistic (binary, multilabel) output,
 
-        * ``'log_loss'``: the cross-entropy :math:`-\\frac1N \\sum_i \\sum_k
-          t_{ik} \\log y_{ik}` of a softmax output (binary: :math:`-\\frac1N
-          \\sum_i [t_i \\log y_i + (1 - t_i) \\log(1 - y_i)]` of one logistic
-          output);
-        * ``'squared_error'``: :math:`\\frac{1}{2N} \\sum_i \\lVert y_i - t_i
-          \\rVert^2` of the same softmax or logistic outputs (the sum of
-          squared errors of the digits tutorial).
+{{CLASSIFIER_LOSSES}}
+
+        (``'log_loss'`` is the multiclass cross-entropy after softmax and the
+        binary one after the logistic output), or a loss object
+        (:class:`skfcnn.nn.Loss`, see :doc:`/extending`) that may follow the
+        output.
     class_weight : dict, 'balanced' or None, default=None
         Weight of each class, multiplying ``sample_weight`` when both are
         given: ``None`` weighs every class 1; ``'balanced'`` weighs class
@@ -292,14 +323,18 @@ _CLASSIFIER_PARAMETERS = """
         ``class_weight``."""
 
 _REGRESSOR_PARAMETERS = """
-    loss : {'squared_error', 'poisson'}, default='squared_error'
-        ``'squared_error'``: :math:`\\frac{1}{2N}\\sum_i \\lVert y_i - t_i
-        \\rVert^2` with an identity output (summed over outputs, so the
-        reported loss and its gradient agree for several outputs);
-        ``'poisson'``: half the Poisson deviance :math:`\\frac1N \\sum_i
-        \\sum_k [t_{ik} \\log(t_{ik} / y_{ik}) - t_{ik} + y_{ik}]` with an
-        exponential output, for non-negative targets such as counts.  Both
-        are averaged with the sample weights when they are given."""
+    loss : {{REGRESSOR_LOSS_NAMES}} or Loss, default='squared_error'
+        Loss of the outputs :math:`y_i` against the targets :math:`t_i`,
+        averaged over the samples of a batch (weighted by the sample weights),
+        with the loss's own output activation: a name registered in
+        :data:`skfcnn.nn.losses.LOSSES`,
+
+{{REGRESSOR_LOSSES}}
+
+        (``'squared_error'`` sums over outputs, so the reported loss and its
+        gradient agree for several outputs; ``'poisson'`` needs non-negative
+        targets such as counts), or a loss object (:class:`skfcnn.nn.Loss`,
+        see :doc:`/extending`) whose ``output_activation`` is the output's."""
 
 _ATTRIBUTES = """
     Attributes
@@ -367,7 +402,7 @@ _NOTES = """
     back-propagation for its exact configuration.
 """
 
-CLASSIFIER_DOC = (
+CLASSIFIER_DOC = _fill(
     """Fully connected neural network classifier.
 
     A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier`:
@@ -400,7 +435,7 @@ CLASSIFIER_DOC = (
 """
 )
 
-REGRESSOR_DOC = (
+REGRESSOR_DOC = _fill(
     """Fully connected neural network regressor.
 
     A drop-in replacement for :class:`sklearn.neural_network.MLPRegressor`:
