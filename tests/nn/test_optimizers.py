@@ -12,7 +12,6 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from skfcnn.nn import _blocks
 from skfcnn.nn import SGD, Adam, Network
-from skfcnn.nn import optimizers
 from skfcnn.nn.optimizers import (BLOCK_BYTES, OPTIMIZERS, Adagrad, AdamW, Optimizer,
                                   OptimizerState, RMSprop, block_length, blocks,
                                   take_legacy_state)
