@@ -119,6 +119,8 @@ def test_sphinx_build_has_no_warnings(tmp_path):
     shutil.copytree(ROOT / "docs", tmp_path / "docs", ignore=generated)
     if (ROOT / "examples").is_dir():
         shutil.copytree(ROOT / "examples", tmp_path / "examples", ignore=generated)
+    (tmp_path / "tests").mkdir()  # the developer guide includes its examples from there
+    shutil.copy(ROOT / "tests" / "extending_examples.py", tmp_path / "tests")
     command = [
         sys.executable, "-m", "sphinx", "-W", "--keep-going", "-E", "-q",
         "-b", "html", "-D", "plot_gallery=0",
@@ -133,7 +135,7 @@ def test_sphinx_build_has_no_warnings(tmp_path):
         f"sphinx-build -W failed (exit code {result.returncode}):\n"
         f"{result.stderr}\n{result.stdout[-2000:]}"
     )
-    for page in ("index", "quickstart", "user_guide", "api"):
+    for page in ("index", "quickstart", "user_guide", "api", "extending"):
         assert (tmp_path / "html" / f"{page}.html").is_file(), page
     classifier_page = tmp_path / "html" / "gen_modules" / "skfcnn.FCNNClassifier.html"
     assert 'id="skfcnn.FCNNClassifier.partial_fit"' in classifier_page.read_text()
