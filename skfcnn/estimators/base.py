@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..nn.optimizers import take_legacy_state
 from ..training.loop import all_finite
 from ._compat import CallbackSupportMixin, _check_sample_weight, _wrap_data_with_container
+from .docstrings import substitute
 from .fitting import FitMixin
 from .params import PARAMETER_CONSTRAINTS, STOCHASTIC_SOLVERS, check_input_values
 
@@ -163,13 +164,13 @@ class BaseFCNN(FitMixin, CallbackSupportMixin, TransformerMixin, BaseEstimator,
             )
         return out
 
+    @substitute
     def transform(self, X, layer=-1):
         """Activations of a hidden layer (by default the last one).
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Input data.
+        %(X_predict)s
         layer : int, default=-1
             Which hidden layer: ``0`` is the first, ``-1`` the last (negative
             values count from the end, as list indices do).

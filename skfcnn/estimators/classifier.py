@@ -14,7 +14,7 @@ from ..nn.activations import softmax
 from ..nn.losses import check_loss_output
 from ._compat import StrOptions, _fit_context, available_if
 from .base import BaseFCNN, _check_stochastic, _store_params
-from .docstrings import CLASSIFIER_DOC
+from .docstrings import CLASSIFIER_DOC, substitute
 from .fitting import transaction
 from .params import LOSS_OBJECT, loss_names
 
@@ -184,26 +184,20 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
 
     @transaction
     @_fit_context(prefer_skip_nested_validation=True)
+    @substitute
     def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
         """Fit the model to data ``X`` and labels ``y``.
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data.
+        %(X_fit)s
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Class labels (strings or integers), or a label-indicator matrix
             for multilabel classification.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weight of each sample in the loss (multiplied by
             ``class_weight``).
-        X_val : {array-like, sparse matrix} of shape (n_val, n_features), default=None
-            A validation set for early stopping (needs ``early_stopping=True``),
-            used instead of holding out ``validation_fraction`` of ``X``.
-        y_val : array-like of shape (n_val,) or (n_val, n_labels), default=None
-            Labels of ``X_val``.
-        sample_weight_val : array-like of shape (n_val,), default=None
-            Weights of ``X_val``'s samples in the validation score and loss.
+        %(validation_set)s
 
         Returns
         -------
@@ -232,13 +226,13 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
     @available_if(_check_stochastic)
     @transaction
     @_fit_context(prefer_skip_nested_validation=True)
+    @substitute
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Run exactly one epoch of training over ``X``, ``y``.
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data.
+        %(X_fit)s
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Class labels, all among ``classes`` (first call) or ``classes_``.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -282,13 +276,13 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
         sample_weight = self._class_weights(y, sample_weight)
         return self._fit(X, self._encode(y), sample_weight, incremental=True, y=y)
 
+    @substitute
     def predict_proba(self, X):
         """Probability of each class.
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Input data.
+        %(X_predict)s
 
         Returns
         -------
@@ -310,13 +304,13 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
         # number, never 0, so that predict_log_proba stays finite
         return np.maximum(proba, np.finfo(proba.dtype).tiny, out=proba)
 
+    @substitute
     def predict_log_proba(self, X):
         """Logarithm of each class probability.
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Input data.
+        %(X_predict)s
 
         Returns
         -------
@@ -327,13 +321,13 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
         """
         return np.log(self.predict_proba(X))
 
+    @substitute
     def predict(self, X):
         """Most probable class of each sample (each label above 0.5 for multilabel).
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Input data.
+        %(X_predict)s
 
         Returns
         -------

@@ -463,3 +463,27 @@ REGRESSOR_DOC = _fill(
     True
 """
 )
+
+
+#: Pieces of the methods' docstrings shared by the two estimators, written once
+#: (:func:`substitute` fills them in as ``%(name)s``).
+_METHOD_PIECES = {
+    "X_fit": """X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.""",
+    "X_predict": """X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.""",
+    "validation_set": """X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
+default=None
+            A validation set for early stopping (needs ``early_stopping=True``),
+            used instead of holding out ``validation_fraction`` of ``X``.
+        y_val : array-like of shape (n_val,) or (n_val, n_outputs), default=None
+            Labels or targets of ``X_val``, as ``y``.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of ``X_val``'s samples in the validation score and loss.""",
+}
+
+
+def substitute(method):
+    """``method`` with the shared pieces (:data:`_METHOD_PIECES`) in its docstring."""
+    method.__doc__ = method.__doc__ % _METHOD_PIECES
+    return method

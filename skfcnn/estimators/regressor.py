@@ -11,7 +11,7 @@ from sklearn.utils.validation import column_or_1d
 from ..nn.losses import get_loss
 from ._compat import _fit_context, available_if
 from .base import BaseFCNN, _check_stochastic, _store_params
-from .docstrings import REGRESSOR_DOC
+from .docstrings import REGRESSOR_DOC, substitute
 from .fitting import transaction
 from .params import LOSS_OBJECT, loss_names
 
@@ -64,24 +64,18 @@ class FCNNRegressor(RegressorMixin, BaseFCNN):
 
     @transaction
     @_fit_context(prefer_skip_nested_validation=True)
+    @substitute
     def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
         """Fit the model to data ``X`` and targets ``y``.
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data.
+        %(X_fit)s
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Target values (non-negative for ``loss='poisson'``).
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weight of each sample in the loss.
-        X_val : {array-like, sparse matrix} of shape (n_val, n_features), default=None
-            A validation set for early stopping (needs ``early_stopping=True``),
-            used instead of holding out ``validation_fraction`` of ``X``.
-        y_val : array-like of shape (n_val,) or (n_val, n_outputs), default=None
-            Targets of ``X_val``.
-        sample_weight_val : array-like of shape (n_val,), default=None
-            Weights of ``X_val``'s samples in the validation score and loss.
+        %(validation_set)s
 
         Returns
         -------
@@ -97,13 +91,13 @@ class FCNNRegressor(RegressorMixin, BaseFCNN):
     @available_if(_check_stochastic)
     @transaction
     @_fit_context(prefer_skip_nested_validation=True)
+    @substitute
     def partial_fit(self, X, y, sample_weight=None):
         """Run exactly one epoch of training over ``X``, ``y``.
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data.
+        %(X_fit)s
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Target values.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -118,13 +112,13 @@ class FCNNRegressor(RegressorMixin, BaseFCNN):
         X, Y, sample_weight = self._validate_targets(X, y, sample_weight, reset=first)
         return self._fit(X, Y, sample_weight, incremental=True, y=y)
 
+    @substitute
     def predict(self, X):
         """Predicted target of each sample.
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Input data.
+        %(X_predict)s
 
         Returns
         -------

@@ -2,8 +2,29 @@
 optimisers, the gradient transforms and the schedules."""
 
 import inspect
+import math
+from numbers import Real
 
-__all__ = ["HyperParameters"]
+__all__ = ["HyperParameters", "check_real"]
+
+
+def check_real(name, value, low=0.0, high=None, low_closed=True, high_closed=True):
+    """``value`` if it is a finite real in the interval, else ``ValueError`` naming it.
+
+    The interval runs from ``low`` to ``high`` (``None``: no upper bound), each
+    end closed or open as asked; the message shows it, e.g. ``[0, 1)``.
+    """
+    ok = isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
+    if ok:
+        ok = (value >= low if low_closed else value > low) and (
+            high is None or (value <= high if high_closed else value < high))
+    if not ok:
+        left, right = "[" if low_closed else "(", "]" if high_closed and high is not None \
+            else ")"
+        upper = "inf" if high is None else high
+        raise ValueError(f"The '{name}' parameter must be a real number in "
+                         f"{left}{low}, {upper}{right}; got {value!r}.")
+    return value
 
 
 class HyperParameters:

@@ -35,28 +35,15 @@ scikit-learn's.  Optimisers pickled by skfcnn 0.1.0 carried their state on
 the object; loading one moves it aside, for :func:`take_legacy_state`.
 """
 
-from numbers import Real
 
 import numpy as np
 
 from ._blocks import BLOCK_BYTES, block_length, blocks, scratch_buffers  # noqa: F401
 from ._hyperparameters import HyperParameters
+from ._hyperparameters import check_real as _check_real
 
 __all__ = ["BLOCK_BYTES", "OPTIMIZERS", "SGD", "Adam", "AdamW", "Adagrad", "Optimizer",
            "OptimizerState", "RMSprop", "take_legacy_state"]
-
-
-def _check_real(name, value, low, high, low_closed=True, high_closed=False):
-    """``ValueError`` naming ``name`` unless ``value`` is a real in the interval."""
-    ok = isinstance(value, Real) and not isinstance(value, bool) and np.isfinite(value)
-    if ok:
-        ok = (value >= low if low_closed else value > low) and (
-            high is None or (value <= high if high_closed else value < high))
-    if not ok:
-        left, right = "[" if low_closed else "(", "]" if high_closed else ")"
-        upper = "inf" if high is None else high
-        raise ValueError(f"The '{name}' parameter must be a real number in "
-                         f"{left}{low}, {upper}{right}; got {value!r}.")
 
 
 class OptimizerState:
@@ -250,8 +237,8 @@ class Adam(Optimizer):
     _state_names = ("first_moment", "second_moment")
 
     def __init__(self, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
-        _check_real("beta_1", beta_1, 0, 1)
-        _check_real("beta_2", beta_2, 0, 1)
+        _check_real("beta_1", beta_1, 0, 1, high_closed=False)
+        _check_real("beta_2", beta_2, 0, 1, high_closed=False)
         _check_real("epsilon", epsilon, 0, None, low_closed=False)
         self.beta_1 = beta_1
         self.beta_2 = beta_2
@@ -405,7 +392,7 @@ class RMSprop(Optimizer):
     _state_names = ("square_average",)
 
     def __init__(self, rho=0.9, epsilon=1e-8):
-        _check_real("rho", rho, 0, 1)
+        _check_real("rho", rho, 0, 1, high_closed=False)
         _check_real("epsilon", epsilon, 0, None, low_closed=False)
         self.rho = rho
         self.epsilon = epsilon

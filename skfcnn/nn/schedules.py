@@ -38,9 +38,10 @@ To add a schedule, register its class, ``SCHEDULES["name"] = MySchedule``.
 :class:`LinearWarmup` wraps any epoch schedule with a linear warm-up.
 """
 import math
-from numbers import Integral, Real
+from numbers import Integral
 
 from ._hyperparameters import HyperParameters
+from ._hyperparameters import check_real as _check_real
 
 __all__ = ["SCHEDULES", "Constant", "CosineAnnealing", "ExponentialDecay", "InverseScaling",
            "LinearWarmup", "ReduceOnPlateau", "StepDecay", "schedule_unit"]
@@ -65,20 +66,6 @@ def schedule_unit(schedule):
         raise ValueError(f"A schedule's 'unit' must be one of {UNITS}; "
                          f"{schedule!r} has unit={unit!r}.")
     return unit
-
-
-def _check_real(name, value, low=0.0, high=None, low_closed=True, high_closed=True):
-    """``value`` if it is a finite real in the interval, else ``ValueError`` naming it."""
-    ok = isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
-    if ok:
-        ok = (value >= low if low_closed else value > low) and (
-            high is None or (value <= high if high_closed else value < high))
-    if not ok:
-        left, right = "[" if low_closed else "(", "]" if high_closed else ")"
-        upper = "inf" if high is None else high
-        raise ValueError(f"The '{name}' parameter must be a real number in "
-                         f"{left}{low}, {upper}{right}; got {value!r}.")
-    return value
 
 
 def _check_int(name, value, low):

@@ -22,12 +22,11 @@ use, and use the bare optimiser when there is none.
 
 import inspect
 import math
-from numbers import Real
 
 import numpy as np
 
 from ._blocks import scratch_buffers
-from ._hyperparameters import HyperParameters
+from ._hyperparameters import HyperParameters, check_real
 from .optimizers import OptimizerState, check_decay_mask, decay
 
 __all__ = ["Chain", "ClipByGlobalNorm", "DecoupledWeightDecay", "Transform", "chain",
@@ -57,16 +56,6 @@ def clip_gradient(grad, max_norm):
     return grad
 
 
-def _check_positive(name, value, closed):
-    """``ValueError`` naming ``name`` unless ``value`` is a finite real ``> 0``
-    (``>= 0`` when ``closed``)."""
-    ok = isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
-    if not (ok and (value >= 0 if closed else value > 0)):
-        interval = "[0, inf)" if closed else "(0, inf)"
-        raise ValueError(f"The '{name}' parameter must be a real number in {interval}; "
-                         f"got {value!r}.")
-
-
 class Transform(HyperParameters):
     """Base class of the gradient transforms: ``repr``, equality and hashing from
     the constructor arguments, and an ``init`` that needs no state."""
@@ -94,7 +83,7 @@ class ClipByGlobalNorm(Transform):
     """
 
     def __init__(self, max_norm):
-        _check_positive("max_norm", max_norm, closed=False)
+        check_real("max_norm", max_norm, 0, None, low_closed=False)
         self.max_norm = max_norm
 
     def apply(self, params, grad, learning_rate, state):
@@ -123,7 +112,7 @@ class DecoupledWeightDecay(Transform):
     """
 
     def __init__(self, weight_decay):
-        _check_positive("weight_decay", weight_decay, closed=True)
+        check_real("weight_decay", weight_decay, 0, None)
         self.weight_decay = weight_decay
 
     def init(self, params, decay_mask=None):

@@ -30,7 +30,7 @@ except ImportError:  # pragma: no cover
     ThreadpoolController = None
 
 from .callbacks import PrintProgress
-from .loop import TrainingRun, _diverged_error, _Hooks
+from .loop import TrainingRun, _diverged_error, _Hooks, fit_hooks
 
 __all__ = ["train_lbfgs"]
 
@@ -119,17 +119,11 @@ def train_lbfgs(network, X, Y, sample_weight, state, *, loss, alpha, max_iter, m
     """
     run = TrainingRun(network, None, None, state, None, None)
     hooks = _Hooks([PrintProgress()] * bool(verbose) + list(callbacks))
-    try:
-        for hook in (*hooks.on_fit_begin, *hooks.on_epoch_begin):
+    with fit_hooks(run, hooks):
+        for hook in hooks.on_epoch_begin:
             hook(run)
         _minimize(run, hooks, X, Y, sample_weight, loss, alpha,
                   {"maxiter": max_iter, "maxfun": max_fun, "gtol": tol})
-    except BaseException as error:
-        run.error = error
-        raise
-    finally:
-        for hook in hooks.on_fit_end:
-            hook(run)
 
 
 def _minimize(run, hooks, X, Y, sample_weight, loss, alpha, options):

@@ -11,6 +11,7 @@ estimator's parameters.  The record of training that outlives one call is a
 import math
 import time
 import warnings
+from contextlib import contextmanager
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -187,6 +188,22 @@ class _Hooks:
             setattr(self, hook, [getattr(c, hook) for c in callbacks if defines(c, hook)])
 
 
+@contextmanager
+def fit_hooks(run, hooks):
+    """``on_fit_begin`` before the body, ``on_fit_end`` after it however it ends
+    (``run.error`` is the exception that ends it, if any)."""
+    try:
+        for hook in hooks.on_fit_begin:
+            hook(run)
+        yield run
+    except BaseException as error:
+        run.error = error
+        raise
+    finally:
+        for hook in hooks.on_fit_end:
+            hook(run)
+
+
 def _epoch_end(run, hooks):
     """Every epoch-end hook; a true answer stops training after this epoch."""
     for hook in hooks.on_epoch_end:
@@ -227,17 +244,8 @@ def train(network, optimizer, optimizer_state, X, Y, sample_weight, state, confi
     hooks = _Hooks(standard_callbacks(config, validation, callbacks))
     # Overflow is expected only when training diverges, which _epoch checks for;
     # set once per call rather than per epoch (a few per cent of a tiny epoch).
-    with np.errstate(over="ignore", invalid="ignore"):
-        try:
-            for hook in hooks.on_fit_begin:
-                hook(run)
-            _train_epochs(run, hooks, batches, n_samples, order, rng)
-        except BaseException as error:
-            run.error = error
-            raise
-        finally:
-            for hook in hooks.on_fit_end:
-                hook(run)
+    with np.errstate(over="ignore", invalid="ignore"), fit_hooks(run, hooks):
+        _train_epochs(run, hooks, batches, n_samples, order, rng)
 
 
 def _train_epochs(run, hooks, batches, n_samples, order, rng):
