@@ -1,10 +1,11 @@
-"""The pure-NumPy core: activations, losses, the network, initialisers,
+"""The pure-NumPy core: activations, losses, layer steps, the network, initialisers,
 optimisers, gradient transforms, learning-rate schedules and the gradient
 check.  Nothing here imports scikit-learn."""
 
-from .activations import ACTIVATIONS, DERIVATIVES
+from .activations import ACTIVATIONS, DERIVATIVES, Activation, get_activation
 from .gradcheck import GradientCheckError, check_gradient, compare_gradients, numerical_gradient
-from .losses import LOSSES, OUTPUT_ACTIVATION_OF, loss_value, output_delta
+from .layers import LAYER_STEPS, ActivationStep, BatchNormStep, DropoutStep, LayerStep
+from .losses import LOSSES, OUTPUT_ACTIVATION_OF, Loss, get_loss, loss_value, output_delta
 from .network import Network
 from .optimizers import SGD, Adagrad, Adam, AdamW, Optimizer, OptimizerState, RMSprop
 from .schedules import (Constant, CosineAnnealing, ExponentialDecay, InverseScaling,
@@ -14,19 +15,26 @@ from .transforms import ClipByGlobalNorm, DecoupledWeightDecay, chain
 __all__ = [
     "ACTIVATIONS",
     "DERIVATIVES",
+    "LAYER_STEPS",
     "LOSSES",
     "OUTPUT_ACTIVATION_OF",
+    "Activation",
+    "ActivationStep",
     "Adagrad",
     "Adam",
     "AdamW",
+    "BatchNormStep",
     "ClipByGlobalNorm",
     "Constant",
     "CosineAnnealing",
     "DecoupledWeightDecay",
+    "DropoutStep",
     "ExponentialDecay",
     "GradientCheckError",
     "InverseScaling",
+    "LayerStep",
     "LinearWarmup",
+    "Loss",
     "Network",
     "Optimizer",
     "OptimizerState",
@@ -37,6 +45,8 @@ __all__ = [
     "chain",
     "check_gradient",
     "compare_gradients",
+    "get_activation",
+    "get_loss",
     "loss_value",
     "numerical_gradient",
     "output_delta",

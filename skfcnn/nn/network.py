@@ -29,9 +29,13 @@ once for the largest batch seen and reused; no input gradient is computed for
 the first layer.  The input ``X`` may be a scipy sparse matrix (CSR is
 fastest); every later layer is dense.
 
-Options, all off by default (and then costing nothing):
+Each hidden layer is a short list of steps after its dense part
+(:mod:`skfcnn.nn.layers`), built once per network; the options add steps, all
+off by default (and then costing nothing: the loops call the activations
+directly):
 
-* one activation per hidden layer (``hidden_activation`` a sequence);
+* one activation per hidden layer (``hidden_activation`` a sequence), each a
+  registered name or an activation object (:class:`~skfcnn.nn.Activation`);
 * inverted dropout on the hidden outputs at training time
   (:mod:`skfcnn.nn.dropout`): :math:`A_l \leftarrow A_l \odot M_l`, and
   :math:`\Delta_l` is multiplied by the same mask;
@@ -43,19 +47,20 @@ Options, all off by default (and then costing nothing):
 
 Training-mode behaviour (dropout, batch statistics) is asked for with
 ``training=True``; :meth:`Network.predict` never drops units and always uses the
-running statistics.
+running statistics.  The loss is a registered name or a loss object
+(:class:`~skfcnn.nn.Loss`).
 """
 
 from numbers import Real
 
 import numpy as np
 
-from . import batch_norm
-from .activations import ACTIVATIONS, DERIVATIVES, NEEDS_PREACTIVATION, check_hidden_activations
-from .dropout import check_dropout, draw_mask, stored_mask
+from . import layers
+from .activations import ACTIVATIONS, _is_activation, check_hidden_activations, get_activation
+from .dropout import check_dropout
 from .initializers import INITIALIZERS
 from ._layout import _batch_norm_views, _layer_views, n_parameters  # noqa: F401 (re-exported)
-from .losses import VALID_OUTPUTS, check_loss_output, loss_value, output_delta
+from .losses import check_loss_output, get_loss, output_delta
 from ._blocks import block_length
 from .penalty import add_weight_decay, l2_penalty
 
@@ -65,13 +70,11 @@ __all__ = ["Network"]
 #: for a chunk stays in cache between the product, the bias and the activation.
 PREDICT_CHUNK = 4096
 
-#: Attributes that are views, buffers or per-batch state: rebuilt, never pickled.
+#: Attributes that are views, steps, buffers or per-batch state: rebuilt, never pickled.
 _TRANSIENT = frozenset({
     "coefs", "intercepts", "coef_grads", "intercept_grads", "bn_gammas", "bn_betas",
-    "bn_gamma_grads", "bn_beta_grads", "_activations", "_deltas", "_preacts", "_dropped",
-    "_mask_buffers", "_normalized", "_scratch", "dropout_masks", "_bn_inv_std", "_training",
-    "_plain", "_needs_preact", "_has_dropout", "_bn_weight", "_bn_fractions", "_row_views",
-    "_decay_scratch", "_ones",
+    "bn_gamma_grads", "bn_beta_grads", "hidden_steps", "_modes", "_mode", "_plain", "_pass",
+    "_output", "_activations", "_deltas", "_scratch", "_row_views", "_decay_scratch", "_ones",
 })
 
 
@@ -95,11 +98,13 @@ class Network:
     layer_sizes : sequence of int
         Units per layer, input and output layers included: ``(n_features,
         *hidden_layer_sizes, n_outputs)``.
-    hidden_activation : str or sequence of str
-        A key of :data:`~skfcnn.nn.activations.DERIVATIVES` for every hidden
-        layer, or one per hidden layer.
+    hidden_activation : str, Activation or sequence of them
+        For every hidden layer, or one per hidden layer: a hidden activation
+        of :data:`~skfcnn.nn.activations.ACTIVATIONS` or an activation object
+        (:func:`~skfcnn.nn.activations.get_activation`).
     output_activation : str
-        ``"identity"``, ``"logistic"``, ``"softmax"`` or ``"exp"``.
+        A key of :data:`~skfcnn.nn.activations.ACTIVATIONS`: ``"identity"``,
+        ``"logistic"``, ``"softmax"`` or ``"exp"``.
     dtype : numpy dtype, default=np.float64
         Dtype of the parameters and every buffer; inputs are expected in it.
     dropout : float or sequence of float, default=0.0
@@ -121,13 +126,16 @@ class Network:
         Views of one vector per hidden layer (empty without ``batch_norm``).
     grad, coef_grads, intercept_grads, bn_gamma_grads, bn_beta_grads
         The gradient vector and its views, same layout as the parameters.
-    hidden_activations : tuple of str
-        The activation of each hidden layer.
+    hidden_activations : tuple of str or Activation
+        The activation of each hidden layer, as given.
+    hidden_steps : list of list of LayerStep
+        The steps of each hidden layer after its dense part
+        (:mod:`skfcnn.nn.layers`), built from the options.
     dropout_rates : tuple of float
         The dropout rate of each hidden layer.
     dropout_masks : list of ndarray or None
         The masks of the last training-mode forward pass (``None`` for layers
-        without dropout).
+        without dropout), read from the dropout steps.
     running_means, running_vars : list of ndarray
         Batch-norm running statistics of each hidden layer (pickled, not in
         ``params``); empty without ``batch_norm``.
@@ -157,6 +165,7 @@ class Network:
             gamma[...] = 1
 
     def _build_views(self):
+        """The views of the flat vectors, then the steps and buffers built from them."""
         self.coefs, self.intercepts = _layer_views(self.params, self.layer_sizes)
         self.coef_grads, self.intercept_grads = _layer_views(self.grad, self.layer_sizes)
         hidden_sizes = self.layer_sizes[1:-1] if self.batch_norm else ()
@@ -165,24 +174,23 @@ class Network:
         self.bn_gamma_grads, self.bn_beta_grads = _batch_norm_views(self.grad[start:],
                                                                     hidden_sizes)
         self._activations = self._deltas = self._decay_scratch = None
-        self.dropout_masks = [None] * self.n_hidden
-        self._bn_inv_std = [None] * self.n_hidden
-        self._bn_weight = self._bn_fractions = None
-        self._needs_preact = any(n in NEEDS_PREACTIVATION for n in self.hidden_activations)
-        self._has_dropout = any(rate > 0 for rate in self.dropout_rates)
-        self._training = False
-        self._plain = True  # the last forward pass was plain dense layers + activations
+        self.hidden_steps = [layers.build_steps(self, layer) for layer in range(self.n_hidden)]
+        self._modes = {training: layers.Mode(self.hidden_steps, training)
+                       for training in (False, True)}
+        self._output = get_activation(self.output_activation, "output_activation")
+        self._mode = self._modes[False]  # of the last forward pass
+        self._plain, self._pass = self._mode.plain, None
 
     def _set_options(self, hidden_activation, dropout):
         self.hidden_activations = check_hidden_activations(hidden_activation, self.n_hidden)
-        self.hidden_activation = (hidden_activation if isinstance(hidden_activation, str)
-                                  else list(self.hidden_activations))
+        single = isinstance(hidden_activation, str) or _is_activation(hidden_activation)
+        self.hidden_activation = hidden_activation if single else list(self.hidden_activations)
         self.dropout_rates = check_dropout(dropout, self.n_hidden)
         self.dropout = dropout if isinstance(dropout, Real) else list(self.dropout_rates)
 
     def configure(self, hidden_activation, dropout):
         """Set new hidden activations and dropout rates (as in the constructor);
-        the parameters stay, the buffers are rebuilt."""
+        the parameters stay, the layer steps and the buffers are rebuilt."""
         self._set_options(hidden_activation, dropout)
         self._build_views()
         return self
@@ -203,6 +211,20 @@ class Network:
         self._build_views()
 
     @property
+    def dropout_masks(self):
+        """The dropout masks of the last training-mode pass, ``None`` where none."""
+        return [next((s.mask for s in steps if isinstance(s, layers.DropoutStep)), None)
+                for steps in self.hidden_steps]
+
+    def weight_mask(self):
+        """A vector like ``params``: 1 at every weight of ``coefs``, 0 at the biases
+        and the batch-norm parameters (e.g. for decoupled weight decay)."""
+        mask = np.zeros_like(self.params)
+        for coef in _layer_views(mask, self.layer_sizes)[0]:
+            coef[...] = 1
+        return mask
+
+    @property
     def n_layers(self):
         """Number of weight layers (hidden layers + 1)."""
         return len(self.layer_sizes) - 1
@@ -217,13 +239,16 @@ class Network:
 
         A hidden layer's own; for the output layer the hidden activation (as in
         scikit-learn, which uses ``activation`` for every layer), i.e. the last
-        hidden layer's when there is one per layer.
+        hidden layer's when there is one per layer.  An object's ``name`` stands
+        for it.
         """
         if layer < self.n_hidden:
-            return self.hidden_activations[layer]
-        if isinstance(self.hidden_activation, str):
-            return self.hidden_activation
-        return self.hidden_activations[-1] if self.hidden_activations else "identity"
+            spec = self.hidden_activations[layer]
+        elif not isinstance(self.hidden_activation, list):
+            spec = self.hidden_activation
+        else:
+            spec = self.hidden_activations[-1] if self.hidden_activations else "identity"
+        return spec if isinstance(spec, str) else getattr(spec, "name", None)
 
     def initialize(self, rng, init="glorot_uniform", scale=None):
         """Draw every weight and bias from ``init`` using generator ``rng``.
@@ -258,23 +283,17 @@ class Network:
 
     # -- buffers -----------------------------------------------------------------------
     def _allocate(self, n_rows):
-        """Buffers for ``n_rows`` rows: only those the options in use need."""
-        hidden = range(self.n_hidden)
+        """Buffers for ``n_rows`` rows: the layers' outputs and errors, then the
+        steps' own (one work space shared by all)."""
         sizes = self.layer_sizes[1:]
-
-        def per_hidden(wanted):
-            return [np.empty((n_rows, sizes[h]), self.dtype) if wanted(h) else None
-                    for h in hidden]
-
         self._activations = [np.empty((n_rows, n), self.dtype) for n in sizes]
         self._ones = np.ones(n_rows, self.dtype)  # 1^T Delta: the bias gradients
         self._deltas = [np.empty((n_rows, n), self.dtype) for n in sizes]
-        self._preacts = per_hidden(lambda h: self.hidden_activations[h] in NEEDS_PREACTIVATION)
-        self._dropped = per_hidden(lambda h: self.dropout_rates[h] > 0)
-        self._mask_buffers = per_hidden(lambda h: self.dropout_rates[h] > 0)
-        self._normalized = per_hidden(lambda h: self.batch_norm)
-        width = max(sizes[:-1], default=0) if self.batch_norm else 0
+        steps = [step for layer_steps in self.hidden_steps for step in layer_steps]
+        width = max((step.scratch_width for step in steps), default=0)
         self._scratch = np.empty(n_rows * width, self.dtype)
+        for step in steps:
+            step.allocate(n_rows, self._scratch)
         self._row_views = (None, None, None)
 
     def _buffers(self, n_rows):
@@ -320,45 +339,25 @@ class Network:
             copy what you want to keep.
         """
         activations, _ = self._buffers(X.shape[0])
-        self._training = training = bool(training)
-        self._plain = plain = not (self.batch_norm or self._needs_preact
-                                   or (training and self._has_dropout))
-        self._bn_weight = sample_weight if training and self.batch_norm else None
-        self._bn_fractions = batch_norm.batch_fractions(self._bn_weight)
+        self._mode = mode = self._modes[bool(training)]
+        self._plain = plain = mode.plain  # the activations, or None: run the steps
+        run = None if plain is not None else layers.ForwardPass(
+            bool(training), rng, fixed_masks, update_stats, sample_weight)
+        self._pass = run
         outputs, inputs, last = [X], X, self.n_layers - 1
         for layer, out in enumerate(activations):
             _matmul_into(inputs, self.coefs[layer], out)
             out += self.intercepts[layer]
             if layer == last:
-                ACTIVATIONS[self.output_activation](out)
-            elif plain:
-                ACTIVATIONS[self.hidden_activations[layer]](out)
+                self._output.forward(out)
+            elif plain is not None:
+                plain[layer].forward(out)
             else:
-                out = self._hidden_forward(layer, out, training, rng, fixed_masks, update_stats)
+                for step in mode.steps[layer]:
+                    out = step.forward(out, run)
             outputs.append(out)
             inputs = out
         return outputs
-
-    def _hidden_forward(self, layer, Z, training, rng, fixed_masks, update_stats):
-        """Batch norm, activation and dropout of hidden layer ``layer``, in place."""
-        n_rows = Z.shape[0]
-        if self.batch_norm:
-            self._bn_inv_std[layer] = batch_norm.forward(
-                Z, self._normalized[layer][:n_rows], self.bn_gammas[layer], self.bn_betas[layer],
-                self.running_means[layer], self.running_vars[layer], training, update_stats,
-                self._bn_weight)
-        if self._preacts[layer] is not None:
-            np.copyto(self._preacts[layer][:n_rows], Z)
-        ACTIVATIONS[self.hidden_activations[layer]](Z)
-        rate = self.dropout_rates[layer]
-        if not (training and rate > 0):
-            return Z
-        if fixed_masks:
-            mask = stored_mask(self.dropout_masks[layer], n_rows)
-        else:
-            mask = draw_mask(rng, rate, self._mask_buffers[layer][:n_rows])
-            self.dropout_masks[layer] = mask
-        return np.multiply(Z, mask, out=self._dropped[layer][:n_rows])
 
     def predict(self, X, raw_output=False, n_layers=None):
         """Forward pass into freshly allocated arrays (safe to keep).
@@ -387,17 +386,19 @@ class Network:
 
     def _predict_rows(self, X, raw_output, n_layers):
         stop = self.n_layers if n_layers is None else n_layers
+        plain, steps = self._modes[False].predict_plain, self._modes[False].steps
         out = X
         for layer in range(stop):
             out = out @ self.coefs[layer]
             out += self.intercepts[layer]
             if layer < self.n_layers - 1:
-                if self.batch_norm:
-                    batch_norm.normalize(out, self.bn_gammas[layer], self.bn_betas[layer],
-                                         self.running_means[layer], self.running_vars[layer])
-                ACTIVATIONS[self.hidden_activations[layer]](out)
+                if plain is not None:
+                    plain[layer].forward(out)
+                else:
+                    for step in steps[layer]:
+                        out = step.predict(out)
             elif not raw_output:
-                ACTIVATIONS[self.output_activation](out)
+                self._output.forward(out)
         return out
 
     # -- objective and backward ----------------------------------------------------------
@@ -414,9 +415,10 @@ class Network:
         X : ndarray or sparse matrix of shape (n_samples, layer_sizes[0])
         Y : ndarray of shape (n_samples, layer_sizes[-1])
             Targets, already encoded (one-hot for the log losses).
-        loss : str
-            A key of :data:`~skfcnn.nn.losses.LOSSES` that may follow the
-            output activation (:data:`~skfcnn.nn.losses.VALID_OUTPUTS`).
+        loss : str or Loss
+            A key of :data:`~skfcnn.nn.losses.LOSSES` or a loss object
+            (:func:`~skfcnn.nn.losses.get_loss`) that may follow the output
+            activation (:data:`~skfcnn.nn.losses.VALID_OUTPUTS`).
         alpha : float, default=0.0
             L2 penalty strength (weights only).
         sample_weight : ndarray of shape (n_samples,), default=None
@@ -433,11 +435,12 @@ class Network:
         ValueError
             When ``loss`` may not follow the network's output activation.
         """
-        if self.output_activation not in VALID_OUTPUTS.get(loss, ()):
+        loss = get_loss(loss)
+        if self.output_activation not in getattr(loss, "outputs", ()):
             check_loss_output(loss, self.output_activation)
         activations = self.forward(X, training, rng, fixed_masks, update_stats, sample_weight)
         weight_sum = X.shape[0] if sample_weight is None else float(sample_weight.sum())
-        value = loss_value(loss, Y, activations[-1], sample_weight)
+        value = loss.value(Y, activations[-1], sample_weight)
         if alpha:
             value += self.penalty(alpha, weight_sum)
         self.backward(activations, Y, alpha, sample_weight, weight_sum, loss)
@@ -446,28 +449,31 @@ class Network:
     def backward(self, activations, Y, alpha, sample_weight, weight_sum, loss=None):
         """Back-propagate from the output error; fills ``grad``, updates nothing.
 
-        ``activations`` is what :meth:`forward` returned; ``loss`` (when given)
-        selects the output Jacobian of a non-canonical (loss, output) pair.
+        ``activations`` is what :meth:`forward` returned; ``loss`` (a name or a
+        loss object, when given) gives the output error (its ``gradient``), else
+        the canonical :math:`(Y - T) / n`.
         """
         _, deltas = self._buffers(Y.shape[0])
         ones = self._ones[: Y.shape[0]]
         delta = output_delta(Y, activations[-1], sample_weight, out=deltas[-1], loss=loss,
                              output_activation=self.output_activation)
+        plain, zero_bias = self._plain, self._mode.zero_bias
         for layer in range(self.n_layers - 1, -1, -1):
             _matmul_into(activations[layer].T, delta, self.coef_grads[layer])
             if alpha:
                 self._add_weight_decay(layer, alpha / weight_sum)
             np.matmul(ones, delta, out=self.intercept_grads[layer])  # column sums by BLAS
-            if self._training and self.batch_norm and layer < self.n_hidden:
-                self.intercept_grads[layer][...] = 0  # exactly 0: the batch mean removes b_l
+            if zero_bias[layer]:
+                self.intercept_grads[layer][...] = 0  # exactly 0, e.g. after a batch mean
             if layer == 0:
                 break  # no gradient with respect to the input X
             previous = deltas[layer - 1]
             np.matmul(delta, self.coefs[layer].T, out=previous)
-            if self._plain:
-                DERIVATIVES[self.hidden_activations[layer - 1]](None, activations[layer], previous)
+            if plain is not None:
+                plain[layer - 1].derivative(None, activations[layer], previous)
             else:
-                self._hidden_backward(layer - 1, previous, activations[layer])
+                for step in reversed(self._mode.steps[layer - 1]):
+                    previous = step.backward(previous, self._pass)
             delta = previous
         return self.grad
 
@@ -477,21 +483,3 @@ class Network:
             size = min(block_length(self.dtype), max(c.size for c in self.coefs))
             self._decay_scratch = np.empty(size, self.dtype)
         add_weight_decay(self.coefs[layer], self.coef_grads[layer], factor, self._decay_scratch)
-
-    def _hidden_backward(self, layer, delta, output):
-        """``delta`` = dJ/d(output of hidden layer ``layer``) -> dJ/d(its Z), in place."""
-        n_rows = delta.shape[0]
-        if self._training and self.dropout_rates[layer] > 0:
-            delta *= self.dropout_masks[layer]
-            output = self._activations[layer][:n_rows]  # before the mask
-        preact = self._preacts[layer]
-        DERIVATIVES[self.hidden_activations[layer]](
-            None if preact is None else preact[:n_rows], output, delta
-        )
-        if self.batch_norm:
-            scratch = self._scratch[: delta.size].reshape(delta.shape)
-            batch_norm.backward(delta, self._normalized[layer][:n_rows], self.bn_gammas[layer],
-                                self._bn_inv_std[layer], self.bn_gamma_grads[layer],
-                                self.bn_beta_grads[layer], scratch, self._training,
-                                self._bn_fractions)
-        return delta

@@ -1,8 +1,10 @@
 """The network: backprop against central differences, views, dtype, pickling."""
 
+import copy
 import pickle
 import re
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,10 +18,13 @@ from skfcnn.nn import (
     check_gradient,
     numerical_gradient,
 )
+from skfcnn.nn import Activation, Loss
 from skfcnn.nn import activations as activations_module
-from skfcnn.nn.activations import DERIVATIVES
+from skfcnn.nn import losses as losses_module
+from skfcnn.nn.activations import ACTIVATIONS, DERIVATIVES, HIDDEN_ACTIVATIONS
 from skfcnn.nn.gradcheck import compare_gradients
 from skfcnn.nn.initializers import INITIALIZERS
+from skfcnn.nn.layers import ActivationStep
 from skfcnn.nn.losses import LOSSES, OUTPUT_ACTIVATION_OF, VALID_OUTPUTS, loss_value
 from skfcnn.nn.network import _layer_views
 
@@ -270,7 +275,9 @@ def test_wrong_tanh_derivative_is_caught(monkeypatch):
     net.loss_gradient(X, Y, "squared_error", alpha=0.1)
     check_gradient(fun, net.params, net.grad.copy())  # correct: passes
 
-    monkeypatch.setitem(activations_module.DERIVATIVES, "tanh", _wrong_tanh_derivative)
+    # the registry's object, which the network built before holds: patched in place
+    monkeypatch.setattr(activations_module.ACTIVATIONS["tanh"], "derivative",
+                        _wrong_tanh_derivative)
     net.loss_gradient(X, Y, "squared_error", alpha=0.1)
     backprop = net.grad.copy()
     numeric = numerical_gradient(fun, net.params)
@@ -291,7 +298,8 @@ def test_any_wrong_hidden_derivative_is_caught(monkeypatch, activation):
 
     net, X, Y, _ = make_problem((2, 3, 3), activation, "log_loss", n_samples=4, seed=3)
     assert not kink_within_step(net, X, STEP)
-    monkeypatch.setitem(activations_module.DERIVATIVES, activation, wrong_derivative)
+    monkeypatch.setattr(activations_module.ACTIVATIONS[activation], "derivative",
+                        wrong_derivative)
     net.loss_gradient(X, Y, "log_loss", alpha=0.01)
     with pytest.raises(GradientCheckError, match=r"parameter \d+"):
         check_gradient(
@@ -765,7 +773,7 @@ def test_subtly_wrong_new_derivative_is_caught(monkeypatch, name):
 
     net.loss_gradient(X, Y, "log_loss", alpha=0.1)
     check_gradient(fun, net.params, net.grad.copy())  # the real one passes
-    monkeypatch.setitem(activations_module.DERIVATIVES, name, wrong)
+    monkeypatch.setattr(activations_module.ACTIVATIONS[name], "derivative", wrong)
     net.loss_gradient(X, Y, "log_loss", alpha=0.1)
     with pytest.raises(GradientCheckError, match=r"parameter \d+"):
         check_gradient(fun, net.params, net.grad.copy())
@@ -812,13 +820,18 @@ def test_per_layer_glorot_factor():
         assert_array_equal(net.intercepts[layer], rng.uniform(-bound, bound, fan_out))
 
 
+def _pre_activation_buffers(net):
+    return [step.preactivation for steps in net.hidden_steps for step in steps
+            if isinstance(step, ActivationStep)]
+
+
 def test_gelu_and_swish_keep_pre_activations_others_do_not():
     net, X, Y, _ = make_problem((3, 4, 4, 4, 2), ["relu", "gelu", "tanh"], "log_loss", 5, 1)
     net.loss_gradient(X, Y, "log_loss")
-    assert [p is not None for p in net._preacts] == [False, True, False]
+    assert [p is not None for p in _pre_activation_buffers(net)] == [False, True, False]
     plain, X, Y, _ = make_problem((3, 4, 2), "relu", "log_loss", 5, 1)
     plain.loss_gradient(X, Y, "log_loss")
-    assert plain._preacts == [None]  # the default path keeps nothing extra
+    assert _pre_activation_buffers(plain) == [None]  # the default path keeps nothing extra
 
 
 @pytest.mark.parametrize(
@@ -948,3 +961,226 @@ def test_configure_changes_activations_and_dropout_and_keeps_the_parameters():
     assert net.dropout_masks[0].shape == (5, 3)
     with pytest.raises(ValueError, match="dropout must be a rate"):
         net.configure("tanh", 1.0)
+
+
+# ----------------------------------- registries, user activations and losses
+
+
+class Sine(Activation):
+    r"""A user's activation whose derivative reads Z: :math:`\sin z`, :math:`\cos z`."""
+
+    name, needs_preactivation = "sine", True
+
+    def forward(self, Z):
+        return np.sin(Z, out=Z)
+
+    def derivative(self, Z, A, delta):
+        delta *= np.cos(Z)
+        return delta
+
+
+class ScaledTanh(Activation):
+    r""":math:`\tanh(s z)`, derivative :math:`s (1 - A^2)` from the output."""
+
+    name = "scaled_tanh"
+
+    def __init__(self, scale=1.5):
+        self.scale = scale
+
+    def forward(self, Z):
+        Z *= self.scale
+        return np.tanh(Z, out=Z)
+
+    def derivative(self, Z, A, delta):
+        delta *= self.scale * (1 - A**2)
+        return delta
+
+
+class LogCosh(Loss):
+    r"""A user's regression loss, :math:`\ell_i = \sum_k \log\cosh(y_{ik} - t_{ik})`."""
+
+    name = "log_cosh"
+
+    def per_sample(self, y_true, y_pred):
+        r = y_pred - y_true
+        return (np.logaddexp(r, -r) - np.log(2)).sum(axis=1)
+
+    def gradient(self, y_true, y_pred, sample_weight=None, out=None, output_activation=None):
+        weights = np.ones(len(y_true)) if sample_weight is None else sample_weight
+        return np.tanh(y_pred - y_true) * (weights / weights.sum())[:, None]
+
+
+class BareHalfSquares:
+    """The bare loss protocol: value and gradient, the default identity output."""
+
+    def value(self, y_true, y_pred, sample_weight=None):
+        return 0.5 * float(((y_pred - y_true) ** 2).sum()) / len(y_true)
+
+    def gradient(self, y_true, y_pred, sample_weight=None, out=None, output_activation=None):
+        return (y_pred - y_true) / len(y_true)
+
+
+@pytest.mark.parametrize("name", sorted(HIDDEN_ACTIVATIONS))
+def test_every_hidden_activation_name_builds_the_registry_object(name):
+    net, X, _, _ = make_problem((3, 4, 2), name, "squared_error", 5, seed=1)
+    assert net.hidden_steps[0][0].activation is ACTIVATIONS[name]
+    hidden = ACTIVATIONS[name].forward(X @ net.coefs[0] + net.intercepts[0])
+    assert_allclose(net.predict(X), hidden @ net.coefs[1] + net.intercepts[1], rtol=1e-13)
+
+
+@pytest.mark.parametrize("loss, output", LOSS_OUTPUT_PAIRS)
+def test_every_loss_and_output_name_builds_the_registry_object(loss, output):
+    net, X, Y, w = make_problem((3, 4, 2), "tanh", loss, 5, seed=2, output=output,
+                                weighted=True)
+    logits = np.tanh(X @ net.coefs[0] + net.intercepts[0]) @ net.coefs[1] + net.intercepts[1]
+    assert_allclose(net.predict(X), ACTIVATIONS[output](logits), rtol=1e-13)
+    value = net.loss_gradient(X, Y, loss, sample_weight=w)
+    assert value == LOSSES[loss].value(Y, net.forward(X)[-1], w)
+    grad = net.grad.copy()
+    assert net.loss_gradient(X, Y, LOSSES[loss], sample_weight=w) == value  # the object
+    assert_array_equal(net.grad, grad)
+
+
+def test_a_newly_registered_activation_and_loss_are_used(monkeypatch):
+    sine, log_cosh = Sine(), LogCosh()
+    monkeypatch.setitem(activations_module.ACTIVATIONS, "sine", sine)
+    monkeypatch.setitem(losses_module.LOSSES, "log_cosh", log_cosh)
+    net, X, Y, _ = make_problem((3, 4, 4, 2), "sine", "squared_error", 6, seed=3)
+    assert [steps[0].activation for steps in net.hidden_steps] == [sine, sine]
+    assert net.hidden_steps[0][0].activation is sine
+    A1 = np.sin(X @ net.coefs[0] + net.intercepts[0])
+    A2 = np.sin(A1 @ net.coefs[1] + net.intercepts[1])
+    assert_allclose(net.predict(X), A2 @ net.coefs[2] + net.intercepts[2], rtol=1e-13)
+    value = net.loss_gradient(X, Y, "log_cosh", 0.1)
+    assert value == log_cosh.value(Y, net.predict(X)) + net.penalty(0.1, 6)
+    check_gradient(lambda p: net.loss_gradient(X, Y, "log_cosh", 0.1), net.params,
+                   net.grad.copy())
+
+
+@pytest.mark.parametrize("activation", [Sine(), ScaledTanh(), ["relu", Sine()],
+                                        [ScaledTanh(0.5), "gelu"]])
+@pytest.mark.parametrize("options", [{}, {"dropout": 0.3, "batch_norm": True}])
+def test_user_activations_pass_the_gradient_check(activation, options):
+    net, X, Y, w = make_problem((3, 5, 4, 3), activation, "log_loss", 8, seed=4,
+                                weighted=True, **options)
+    net.forward(X, training=True, rng=np.random.default_rng(0))  # masks, then fixed
+    assert net.hidden_activations == tuple(activation if isinstance(activation, list)
+                                           else [activation] * 2)
+
+    def fun(params):
+        return net.loss_gradient(X, Y, "log_loss", 0.2, w, **TRAINING)
+
+    fun(net.params)
+    backprop = net.grad.copy()
+    assert_allclose(backprop, numerical_gradient(fun, net.params, STEP), rtol=1e-6, atol=1e-9)
+    assert np.abs(backprop).max() > 1e-3
+
+
+@pytest.mark.parametrize("loss", [LogCosh(), BareHalfSquares()])
+def test_user_losses_pass_the_gradient_check(loss):
+    net, X, Y, _ = make_problem((3, 4, 2), ScaledTanh(), "squared_error", 7, seed=5)
+    value = net.loss_gradient(X, Y, loss, 0.3)
+    assert value == pytest.approx(loss.value(Y, net.predict(X)) + net.penalty(0.3, 7),
+                                  rel=1e-13)
+    check_gradient(lambda p: net.loss_gradient(X, Y, loss, 0.3), net.params, net.grad.copy())
+    with pytest.raises(ValueError, match=r"cannot follow the output activation 'softmax'"):
+        make_problem((3, 4, 2), "relu", "log_loss", 4, seed=0)[0].loss_gradient(X, Y, loss)
+
+
+def test_a_user_loss_gradient_is_what_backprop_starts_from(monkeypatch):
+    calls = []
+    loss = LogCosh()
+    real = LogCosh.gradient
+
+    def spy(self, y_true, y_pred, sample_weight=None, out=None, output_activation=None):
+        calls.append((sample_weight, output_activation, out))
+        return real(self, y_true, y_pred, sample_weight, out, output_activation)
+
+    monkeypatch.setattr(LogCosh, "gradient", spy)
+    net, X, Y, w = make_problem((3, 4, 2), "relu", "squared_error", 5, seed=6, weighted=True)
+    net.loss_gradient(X, Y, loss, sample_weight=w)
+    (weights, output, out), = calls
+    assert weights is w and output == "identity" and out.shape == (5, 2)
+
+
+def test_networks_with_user_objects_pickle_and_train_on_identically():
+    activation = [ScaledTanh(0.8), Sine()]
+    net, X, Y, w = make_problem((3, 5, 4, 2), activation, "squared_error", 9, seed=7,
+                                weighted=True, dropout=[0.2, 0.0], batch_norm=True)
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        net.loss_gradient(X, Y, LogCosh(), 0.1, w, training=True, rng=rng)
+        net.params -= 0.1 * net.grad
+    for duplicate in (lambda n: pickle.loads(pickle.dumps(n)), copy.deepcopy):
+        clone = duplicate(net)
+        assert clone.hidden_activation == activation and clone.hidden_activations[1] == Sine()
+        assert clone.hidden_activations[0] is not activation[0]
+        assert_array_equal(clone.predict(X), net.predict(X))
+        ours, theirs = copy.deepcopy(rng), copy.deepcopy(rng)
+        for network, generator in ((net, ours), (clone, theirs)):
+            for _ in range(3):
+                network.loss_gradient(X, Y, LogCosh(), 0.1, w, training=True, rng=generator)
+                network.params -= 0.1 * network.grad
+        assert_array_equal(clone.params, net.params)
+        for a, b in zip(clone.running_means + clone.running_vars,
+                        net.running_means + net.running_vars):
+            assert_array_equal(a, b)
+        assert_array_equal(clone.predict(X), net.predict(X))
+
+
+def test_a_single_activation_object_sets_every_layer_and_the_glorot_factor():
+    user = ScaledTanh()
+    net = Network((4, 5, 6, 3), user, "softmax")
+    assert net.hidden_activation is user and net.hidden_activations == (user, user)
+    net.initialize(np.random.RandomState(0))
+    reference = Network((4, 5, 6, 3), "tanh", "softmax").initialize(np.random.RandomState(0))
+    assert_array_equal(net.params, reference.params)  # a name other than 'logistic': 6
+
+    class Sigmoid(ScaledTanh):
+        name = "logistic"  # the object's name sets the factor, as for the built-ins
+
+    named = Network((4, 5, 3), Sigmoid(), "softmax").initialize(np.random.RandomState(0))
+    assert_array_equal(named.params,
+                       Network((4, 5, 3), "logistic", "softmax")
+                       .initialize(np.random.RandomState(0)).params)
+    with pytest.raises(TypeError, match="hidden_activation must be a str, an activation"):
+        Network((4, 5, 3), 3.0, "softmax")
+    with pytest.raises(ValueError, match=r"hidden_activation Softmax\(\) is not supported"):
+        Network((4, 5, 3), ACTIVATIONS["softmax"], "softmax")
+
+
+def test_weight_mask_marks_the_weights_only():
+    net = Network((3, 4, 2), "relu", "softmax", batch_norm=True)
+    mask = net.weight_mask()
+    assert mask.shape == net.params.shape and mask.dtype == net.params.dtype
+    net.params[:] = np.arange(net.params.size)
+    weights = np.concatenate([c.ravel() for c in net.coefs])
+    assert_array_equal(net.params[mask == 1], weights)
+    assert set(np.unique(mask)) == {0.0, 1.0} and mask.sum() == 3 * 4 + 4 * 2
+    assert not np.shares_memory(mask, net.params)
+    float32 = Network((3, 2), "relu", "identity", dtype=np.float32).weight_mask()
+    assert float32.dtype == np.float32
+    assert_array_equal(float32, [1, 1, 1, 1, 1, 1, 0, 0])
+
+
+LEGACY = sorted((Path(__file__).parent.parent / "data" / "legacy_0.1.0").glob("*.pkl"))
+
+
+@pytest.mark.parametrize("path", LEGACY, ids=lambda p: p.stem)
+def test_networks_pickled_by_0_1_0_load_and_predict_the_same(path):
+    with open(path, "rb") as f:
+        estimator, X, y, expected, _ = pickle.load(f)
+    network = estimator._network
+    assert isinstance(network, Network)
+    X = X.astype(network.dtype)
+    if path.stem.startswith("classifier"):
+        out = network.predict(X)
+        proba = np.hstack([1 - out, out]) if out.shape[1] == 1 else out
+        assert_allclose(proba, expected, rtol=1e-12, atol=0)
+        assert_allclose(estimator.predict_proba(X), expected, rtol=1e-12, atol=0)
+    else:
+        assert_allclose(network.predict(X).ravel(), expected, rtol=1e-12, atol=0)
+        assert_allclose(estimator.predict(X), expected, rtol=1e-12, atol=0)
+    again = pickle.loads(pickle.dumps(network))  # and through the new code's pickle
+    assert_array_equal(again.predict(X), network.predict(X))
+    assert again.__getstate__().keys() == network.__getstate__().keys()
