@@ -3,7 +3,8 @@ optimisers, gradient transforms, learning-rate schedules and the gradient
 check.  Nothing here imports scikit-learn."""
 
 from .activations import ACTIVATIONS, DERIVATIVES, Activation, get_activation
-from .gradcheck import GradientCheckError, check_gradient, compare_gradients, numerical_gradient
+from .gradcheck import (GradientCheckError, check_activation, check_gradient, check_loss,
+                        compare_gradients, numerical_gradient)
 from .layers import LAYER_STEPS, ActivationStep, BatchNormStep, DropoutStep, LayerStep
 from .losses import LOSSES, OUTPUT_ACTIVATION_OF, Loss, get_loss, loss_value, output_delta
 from .network import Network
@@ -43,7 +44,9 @@ __all__ = [
     "SGD",
     "StepDecay",
     "chain",
+    "check_activation",
     "check_gradient",
+    "check_loss",
     "compare_gradients",
     "get_activation",
     "get_loss",

@@ -6,12 +6,17 @@ For a scalar function :math:`f` of a parameter vector :math:`\theta`,
           \frac{f(\theta + h e_j) - f(\theta - h e_j)}{2h},
 
 whose error is :math:`O(h^2)`.  Comparing it with the back-propagated gradient
-catches a wrong derivative anywhere in the network.
+catches a wrong derivative anywhere in the network.  :func:`check_activation`
+and :func:`check_loss` check one new activation or loss on its own.
 """
 
 import numpy as np
 
-__all__ = ["GradientCheckError", "check_gradient", "compare_gradients", "numerical_gradient"]
+from .activations import ACTIVATIONS, get_activation
+from .losses import check_loss_output, get_loss
+
+__all__ = ["GradientCheckError", "check_activation", "check_gradient", "check_loss",
+           "compare_gradients", "numerical_gradient"]
 
 
 class GradientCheckError(ValueError):
@@ -109,3 +114,101 @@ def check_gradient(fun, params, gradient, eps=1e-5, rtol=1e-5, atol=1e-7):
         Naming the worst parameter index and both values.
     """
     return compare_gradients(gradient, numerical_gradient(fun, params, eps), rtol, atol)
+
+
+def _weighted_sum_check(forward, backward, Z, eps, rtol, atol):
+    """Compare ``backward(Z)`` with the central differences of ``forward`` over ``Z``."""
+    Z = np.array(Z, dtype=np.float64)
+    numeric = numerical_gradient(lambda flat: forward(flat.reshape(Z.shape).copy()),
+                                 Z.ravel().copy(), eps)
+    return compare_gradients(np.ravel(backward(Z.copy())), numeric, rtol, atol)
+
+
+def check_activation(activation, Z=None, eps=1e-6, rtol=1e-5, atol=1e-7, random_state=0):
+    r"""Check an activation's ``derivative`` against central differences of its ``forward``.
+
+    With fixed random weights :math:`G`, the scalar
+    :math:`J(Z) = \sum_{ij} G_{ij} f(Z)_{ij}` has the gradient
+    ``derivative(Z, f(Z), G)`` (``Z=None`` unless ``needs_preactivation``),
+    compared with central differences of :math:`J` over every entry of ``Z``
+    (so a row-wise activation is checked too).
+
+    Parameters
+    ----------
+    activation : str or Activation
+        A registered name or an activation object (:func:`get_activation`).
+    Z : array-like of shape (n_samples, n_units), default=None
+        Where to check, in float64; ``None``: a (4, 5) standard normal draw.
+    eps, rtol, atol : float
+        As in :func:`check_gradient`.
+    random_state : int, default=0
+        Seeds the default ``Z`` and the weights :math:`G`.
+
+    Returns
+    -------
+    float
+        The largest absolute difference.
+
+    Raises
+    ------
+    GradientCheckError
+        Naming the worst entry (in ``Z.ravel()`` order) and both values.
+    """
+    activation = get_activation(activation)
+    rng = np.random.RandomState(random_state)
+    Z = rng.standard_normal((4, 5)) if Z is None else np.asarray(Z, dtype=np.float64)
+    weights = rng.standard_normal(Z.shape)
+    needs_z = getattr(activation, "needs_preactivation", False)
+
+    def backward(Z):
+        A = activation.forward(Z.copy())
+        return activation.derivative(Z if needs_z else None, A, weights.copy())
+
+    return _weighted_sum_check(lambda Z: float(np.sum(weights * activation.forward(Z))),
+                               backward, Z, eps, rtol, atol)
+
+
+def check_loss(loss, y_true, Z, output_activation=None, sample_weight=None, eps=1e-6,
+               rtol=1e-5, atol=1e-7):
+    r"""Check a loss's ``gradient`` against central differences of its ``value``.
+
+    The gradient is with respect to the output pre-activation ``Z``:
+    ``gradient(y_true, f(Z), sample_weight, None, output_activation)`` against
+    the central differences of ``value(y_true, f(Z), sample_weight)``, with
+    :math:`f` the output activation.
+
+    Parameters
+    ----------
+    loss : str or Loss
+        A registered name or a loss object (:func:`~skfcnn.nn.losses.get_loss`).
+    y_true : ndarray of shape (n_samples, n_outputs)
+    Z : array-like of shape (n_samples, n_outputs)
+        The output pre-activation where to check, in float64.
+    output_activation : str, default=None
+        A key of :data:`~skfcnn.nn.activations.ACTIVATIONS` that may follow
+        ``loss``; ``None``: its canonical one (``"identity"`` when it has none).
+    sample_weight : ndarray of shape (n_samples,), default=None
+    eps, rtol, atol : float
+        As in :func:`check_gradient`.
+
+    Returns
+    -------
+    float
+        The largest absolute difference.
+
+    Raises
+    ------
+    GradientCheckError
+        Naming the worst entry (in ``Z.ravel()`` order) and both values.
+    ValueError
+        When ``output_activation`` may not follow ``loss``.
+    """
+    loss = get_loss(loss)
+    if output_activation is None:
+        output_activation = getattr(loss, "output_activation", "identity")
+    check_loss_output(loss, output_activation)
+    forward = ACTIVATIONS[output_activation].forward
+    return _weighted_sum_check(
+        lambda Z: float(loss.value(y_true, forward(Z), sample_weight)),
+        lambda Z: loss.gradient(y_true, forward(Z), sample_weight, None, output_activation),
+        Z, eps, rtol, atol)

@@ -13,6 +13,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import expit
 from scipy.special import softmax as scipy_softmax
 
+from skfcnn.nn import GradientCheckError, check_activation
 from skfcnn.nn import activations as activations_module
 from skfcnn.nn.activations import (
     ACTIVATIONS,
@@ -484,3 +485,27 @@ def test_user_activations_pickle_copy_compare_and_print():
     assert hash(with_array) == hash(copy.deepcopy(with_array))
     Z = np.linspace(-2, 2, 6).reshape(2, 3)
     assert_allclose(user(Z.copy()), np.tanh(3 * Z), rtol=1e-15)  # calling is forward
+
+
+# ------------------------------------------------ check_activation
+
+
+@pytest.mark.parametrize("name", sorted(DERIVATIVES))
+def test_every_hidden_activation_passes_check_activation(name):
+    assert 0 <= check_activation(name) < 1e-8
+    assert check_activation(ACTIVATIONS[name], Z=np.linspace(-4, 4, 14).reshape(2, 7) + 0.01,
+                            random_state=3) < 1e-8
+
+
+def test_check_activation_checks_user_objects_and_catches_a_wrong_derivative():
+    assert check_activation(ScaledTanh(0.7)) < 1e-8
+
+    class Forgot(ScaledTanh):  # the chain rule's factor s is missing
+        def derivative(self, Z, A, delta):
+            delta *= 1 - A**2
+            return delta
+
+    with pytest.raises(GradientCheckError, match=r"gradient check failed at parameter \d+"):
+        check_activation(Forgot(0.7))
+    with pytest.raises(ValueError, match="'sigmoid' is not supported"):
+        check_activation("sigmoid")

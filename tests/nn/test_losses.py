@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from numpy.testing import assert_allclose, assert_array_equal
 
-from skfcnn.nn import numerical_gradient
+from skfcnn.nn import GradientCheckError, check_loss, numerical_gradient
 from skfcnn.nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 from skfcnn.nn.losses import (
     LOSSES,
@@ -512,3 +512,36 @@ def test_losses_pickle_copy_compare_and_print():
         assert pickle.loads(pickle.dumps(loss)) == loss == copy.deepcopy(loss)
     with pytest.raises(NotImplementedError, match="Loss must define gradient"):
         Loss().gradient(y_true=None, y_pred=None)
+
+
+# ------------------------------------------------------- check_loss
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("loss, output", sorted((loss, output) for loss, outputs in
+                                                VALID_OUTPUTS.items() for output in outputs))
+def test_every_pair_passes_check_loss(loss, output, weighted):
+    rng = np.random.RandomState(8)
+    y_true = encode_targets(loss, rng, 5, 3)
+    weights = rng.uniform(0.2, 3.0, 5) if weighted else None
+    Z = rng.normal(size=(5, 3))
+    assert 0 <= check_loss(loss, y_true, Z, output, weights) < 1e-8
+    if output == OUTPUT_ACTIVATION_OF[loss]:
+        assert check_loss(LOSSES[loss], y_true, Z, sample_weight=weights) < 1e-8
+
+
+def test_check_loss_checks_user_objects_and_catches_a_wrong_gradient():
+    rng = np.random.RandomState(9)
+    y_true, Z, weights = rng.normal(size=(4, 2)), rng.normal(size=(4, 2)), rng.uniform(1, 2, 4)
+    assert check_loss(PseudoHuber(0.5), y_true, Z, sample_weight=weights) < 1e-8
+    assert check_loss(BareMeanAbsolute(), y_true, Z) < 1e-8  # after the default identity
+
+    class Unweighted(PseudoHuber):  # forgot the sample weights
+        def gradient(self, y_true, y_pred, sample_weight=None, out=None,
+                     output_activation=None):
+            return super().gradient(y_true, y_pred, None, out, output_activation)
+
+    with pytest.raises(GradientCheckError, match=r"parameter \d+: backprop gives"):
+        check_loss(Unweighted(0.5), y_true, Z, sample_weight=weights)
+    with pytest.raises(ValueError, match=r"'pseudo_huber' cannot follow.*'softmax'"):
+        check_loss(PseudoHuber(), y_true, Z, "softmax")
