@@ -63,11 +63,28 @@ def transaction(method):
 
 
 class _Fit:
-    """The state one call trains: committed to the estimator only when training ends."""
+    """The state one call trains: committed to the estimator only when training ends.
 
-    def __init__(self, network, optimizer, optimizer_state, state, rng, mask_rng):
+    The network, the optimiser's state and the record are new objects (copies
+    when training goes on); the random generators of ``partial_fit`` go on
+    being the estimator's own, so their state is saved for :meth:`rewind`
+    (copying a ``RandomState`` costs several times more).
+    """
+
+    def __init__(self, network, optimizer, optimizer_state, state, rng, mask_rng,
+                 shared_rngs=False):
         self.network, self.optimizer, self.optimizer_state = network, optimizer, optimizer_state
         self.state, self.rng, self.mask_rng = state, rng, mask_rng
+        self.saved = None
+        if shared_rngs:
+            self.saved = (rng.get_state(), None if mask_rng is None else mask_rng.bit_generator.state)
+
+    def rewind(self):
+        """Put the estimator's own generators back as they were before this call."""
+        if self.saved is not None:
+            self.rng.set_state(self.saved[0])
+            if self.mask_rng is not None and self.saved[1] is not None:
+                self.mask_rng.bit_generator.state = self.saved[1]
 
 
 class FitMixin:
@@ -131,13 +148,14 @@ class FitMixin:
             network.configure(activation, dropout)
 
     def _new_fit(self, X, Y, incremental):
-        """The network, optimiser, record and generators this call trains (new objects)."""
+        """The network, optimiser, record and generators this call trains."""
         warm = hasattr(self, "_network") and (self.warm_start or incremental)
-        fresh_rng = not (incremental and hasattr(self, "_rng"))
-        rng = check_random_state(self.random_state) if fresh_rng else copy.deepcopy(self._rng)
+        going_on = incremental and hasattr(self, "_rng")
+        rng = self._rng if going_on else check_random_state(self.random_state)
         network = self._warm_network(X, Y) if warm else self._new_network(X, Y, rng)
-        mask_rng = None if fresh_rng else copy.deepcopy(getattr(self, "_mask_rng", None))
-        if "dropout" in self._network_options() and mask_rng is None:
+        mask_rng = getattr(self, "_mask_rng", None) if going_on else None
+        new_mask_rng = "dropout" in self._network_options() and mask_rng is None
+        if new_mask_rng:
             # masks from NumPy's Generator: it fills a float32 or float64 buffer in
             # place, twice as fast as RandomState; seeded after the initial weights,
             # which are therefore those of the same model without dropout
@@ -145,10 +163,11 @@ class FitMixin:
         if not warm:
             return _Fit(network, None, None, TrainingState(), rng, mask_rng)
         optimizer_state = copy.deepcopy(getattr(self, "_optimizer_state", None))
-        state = copy.deepcopy(self._state)  # without its checkpoints (see its __getstate__)
+        state = self._state.copy()  # without its checkpoints
         if self._state.last_good is not None:  # the last parameters known to give a finite
             state.last_good = self._state.last_good.copy_for(network)  # loss go on too
-        return _Fit(network, self._optimizer, optimizer_state, state, rng, mask_rng)
+        return _Fit(network, self._optimizer, optimizer_state, state, rng, mask_rng,
+                    shared_rngs=going_on)
 
     def _fit(self, X, Y, sample_weight, incremental, validation_set=None, y=None):
         """Check, train a new state for one epoch or up to ``max_iter``, then commit."""
@@ -175,6 +194,9 @@ class FitMixin:
         except DivergenceError as error:
             self._commit(fit)
             error.model_kept = True
+            raise
+        except BaseException:
+            fit.rewind()
             raise
         self._commit(fit)
         self._end_sklearn_callbacks(extra, X, y)

@@ -6,6 +6,7 @@ settings of one call; the functions here update the record after each epoch
 and decide whether to stop, restore or change the learning rate.
 """
 
+import copy
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -109,6 +110,16 @@ class TrainingState:
         state.setdefault("last_good", None)
         state.setdefault("best", None)
         self.__dict__.update(state)
+
+    def copy(self):
+        """A copy that training may change without touching this record: its lists
+        copied, its checkpoints dropped (as when pickled)."""
+        twin = copy.copy(self)
+        for name, value in vars(self).items():
+            if isinstance(value, list):
+                setattr(twin, name, list(value))
+        twin.last_good = twin.best = None
+        return twin
 
     def start_call(self):
         """Reset what is measured per ``fit`` call (the best epoch and the counter)."""
