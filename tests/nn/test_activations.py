@@ -447,8 +447,8 @@ def test_get_activation_accepts_names_and_objects_only():
                                          r"forward\(Z\) and derivative\(Z, A, delta\)"):
         get_activation("sigmoid", "hidden_activation")
     for wrong in (None, 3, object(), ScaledTanh):  # a class is not an instance
-        with pytest.raises(TypeError, match=rf"^activation must be a name from \['elu', .*\] "
-                                            rf"or an object with forward.*; got "):
+        with pytest.raises(TypeError, match=r"^activation must be a name from \['elu', .*\] "
+                                            r"or an object with forward.*; got "):
             get_activation(wrong)
 
 

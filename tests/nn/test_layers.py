@@ -14,7 +14,7 @@ from skfcnn.nn.activations import ACTIVATIONS, DERIVATIVES
 from skfcnn.nn.dropout import draw_mask, stored_mask
 from skfcnn.nn.layers import (LAYER_STEPS, ActivationStep, BatchNormStep, DropoutStep,
                               ForwardPass, LayerStep)
-from skfcnn.nn.losses import OUTPUT_ACTIVATION_OF, loss_value, output_delta
+from skfcnn.nn.losses import loss_value, output_delta
 from skfcnn.nn.penalty import add_weight_decay
 
 

@@ -1055,6 +1055,13 @@ def test_a_newly_registered_activation_and_loss_are_used(monkeypatch):
     assert value == log_cosh.value(Y, net.predict(X)) + net.penalty(0.1, 6)
     check_gradient(lambda p: net.loss_gradient(X, Y, "log_cosh", 0.1), net.params,
                    net.grad.copy())
+    output = Network((3, 4, 2), "relu", "sine")  # a registered name is an output too
+    output.params[:] = np.random.RandomState(0).normal(size=output.params.size)
+    logits = np.maximum(X @ output.coefs[0] + output.intercepts[0], 0) @ output.coefs[1]
+    assert_allclose(output.predict(X), np.sin(logits + output.intercepts[1]), rtol=1e-13)
+    with pytest.raises(ValueError, match=r"'log_cosh' cannot follow the output activation "
+                                         r"'sine'; allowed outputs for it are \['identity'\]"):
+        output.loss_gradient(X, Y, "log_cosh")
 
 
 @pytest.mark.parametrize("activation", [Sine(), ScaledTanh(), ["relu", Sine()],
