@@ -487,9 +487,8 @@ def check_hidden_activations(hidden_activation, n_hidden, name="hidden_activatio
                             f"them, one per hidden layer; got {hidden_activation!r}.") from None
         if len(specs) != n_hidden:
             raise ValueError(
-                f"{name} must be a str, an activation object or a sequence with one "
-                f"name per hidden layer: got {len(specs)} name(s) {list(specs)!r} for "
-                f"{n_hidden} hidden layer(s)."
+                f"{name} must be a str or a sequence with one name per hidden layer: got "
+                f"{len(specs)} name(s) {list(specs)!r} for {n_hidden} hidden layer(s)."
             )
     for activation in given:
         if not _is_hidden(activation):

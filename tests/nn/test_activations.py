@@ -457,7 +457,10 @@ def test_check_hidden_activations_accepts_objects_alone_and_per_layer():
     assert check_hidden_activations(user, 2) == (user, user)
     assert check_hidden_activations(["relu", user], 2) == ("relu", user)
     assert check_hidden_activations((Bare(),), 1)[0].__class__ is Bare
-    with pytest.raises(ValueError, match=r"2 name\(s\).*for 3 hidden layer"):
+    with pytest.raises(ValueError, match=r"^hidden_activation must be a str or a sequence "
+                                         r"with one name per hidden layer: got 2 name\(s\) "
+                                         r"\[ScaledTanh\(scale=0.5\), 'relu'\] for 3 hidden "
+                                         r"layer\(s\)\.$"):
         check_hidden_activations([user, "relu"], 3)
     for output_only in (ACTIVATIONS["softmax"], "exp"):  # no derivative
         with pytest.raises(ValueError, match=r"is not supported; allowed are \[.*\] or an"):
