@@ -7,7 +7,7 @@ import pytest
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skfcnn import FCNNClassifier, FCNNRegressor
-from skfcnn.estimators.params import make_optimizer, weight_mask
+from skfcnn.estimators.params import make_optimizer
 from skfcnn.nn import optimizers, schedules, transforms
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -130,7 +130,7 @@ def test_sgd_weight_decay_follows_its_formula_step_by_step(max_grad_norm, circle
     est = FCNNClassifier(hidden_layer_sizes=(5,), solver="sgd", momentum=0.0,
                          weight_decay=0.3, max_grad_norm=max_grad_norm, batch_size=40,
                          learning_rate_init=0.1, max_iter=2, random_state=0).fit(*circles)
-    mask = weight_mask(est._network)
+    mask = est._network.weight_mask()
     assert 0 < mask.sum() < mask.size
     assert len(calls) == 6
     for before, grad, rate, after in calls:  # grad: as the chain received it (unclipped)

@@ -134,17 +134,18 @@ class FitMixin:
                 f"({fitted.batch_norm}); got batch_norm={self.batch_norm!r}. Set "
                 "warm_start=False (or call fit) to refit."
             )
-        network = copy.deepcopy(fitted)
+        network = fitted.copy()
         self._apply_changed_options(network)
         return network
 
     def _apply_changed_options(self, network):
         """A changed ``activation`` or ``dropout`` takes effect on the continued network,
         as scikit-learn's MLP uses its current ``activation`` when it continues."""
-        activation = check_hidden_activation(self.activation, network.n_hidden)
-        dropout = self.dropout if not isinstance(self.dropout, (list, tuple)) \
-            else list(self.dropout)
+        activation, dropout = self.activation, self.dropout
+        activation = list(activation) if isinstance(activation, (list, tuple)) else activation
+        dropout = list(dropout) if isinstance(dropout, (list, tuple)) else dropout
         if activation != network.hidden_activation or dropout != network.dropout:
+            check_hidden_activation(activation, network.n_hidden)
             network.configure(activation, dropout)
 
     def _new_fit(self, X, Y, incremental):

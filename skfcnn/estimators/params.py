@@ -16,7 +16,6 @@ from scipy.sparse import issparse
 from ..nn import losses, optimizers, schedules, transforms
 from ..nn.activations import ACTIVATIONS, check_hidden_activations
 from ..nn.initializers import INITIALIZERS
-from ..nn.network import _layer_views
 from ..training.callbacks import HOOKS
 from ._compat import HasMethods, Interval, Options, StrOptions, _assert_all_finite
 
@@ -209,14 +208,6 @@ def check_callbacks(callbacks):
     return callbacks
 
 
-def weight_mask(network):
-    """1 for every weight of the flat vector, 0 for biases and other parameters."""
-    mask = np.zeros_like(network.params)
-    for coef in _layer_views(mask, network.layer_sizes)[0]:
-        coef[...] = 1
-    return mask
-
-
 #: Optimiser arguments named otherwise among the estimators' parameters (scikit-learn's names).
 OPTIMIZER_ALIASES = {"nesterov": "nesterovs_momentum"}
 
@@ -272,7 +263,7 @@ def init_state(step, network):
     """``step.init`` for ``network``; a step whose ``init`` takes a ``decay_mask``
     (AdamW, DecoupledWeightDecay) decays the weights only."""
     if _init_takes_mask(type(step)):
-        return step.init(network.params, decay_mask=weight_mask(network))
+        return step.init(network.params, decay_mask=network.weight_mask())
     return step.init(network.params)
 
 
