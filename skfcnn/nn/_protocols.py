@@ -8,7 +8,7 @@ They are public as :class:`skfcnn.nn.Activation` and :class:`skfcnn.nn.Loss`.
 
 import numpy as np
 
-__all__ = ["Activation", "Loss", "ValueObject"]
+__all__ = ["Activation", "Loss", "ValueObject", "resolve"]
 
 
 def _same(a, b):
@@ -17,6 +17,39 @@ def _same(a, b):
         return (type(a) is type(b) and a.dtype == b.dtype and a.shape == b.shape
                 and bool(np.array_equal(a, b)))
     return bool(a == b)
+
+
+def resolve(spec, registry, methods, protocol, name, names):
+    """The object a name or an object given for an extension point stands for.
+
+    Parameters
+    ----------
+    spec : str or object
+        A key of ``registry`` (its entry is returned), or an object (not a
+        class) whose ``methods`` are all callable (returned as it is).
+    registry : dict
+        The registry of the extension point.
+    methods : tuple of str
+        The protocol's methods.
+    protocol, name : str
+        The protocol in words and the argument's name, for the messages.
+    names : list of str
+        The names to list as allowed.
+
+    Raises
+    ------
+    ValueError
+        For a name that is not registered; ``TypeError`` for anything else.
+    """
+    if isinstance(spec, str):
+        entry = registry.get(spec)
+        if entry is None:
+            raise ValueError(f"{name} {spec!r} is not supported; allowed are "
+                             f"{names} or {protocol}.")
+        return entry
+    if not isinstance(spec, type) and all(callable(getattr(spec, m, None)) for m in methods):
+        return spec
+    raise TypeError(f"{name} must be a name from {names} or {protocol}; got {spec!r}.")
 
 
 class ValueObject:

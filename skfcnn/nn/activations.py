@@ -34,7 +34,7 @@ the object pickles, deep-copies and clones as scikit-learn expects.
 import numpy as np
 from scipy.special import expit
 
-from ._protocols import Activation
+from ._protocols import Activation, resolve
 
 __all__ = ["ACTIVATIONS", "DERIVATIVES", "ELU", "GELU", "HIDDEN_ACTIVATIONS", "Activation",
            "Exp", "Identity", "LeakyReLU", "Logistic", "NEEDS_PREACTIVATION",
@@ -432,16 +432,8 @@ def get_activation(spec, name="activation"):
     ValueError
         For a name that is not registered; TypeError for anything else.
     """
-    if isinstance(spec, str):
-        activation = ACTIVATIONS.get(spec)
-        if activation is None:
-            raise ValueError(f"{name} {spec!r} is not supported; allowed are "
-                             f"{_hidden_names()} or {_PROTOCOL}.")
-        return activation
-    if _is_activation(spec):
-        return spec
-    raise TypeError(f"{name} must be a name from {_hidden_names()} or {_PROTOCOL}; "
-                    f"got {spec!r}.")
+    return resolve(spec, ACTIVATIONS, ("forward", "derivative"), _PROTOCOL, name,
+                   _hidden_names())
 
 
 def _is_hidden(spec):

@@ -55,7 +55,7 @@ the object wherever a loss is accepted, or register it,
 import numpy as np
 from scipy.special import xlogy
 
-from ._protocols import Loss
+from ._protocols import Loss, resolve
 
 __all__ = ["LOSSES", "OUTPUT_ACTIVATION_OF", "VALID_OUTPUTS", "BinaryLogLoss", "LogLoss",
            "Loss", "Poisson", "SquaredError", "check_loss_output", "get_loss", "loss_value",
@@ -212,17 +212,7 @@ def get_loss(spec, name="loss"):
     ValueError
         For a name that is not registered; TypeError for anything else.
     """
-    if isinstance(spec, str):
-        loss = LOSSES.get(spec)
-        if loss is None:
-            raise ValueError(f"{name} {spec!r} is not supported; allowed are "
-                             f"{sorted(LOSSES)} or {_PROTOCOL}.")
-        return loss
-    if (not isinstance(spec, type) and callable(getattr(spec, "value", None))
-            and callable(getattr(spec, "gradient", None))):
-        return spec
-    raise TypeError(f"{name} must be a name from {sorted(LOSSES)} or {_PROTOCOL}; "
-                    f"got {spec!r}.")
+    return resolve(spec, LOSSES, ("value", "gradient"), _PROTOCOL, name, sorted(LOSSES))
 
 
 def _outputs_of(loss):

@@ -34,13 +34,13 @@ class Checkpoint:
 
     def save(self):
         """Copy the network's current arrays into the checkpoint."""
-        for array, copy in self.pairs:
-            np.copyto(copy, array)
+        for array, saved in self.pairs:
+            np.copyto(saved, array)
 
     def restore(self):
         """Copy the saved arrays back into the network."""
-        for array, copy in self.pairs:
-            np.copyto(array, copy)
+        for array, saved in self.pairs:
+            np.copyto(array, saved)
 
     def copy_for(self, network):
         """A checkpoint of ``network`` (of the same layout) holding this one's saved arrays."""
