@@ -15,6 +15,7 @@ before the call (:func:`transaction`).
 
 import copy
 import functools
+from types import SimpleNamespace
 
 import numpy as np
 from sklearn.base import is_classifier
@@ -276,6 +277,18 @@ class FitMixin:
         with np.errstate(over="ignore", invalid="ignore"):
             value = loss_value(self._loss_name, Y, network.predict(X), sample_weight)
         return value if np.isfinite(value) else np.inf
+
+    def _training_problem(self, X, y, sample_weight=None):
+        """What the fitted model's training minimises on ``(X, y)``: its network, the
+        encoded targets, the sample (times class) weights, the loss and ``alpha``,
+        and whether the network trains in another mode than it predicts."""
+        X, y, sample_weight = self._validate_targets(X, y, sample_weight, reset=False,
+                                                     validation=True)
+        if hasattr(self, "_class_weights"):
+            sample_weight = self._class_weights(y, sample_weight)
+        return SimpleNamespace(network=self._network, X=X, Y=self._encode(y),
+                               sample_weight=sample_weight, loss=self._loss_name,
+                               alpha=self.alpha, training_mode=bool(self._network_options()))
 
     # -- the commit --------------------------------------------------------------------
     def _model_attributes(self, network):

@@ -102,23 +102,20 @@ def check_gradients(estimator, X, y, sample_weight=None, *, eps=1e-6, rtol=1e-5,
     skfcnn.nn.GradientCheckError
         When a parameter fails, naming it and both values.
     """
-    est = _fitted(estimator, X, y, sample_weight)
-    X, y, sample_weight = est._validate_targets(X, y, sample_weight, reset=False,
-                                                validation=True)
-    network = _float64_copy(est._network)
-    X = X.astype(np.float64)
-    Y = est._encode(y).astype(np.float64)
-    if hasattr(est, "_class_weights"):
-        sample_weight = est._class_weights(y, sample_weight)
+    problem = _fitted(estimator, X, y, sample_weight)._training_problem(X, y, sample_weight)
+    network = _float64_copy(problem.network)
+    X, Y = problem.X.astype(np.float64), problem.Y.astype(np.float64)
+    sample_weight = problem.sample_weight
     if sample_weight is not None:
         sample_weight = np.asarray(sample_weight, dtype=np.float64)
     kwargs = {}
-    if est._network_options():
+    if problem.training_mode:
         network.forward(X, training=True, rng=check_random_state(random_state))
         kwargs = {"training": True, "fixed_masks": True, "update_stats": False}
 
     def objective(params):
-        return network.loss_gradient(X, Y, est._loss_name, est.alpha, sample_weight, **kwargs)
+        return network.loss_gradient(X, Y, problem.loss, problem.alpha, sample_weight,
+                                     **kwargs)
 
     objective(network.params)
     analytic = network.grad.copy()
