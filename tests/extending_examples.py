@@ -149,3 +149,14 @@ class GradientNorms(Callback):
 
     def on_epoch_end(self, run):
         return run.state.loss_curve[-1] < self.stop_below
+
+
+class StopBelow(Callback):
+    """Stops training at the end of the first epoch whose loss is below ``threshold``:
+    a callback that keeps nothing on itself, so the estimator checks run with it."""
+
+    def __init__(self, threshold):
+        self.threshold = threshold
+
+    def on_epoch_end(self, run):
+        return run.state.loss_curve[-1] < self.threshold

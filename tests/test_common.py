@@ -8,7 +8,7 @@ larger step keep the run short where the checks still pass with them.
 """
 
 import pytest
-from extending_examples import Adamax, HalfCosine, PseudoHuber, Softsign
+from extending_examples import Adamax, HalfCosine, PseudoHuber, Softsign, StopBelow
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skfcnn import FCNNClassifier, FCNNRegressor
@@ -50,7 +50,7 @@ ESTIMATORS = [
     FCNNClassifier(hidden_layer_sizes=(16, 8), activation=[Softsign(), "relu"],
                    solver=Adamax(), learning_rate=HalfCosine(0.01, 200)),
     FCNNRegressor(hidden_layer_sizes=(16,), activation=Softsign(), loss=PseudoHuber(),
-                  solver=Adamax(), learning_rate_init=0.01),
+                  solver=Adamax(), learning_rate_init=0.01, callbacks=[StopBelow(1e-3)]),
 ]
 
 # Options whose sample weights can only equal repeated rows up to what the

@@ -106,3 +106,16 @@ def test_callbacks_are_kept_by_clone_and_torn_down_after_a_failed_fit(data):
         est.fit(X, y)
     assert not hasattr(est, "_callback_fit_ctx")
     assert not hasattr(est, "_network")
+
+
+def test_the_progress_bar_runs_over_the_epochs_and_changes_nothing(data):
+    pytest.importorskip("rich", reason="scikit-learn's ProgressBar needs rich")
+    X, y = data[FCNNClassifier]
+    plain = quiet_fit(FCNNClassifier(hidden_layer_sizes=(8,), max_iter=4, random_state=0), X, y)
+    for solver in ("adam", "lbfgs"):
+        est = FCNNClassifier(hidden_layer_sizes=(8,), max_iter=4, solver=solver, random_state=0)
+        quiet_fit(est.set_callbacks(callback.ProgressBar()), X, y)
+        assert est.n_iter_ == 4
+    est = FCNNClassifier(hidden_layer_sizes=(8,), max_iter=4, random_state=0)
+    quiet_fit(est.set_callbacks(callback.ProgressBar()), X, y)
+    np.testing.assert_array_equal(est._network.params, plain._network.params)

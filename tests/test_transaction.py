@@ -154,3 +154,15 @@ def test_divergence_keeps_the_last_finite_model_and_says_so(cls, circles, regres
     assert getattr(error.value, "model_kept", False)
     assert np.all(np.isfinite(est._network.params))
     assert est.n_iter_ == len(est.loss_curve_) >= 3
+
+
+def test_a_changed_loss_applies_on_warm_start(circles):
+    X, y = circles
+    est = quiet_fit(FCNNClassifier(hidden_layer_sizes=(5,), max_iter=3, warm_start=True,
+                                   alpha=0.0, random_state=0), X, y)
+    assert est._loss_name == "binary_log_loss"
+    proba = est.predict_proba(X)[:, 1]  # the model the next (full-batch) epoch starts from
+    quiet_fit(est.set_params(loss="squared_error", max_iter=1), X, y)
+    assert est._loss_name == "squared_error"
+    # that epoch's objective is the squared error of the model it started from
+    assert est.loss_curve_[-1] == pytest.approx(0.5 * np.mean((proba - y) ** 2), rel=1e-10)

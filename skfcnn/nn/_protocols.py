@@ -33,8 +33,9 @@ def resolve(spec, registry, methods, protocol, name, names):
         The protocol's methods.
     protocol, name : str
         The protocol in words and the argument's name, for the messages.
-    names : list of str
-        The names to list as allowed.
+    names : callable
+        ``names() -> list of str``, the names to list as allowed (called only
+        for an error message).
 
     Raises
     ------
@@ -45,11 +46,11 @@ def resolve(spec, registry, methods, protocol, name, names):
         entry = registry.get(spec)
         if entry is None:
             raise ValueError(f"{name} {spec!r} is not supported; allowed are "
-                             f"{names} or {protocol}.")
+                             f"{names()} or {protocol}.")
         return entry
     if not isinstance(spec, type) and all(callable(getattr(spec, m, None)) for m in methods):
         return spec
-    raise TypeError(f"{name} must be a name from {names} or {protocol}; got {spec!r}.")
+    raise TypeError(f"{name} must be a name from {names()} or {protocol}; got {spec!r}.")
 
 
 class ValueObject:

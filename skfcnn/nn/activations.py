@@ -433,7 +433,7 @@ def get_activation(spec, name="activation"):
         For a name that is not registered; TypeError for anything else.
     """
     return resolve(spec, ACTIVATIONS, ("forward", "derivative"), _PROTOCOL, name,
-                   _hidden_names())
+                   _hidden_names)
 
 
 def _is_hidden(spec):

@@ -212,7 +212,8 @@ def get_loss(spec, name="loss"):
     ValueError
         For a name that is not registered; TypeError for anything else.
     """
-    return resolve(spec, LOSSES, ("value", "gradient"), _PROTOCOL, name, sorted(LOSSES))
+    return resolve(spec, LOSSES, ("value", "gradient"), _PROTOCOL, name,
+                   lambda: sorted(LOSSES))
 
 
 def _outputs_of(loss):

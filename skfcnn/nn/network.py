@@ -60,7 +60,7 @@ from .activations import ACTIVATIONS, _is_activation, check_hidden_activations, 
 from .dropout import check_dropout
 from .initializers import INITIALIZERS
 from ._layout import _batch_norm_views, _layer_views, n_parameters  # noqa: F401 (re-exported)
-from .losses import check_loss_output, get_loss, output_delta
+from .losses import Loss, check_loss_output, get_loss, output_delta
 from ._blocks import block_length
 from .penalty import add_weight_decay, l2_penalty
 
@@ -450,7 +450,7 @@ class Network:
         ValueError
             When ``loss`` may not follow the network's output activation.
         """
-        loss = get_loss(loss)
+        loss = loss if isinstance(loss, Loss) else get_loss(loss)
         if self.output_activation not in getattr(loss, "outputs", ()):
             check_loss_output(loss, self.output_activation)
         activations = self.forward(X, training, rng, fixed_masks, update_stats, sample_weight)

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from ..nn.losses import get_loss
 from .callbacks import HOOKS, defines, standard_callbacks
 from .state import Checkpoint, history, learning_rate, record_epoch
 
@@ -101,7 +102,7 @@ def run_epoch(run, gradient_hooks, batches, order, rate):
     network, config, last_good = run.network, run.config, run.state.last_good
     params, grad, loss_gradient = network.params, network.grad, network.loss_gradient
     update, optimizer_state = run.optimizer.update, run.optimizer_state
-    loss, alpha, save = config.loss, config.alpha, last_good.save
+    loss, alpha, save = get_loss(config.loss), config.alpha, last_good.save
     statistics = network.running_means + network.running_vars  # batch norm only
     for X_batch, Y_batch, w_batch in batches(order):
         if w_batch is not None and not w_batch.any():
