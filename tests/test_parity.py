@@ -282,3 +282,37 @@ def test_lbfgs_respects_max_fun(regression):
         reg = FCNNRegressor(solver="lbfgs", hidden_layer_sizes=(8,), max_fun=10,
                             random_state=0).fit(X, y)
     assert reg.n_iter_ <= 10
+
+
+# -- scikit-learn's own MLP tests (issue 11): behaviours they pin ---------------------------
+@pytest.mark.parametrize("ours, theirs", PAIRS)
+def test_warm_start_n_iter_counts_the_last_fit_as_scikit_learn(ours, theirs, digits, regression):
+    """scikit-learn #16812 and #24764: n_iter_ is the number of iterations of the last fit."""
+    X, y = data_for(ours, digits, regression)
+    for cls in (ours, theirs):
+        est = cls(hidden_layer_sizes=(5,), max_iter=3, warm_start=True, random_state=0,
+                  tol=0.0, n_iter_no_change=100)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            est.fit(X, y)
+            assert est.n_iter_ == 3
+            est.fit(X, y)
+            assert est.n_iter_ == 3
+            est.set_params(max_iter=10).fit(X, y)
+            assert est.n_iter_ == 10
+        assert len(est.loss_curve_) == 16
+
+
+def test_partial_fit_n_iter_goes_on_counting(digits):
+    """Our documented choice: partial_fit counts from the last fit (from 0 without one)."""
+    X, y = digits
+    est = FCNNClassifier(hidden_layer_sizes=(5,), random_state=0)
+    for _ in range(3):
+        est.partial_fit(X, y, classes=np.unique(y))
+    assert est.n_iter_ == len(est.loss_curve_) == 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.set_params(max_iter=2, warm_start=True).fit(X, y)
+    assert est.n_iter_ == 2
+    est.partial_fit(X, y)
+    assert est.n_iter_ == 3 and len(est.loss_curve_) == 6

@@ -153,7 +153,7 @@ def test_divergence_keeps_the_last_finite_model_and_says_so(cls, circles, regres
         quiet_fit(est, X * 1e4, y)
     assert getattr(error.value, "model_kept", False)
     assert np.all(np.isfinite(est._network.params))
-    assert est.n_iter_ == len(est.loss_curve_) >= 3
+    assert est.n_iter_ == len(est.loss_curve_) - 3 >= 0  # this fit's epochs before it diverged
 
 
 def test_a_changed_loss_applies_on_warm_start(circles):

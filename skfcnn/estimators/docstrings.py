@@ -160,10 +160,10 @@ _MLP_PARAMETERS = """
     warm_start : bool, default=False
         When True, ``fit`` continues from the fitted parameters *and* the
         optimiser's state (momentum velocity, Adam moments and step count) and
-        the schedules continue from ``n_iter_`` instead of starting again.  A
-        changed ``activation`` or ``dropout`` applies from then on (also with
-        ``partial_fit``); a changed ``hidden_layer_sizes`` or ``batch_norm``
-        raises a ``ValueError``.
+        the schedules continue from the epochs run so far instead of starting
+        again.  A changed ``activation``, ``dropout`` or ``loss`` applies from
+        then on (also with ``partial_fit``); a changed ``hidden_layer_sizes``
+        or ``batch_norm`` raises a ``ValueError``.
     momentum : float, default=0.9
         Momentum :math:`\\mu \\in [0, 1]` of the ``'sgd'`` solver.
     nesterovs_momentum : bool, default=True
@@ -378,9 +378,12 @@ _ATTRIBUTES = """
         Names of the features seen during ``fit``, when ``X`` has string
         column names.
     n_iter_ : int
-        Epochs run in total; always equals ``len(loss_curve_)``, also across
-        ``partial_fit`` calls (unlike scikit-learn's MLP, whose ``n_iter_``
-        restarts at each call).
+        Epochs (L-BFGS iterations) run by the last ``fit`` call, as in
+        scikit-learn: with ``warm_start`` it counts that call's epochs only,
+        while ``loss_curve_`` keeps growing.  ``partial_fit`` calls go on
+        counting from the last ``fit`` (from 0 without one), so for a model
+        trained by ``partial_fit`` alone it equals ``len(loss_curve_)``
+        (scikit-learn's ``partial_fit`` sets it to 1 at each call).
     n_layers_ : int
         Number of layers, input and output layers included.
     n_outputs_ : int

@@ -308,7 +308,7 @@ class FitMixin:
         state = self._state
         self.loss_curve_ = list(state.loss_curve)
         self.loss_ = state.loss_curve[-1] if state.loss_curve else np.nan
-        self.n_iter_ = state.n_iter
+        self.n_iter_ = state.n_iter - state.fit_start  # scikit-learn's: of the last fit
         self.t_ = state.t
         self.fit_time_ = list(state.fit_times)
         stopping = self.early_stopping and self.solver != "lbfgs"

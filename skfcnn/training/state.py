@@ -65,6 +65,10 @@ class TrainingState:
         quantity (training loss, or validation score or loss).
     n_iter : int
         Epochs run in total (always ``len(loss_curve)``).
+    fit_start : int
+        ``n_iter`` when the last ``fit`` call began (``partial_fit`` calls go on
+        counting from there): the estimators' ``n_iter_`` is ``n_iter -
+        fit_start``, scikit-learn's count of the last ``fit``.
     t : int
         Training samples seen in total.
     learning_rate_scale : float
@@ -91,6 +95,7 @@ class TrainingState:
     best_loss: float = np.inf
     no_improvement_count: int = 0
     n_iter: int = 0
+    fit_start: int = 0
     t: int = 0
     learning_rate_scale: float = 1.0
     validation_scores: list = field(default_factory=list)
@@ -109,6 +114,7 @@ class TrainingState:
             state.pop(old, None)
         state.setdefault("last_good", None)
         state.setdefault("best", None)
+        state.setdefault("fit_start", 0)
         self.__dict__.update(state)
 
     def copy(self):
@@ -123,6 +129,7 @@ class TrainingState:
 
     def start_call(self):
         """Reset what is measured per ``fit`` call (the best epoch and the counter)."""
+        self.fit_start = self.n_iter
         self.no_improvement_count = 0
         self.best_monitored = -np.inf
         self.best_validation_score = -np.inf
