@@ -316,3 +316,49 @@ def test_partial_fit_n_iter_goes_on_counting(digits):
     assert est.n_iter_ == 2
     est.partial_fit(X, y)
     assert est.n_iter_ == 3 and len(est.loss_curve_) == 6
+
+
+def test_divergence_with_early_stopping_restores_the_best_model_and_warns():
+    """scikit-learn #29504 (fixed in 1.6): no error; the diverged epoch scores NaN."""
+    from sklearn.datasets import load_iris
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = load_iris(return_X_y=True)
+    params = dict(hidden_layer_sizes=100, activation="identity", solver="sgd", alpha=0.0001,
+                  learning_rate="constant", learning_rate_init=1, shuffle=True, max_iter=20,
+                  early_stopping=True, n_iter_no_change=10, random_state=0)
+    theirs = MLPRegressor(**params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs.fit(X, y)
+    with pytest.warns(ConvergenceWarning, match=r"at iteration \d+: training diverged.*best "
+                                                r"validated epoch.*learning_rate_init"):
+        ours = FCNNRegressor(**params).fit(X, y)
+    for est in (ours, theirs):
+        assert str(est.validation_scores_[-1]) == str(np.nan)
+        assert isinstance(est.validation_scores_[-1], float)
+    assert len(ours.loss_curve_) == len(ours.validation_scores_) == ours.n_iter_
+    assert ours.best_validation_score_ == np.nanmax(ours.validation_scores_)
+    assert np.all(np.isfinite(ours._network.params)) and np.all(np.isfinite(ours.predict(X)))
+
+
+def test_non_finite_parameters_raise_with_scikit_learns_sentence():
+    rng = np.random.RandomState(0)
+    X = np.finfo(np.float64).max * rng.uniform(size=(10, 2))
+    y = rng.standard_normal(size=10)
+    message = ("Solver produced non-finite parameter weights. The input data may contain large"
+               " values and need to be preprocessed.")
+    for cls in (MLPRegressor, FCNNRegressor):
+        with pytest.raises(ValueError, match=message):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                cls().fit(X, y)
+
+
+def test_a_class_too_small_to_stratify_gets_the_splits_own_error():
+    X, y = [[1, 2], [2, 3], [3, 4], [4, 5]], [0, 0, 0, 1]
+    pattern = (r"The least populated classes in y have only 1 member.*Classes with "
+               r"too few members are: \['True'\]")  # scikit-learn's own test's words
+    for cls in (MLPClassifier, FCNNClassifier):
+        with pytest.raises(ValueError, match=pattern):
+            cls(early_stopping=True).fit(X, y)

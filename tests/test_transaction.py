@@ -166,3 +166,19 @@ def test_a_changed_loss_applies_on_warm_start(circles):
     assert est._loss_name == "squared_error"
     # that epoch's objective is the squared error of the model it started from
     assert est.loss_curve_[-1] == pytest.approx(0.5 * np.mean((proba - y) ** 2), rel=1e-10)
+
+
+@pytest.mark.parametrize("cls", BOTH)
+def test_ctrl_c_from_a_callback_keeps_the_epoch_it_ended(cls, circles, regression):
+    X, y = data_for(cls, circles, regression)
+
+    def interrupt(history):
+        if history["epoch"] == 3:
+            raise KeyboardInterrupt
+
+    params = dict(hidden_layer_sizes=(5,), shuffle=False, tol=0.0, random_state=0)
+    with pytest.warns(UserWarning, match=r"interrupted by user.*iteration \(3\)"):
+        est = cls(max_iter=10, callbacks=[interrupt], **params).fit(X, y)
+    three = quiet_fit(cls(max_iter=3, **params), X, y)
+    assert est.n_iter_ == len(est.loss_curve_) == 3
+    assert_array_equal(est._network.params, three._network.params)

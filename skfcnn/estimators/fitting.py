@@ -260,6 +260,11 @@ class FitMixin:
             stratify = Y[:, 0] if Y.shape[1] == 1 else Y.argmax(axis=1)
         n_val = int(np.ceil(self.validation_fraction * X.shape[0]))  # train_test_split's rule
         needed = 2 if stratify is None else max(2, Y.shape[1] if Y.shape[1] > 1 else 2)
+        if stratify is not None and np.unique(stratify, return_counts=True)[1].min() < 2:
+            # a class of one sample: the split's own error, word for word scikit-learn's
+            # MLP's, which stratifies two classes on its label column as strings
+            labels = (stratify > 0.5).astype(str) if Y.shape[1] == 1 else stratify
+            train_test_split(X, stratify=labels, test_size=self.validation_fraction)
         if n_val < needed:
             raise ValueError(
                 f"The validation set is too small ({n_val} sample(s), at least {needed} "

@@ -129,13 +129,37 @@ class DivergenceError(ValueError):
     non-finite; the network holds the last parameters that gave a finite loss."""
 
 
+#: scikit-learn's sentence for a diverged MLP, which users' code and tests match on.
+SKLEARN_DIVERGED = ("Solver produced non-finite parameter weights. The input data may "
+                    "contain large values and need to be preprocessed.")
+
+
 def _diverged_error(epoch, what):
-    return DivergenceError(
+    error = DivergenceError(
         f"{what} at iteration {epoch}: training "
         "diverged and was stopped; the last parameters that gave a finite "
         "loss were kept. Try scaling the inputs (e.g. with StandardScaler) or "
-        "lowering learning_rate_init."
+        f"lowering learning_rate_init. {SKLEARN_DIVERGED}"
     )
+    error.iteration, error.what = epoch, what
+    return error
+
+
+def _diverged_with_validation(run, error, n_samples, seconds):
+    """Early stopping's answer to divergence (scikit-learn's since 1.6): the epoch is
+    recorded with a NaN validation score (and loss), training stops, and the best
+    validated parameters are restored at the end of the call; a warning says so."""
+    state = run.state
+    record_epoch(state, math.nan, n_samples, seconds)
+    state.validation_scores.append(math.nan)
+    state.validation_loss_curve.append(math.inf)
+    kept = ("the parameters of the best validated epoch were restored"
+            if run.config.restore_best and state.best is not None
+            else "the last parameters that gave a finite loss were kept")
+    warnings.warn(
+        f"{error.what} at iteration {error.iteration}: training diverged and was stopped; "
+        f"{kept}. Try scaling the inputs (e.g. with StandardScaler) or lowering "
+        "learning_rate_init.", ConvergenceWarning)
 
 
 def _epoch(run, gradient_hooks, batches, order):
@@ -257,13 +281,21 @@ def _train_epochs(run, hooks, batches, n_samples, order, rng):
     try:
         for _ in range(config.max_epochs):
             save_epoch_start()
+            in_epoch = True  # an interrupt from here rolls back to the epoch's start
             for hook in hooks.on_epoch_begin:
                 hook(run)
             if config.shuffle:
                 rng.shuffle(order)
             start = time.perf_counter()
-            epoch_loss = _epoch(run, hooks.on_gradient, batches, order)
+            try:
+                epoch_loss = _epoch(run, hooks.on_gradient, batches, order)
+            except DivergenceError as error:
+                if run.validation is None:
+                    raise
+                _diverged_with_validation(run, error, n_samples, time.perf_counter() - start)
+                break
             record_epoch(state, epoch_loss, n_samples, time.perf_counter() - start)
+            in_epoch = False  # ... and from here (the hooks) keeps the finished epoch
             if _epoch_end(run, hooks):
                 break
         else:
@@ -274,6 +306,7 @@ def _train_epochs(run, hooks, batches, n_samples, order, rng):
                     ConvergenceWarning,
                 )
     except KeyboardInterrupt:
-        epoch_start.restore()
+        if in_epoch:
+            epoch_start.restore()
         warnings.warn("Training interrupted by user; the parameters of the "
                       f"last finished iteration ({state.n_iter}) were kept.")
