@@ -12,7 +12,7 @@ import pytest
 from conftest import BOTH, data_for, quiet_fit
 from numpy.testing import assert_array_equal
 
-from skfcnn import FCNNClassifier
+from skfcnn import FCNNClassifier, FCNNRegressor
 
 
 @pytest.fixture(scope="module")
@@ -182,3 +182,18 @@ def test_ctrl_c_from_a_callback_keeps_the_epoch_it_ended(cls, circles, regressio
     three = quiet_fit(cls(max_iter=3, **params), X, y)
     assert est.n_iter_ == len(est.loss_curve_) == 3
     assert_array_equal(est._network.params, three._network.params)
+
+
+@pytest.mark.parametrize("solver, batch_size", [("lbfgs", "auto"), ("sgd", 6000)])
+def test_no_training_buffer_outlives_the_fit(solver, batch_size):
+    """Issue 11: L-BFGS (or a full batch) sized every buffer for all the training rows."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(6000, 5)).astype(np.float32)
+    y = X @ rng.normal(size=5)
+    est = quiet_fit(FCNNRegressor(hidden_layer_sizes=(8,), solver=solver, max_iter=3,
+                                  batch_size=batch_size, random_state=0), X, y)
+    assert est._network._activations is None
+    small = quiet_fit(FCNNRegressor(hidden_layer_sizes=(8,), max_iter=2, random_state=0),
+                      X[:300], y[:300])
+    assert small._network._activations[0].shape[0] == 200  # a batch's buffers may stay
+    assert np.all(np.isfinite(est.predict(X)))  # predicting needs no training buffer

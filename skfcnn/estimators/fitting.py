@@ -23,7 +23,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 
 from ..nn.losses import loss_value
-from ..nn.network import Network
+from ..nn.network import PREDICT_CHUNK, Network
 from ..nn.transforms import chain
 from ..training.lbfgs import train_lbfgs
 from ..training.loop import DivergenceError, train
@@ -303,7 +303,9 @@ class FitMixin:
                 "n_layers_": len(network.layer_sizes)}
 
     def _commit(self, fit):
-        """The trained state becomes the estimator's fitted model."""
+        """The trained state becomes the estimator's fitted model (without buffers
+        larger than a prediction chunk: L-BFGS's hold every training row)."""
+        fit.network.release_buffers(PREDICT_CHUNK)
         vars(self).update(self._model_attributes(fit.network))
         self._optimizer, self._optimizer_state = fit.optimizer, fit.optimizer_state
         self._state, self._rng, self._mask_rng = fit.state, fit.rng, fit.mask_rng

@@ -21,18 +21,16 @@ The objective is :math:`J = L + \frac{\alpha}{2N} \sum_l \lVert W_l \rVert_F^2`
 (scikit-learn's convention: biases are not penalised, :math:`N` is the batch
 size or the sum of its sample weights).
 
-All weights and biases are reshaped *views* into one contiguous vector
-``params`` (layout ``W_1, b_1, W_2, b_2, ...``) and the gradients fill a second
-vector ``grad`` of the same layout, so an optimiser updates everything with a
-few vectorised in-place operations.  Activation and error buffers are allocated
-once for the largest batch seen and reused; no input gradient is computed for
-the first layer.  The input ``X`` may be a scipy sparse matrix (CSR is
-fastest); every later layer is dense.
+All weights and biases are *views* into one vector ``params`` (layout ``W_1,
+b_1, W_2, b_2, ...``), the gradients fill ``grad`` of the same layout, so an
+optimiser updates everything in a few in-place passes.  Buffers are allocated
+once for the largest batch seen and reused (:meth:`Network.release_buffers`);
+no input gradient is computed for the first layer.  ``X`` may be a scipy
+sparse matrix (CSR is fastest).
 
 Each hidden layer is a short list of steps after its dense part
-(:mod:`skfcnn.nn.layers`), built once per network; the options add steps, all
-off by default (and then costing nothing: the loops call the activations
-directly):
+(:mod:`skfcnn.nn.layers`), built once; the options add steps, all off by
+default (and then costing nothing: the loops call the activations directly):
 
 * one activation per hidden layer (``hidden_activation`` a sequence), each a
   registered name or an activation object (:class:`~skfcnn.nn.Activation`);
@@ -45,10 +43,9 @@ directly):
   biases (layout ``..., W_L, b_L, gamma_1, beta_1, gamma_2, beta_2, ...``), so
   the dense part keeps its layout; they are never penalised.
 
-Training-mode behaviour (dropout, batch statistics) is asked for with
-``training=True``; :meth:`Network.predict` never drops units and always uses the
-running statistics.  The loss is a registered name or a loss object
-(:class:`~skfcnn.nn.Loss`).
+Training mode (dropout, batch statistics) is ``training=True``; :meth:`Network.predict`
+never drops units and uses the running statistics.  The loss is a registered
+name or a :class:`~skfcnn.nn.Loss`.
 """
 
 from numbers import Real
@@ -218,14 +215,11 @@ class Network:
 
     def copy(self):
         """An independent copy: every array (parameters, gradient, running statistics)
-        copied, the buffers and layer steps rebuilt; what training may change
-        without touching this network (a fraction of ``copy.deepcopy``'s cost)."""
+        copied, the buffers and layer steps rebuilt (a fraction of deepcopy's cost)."""
         def copied(value):
-            if isinstance(value, np.ndarray):
-                return value.copy()
             if isinstance(value, list):
                 return [copied(item) for item in value]
-            return value
+            return value.copy() if isinstance(value, np.ndarray) else value
 
         twin = type(self).__new__(type(self))
         twin.__setstate__({k: copied(v) for k, v in self.__getstate__().items()})
@@ -310,6 +304,12 @@ class Network:
         for step in steps:
             step.allocate(n_rows, self._scratch)
         self._row_views = (None, None, None)
+
+    def release_buffers(self, max_rows=0):
+        """Free the activation and error buffers (and the steps') if they hold more
+        than ``max_rows`` rows; the next pass allocates what it needs."""
+        if self._activations is not None and self._activations[0].shape[0] > max_rows:
+            self._build_views()
 
     def _buffers(self, n_rows):
         """Per-layer activation and error buffers of ``n_rows`` rows.
