@@ -13,6 +13,7 @@ from conftest import BOTH, data_for, quiet_fit
 from numpy.testing import assert_array_equal
 
 from skfcnn import FCNNClassifier, FCNNRegressor
+from skfcnn.nn.optimizers import SGD
 
 
 @pytest.fixture(scope="module")
@@ -197,3 +198,51 @@ def test_no_training_buffer_outlives_the_fit(solver, batch_size):
                       X[:300], y[:300])
     assert small._network._activations[0].shape[0] == 200  # a batch's buffers may stay
     assert np.all(np.isfinite(est.predict(X)))  # predicting needs no training buffer
+
+
+class ExplodeOnLastStep(SGD):
+    """Fault injection: plain SGD whose ``n``-th update multiplies the parameters by 1e30
+    (finite in float32, but the float32 predictions overflow)."""
+
+    def __init__(self, n=3):
+        super().__init__(momentum=0.0)
+        self.n = n
+
+    def update(self, params, grad, learning_rate, state):
+        state.calls = getattr(state, "calls", 0) + 1
+        super().update(params, grad, learning_rate, state)
+        if state.calls == self.n:
+            params *= 1e30
+        return params
+
+
+def test_a_fit_that_returns_predicts_finite_values_on_its_training_data():
+    """Issue 11: only the loss before each update was checked, so a last update that
+    breaks the model went unseen (0.1.0 returned this model, predicting inf)."""
+    X = np.random.RandomState(0).standard_normal((100, 3)).astype(np.float32)
+    y = X @ np.array([1, -2, 0.5], dtype=np.float32)
+    est = FCNNRegressor(hidden_layer_sizes=(8,), solver=ExplodeOnLastStep(n=3),
+                        batch_size=100, max_iter=3, shuffle=False, random_state=0)
+    with pytest.raises(ValueError, match=r"predictions on the training data became "
+                                         r"non-finite at iteration 3"):
+        quiet_fit(est, X, y)
+    assert np.all(np.isfinite(est._network.params))
+    assert np.all(np.isfinite(est.predict(X)))  # the parameters before the last step
+    assert est.n_iter_ == 3
+
+
+def test_a_divergence_with_nothing_finite_to_keep_changes_nothing(circles):
+    """Issue 11: the error said the last finite parameters were kept, yet they predicted
+    NaN; now the estimator stays as it was before the call."""
+    X, y = circles
+    est = quiet_fit(FCNNClassifier(hidden_layer_sizes=(5,), max_iter=5, random_state=0), X, y)
+    before = snapshot(est)
+    est.set_params(init_scale=1e300, solver="lbfgs")
+    with pytest.raises(ValueError, match="left as it was before this call"):
+        quiet_fit(est, X, y)
+    est.set_params(init_scale=None, solver="adam")
+    assert snapshot(est) == before
+    fresh = FCNNClassifier(hidden_layer_sizes=(5,), init_scale=1e300, solver="lbfgs")
+    with pytest.raises(ValueError, match="left as it was"):
+        quiet_fit(fresh, X, y)
+    assert not hasattr(fresh, "_network")

@@ -26,7 +26,7 @@ from ..nn.losses import loss_value
 from ..nn.network import PREDICT_CHUNK, Network
 from ..nn.transforms import chain
 from ..training.lbfgs import train_lbfgs
-from ..training.loop import DivergenceError, train
+from ..training.loop import KEPT, DivergenceError, all_finite, train
 from ..training.state import TrainingConfig, TrainingState, Validation
 from ._sklearn_callbacks import SklearnCallbacks
 from .params import (
@@ -40,6 +40,10 @@ from .params import (
 )
 
 __all__ = ["FitMixin", "transaction"]
+
+#: What a divergence error says when no parameters that predict finite values were found.
+NOT_KEPT = ("no parameters that give finite predictions were found, so the estimator was "
+            "left as it was before this call")
 
 
 def transaction(method):
@@ -194,8 +198,11 @@ class FitMixin:
             else:
                 self._fit_lbfgs(fit, X, Y, sample_weight, extra)
         except DivergenceError as error:
-            self._commit(fit)
-            error.model_kept = True
+            if self._predicts_finite(fit.network, X):
+                self._commit(fit)
+                error.model_kept = True
+            else:  # nothing usable to keep: the estimator stays as it was
+                error.args = (error.args[0].replace(KEPT, NOT_KEPT),)
             raise
         except BaseException:
             fit.rewind()
@@ -203,6 +210,12 @@ class FitMixin:
         self._commit(fit)
         self._end_sklearn_callbacks(extra, X, y)
         return self
+
+    @staticmethod
+    def _predicts_finite(network, X):
+        """Whether ``network`` predicts finite values on (the first chunk of) ``X``."""
+        with np.errstate(all="ignore"):
+            return all_finite(network.predict(X[:PREDICT_CHUNK]))
 
     def _fit_lbfgs(self, fit, X, Y, sample_weight, callbacks):
         train_lbfgs(fit.network, X, Y, sample_weight, fit.state, loss=self._loss_name,

@@ -20,7 +20,7 @@ from ..nn.losses import get_loss
 from .callbacks import HOOKS, defines, standard_callbacks
 from .state import Checkpoint, history, learning_rate, record_epoch
 
-__all__ = ["DivergenceError", "TrainingRun", "all_finite", "resolve_batch_size", "train"]
+__all__ = ["KEPT", "DivergenceError", "TrainingRun", "all_finite", "resolve_batch_size", "train"]
 
 
 def all_finite(a):
@@ -134,12 +134,15 @@ SKLEARN_DIVERGED = ("Solver produced non-finite parameter weights. The input dat
                     "contain large values and need to be preprocessed.")
 
 
+#: What a divergence error says the model is left with.
+KEPT = "the last parameters that gave a finite loss were kept"
+
+
 def _diverged_error(epoch, what):
     error = DivergenceError(
-        f"{what} at iteration {epoch}: training "
-        "diverged and was stopped; the last parameters that gave a finite "
-        "loss were kept. Try scaling the inputs (e.g. with StandardScaler) or "
-        f"lowering learning_rate_init. {SKLEARN_DIVERGED}"
+        f"{what} at iteration {epoch}: training diverged and was stopped; {KEPT}. Try "
+        "scaling the inputs (e.g. with StandardScaler) or lowering learning_rate_init. "
+        f"{SKLEARN_DIVERGED}"
     )
     error.iteration, error.what = epoch, what
     return error
@@ -269,8 +272,22 @@ def train(network, optimizer, optimizer_state, X, Y, sample_weight, state, confi
     hooks = _Hooks(standard_callbacks(config, validation, callbacks))
     # Overflow is expected only when training diverges, which _epoch checks for;
     # set once per call rather than per epoch (a few per cent of a tiny epoch).
-    with np.errstate(over="ignore", invalid="ignore"), fit_hooks(run, hooks):
-        _train_epochs(run, hooks, batches, n_samples, order, rng)
+    with np.errstate(over="ignore", invalid="ignore"):
+        with fit_hooks(run, hooks):
+            _train_epochs(run, hooks, batches, n_samples, order, rng)
+        _check_final_model(run, X[batches.slices[0]])
+
+
+def _check_final_model(run, X_rows):
+    """The last update was never evaluated: the model must predict finite values on
+    training rows (one batch's worth), or the last parameters known to give a finite
+    loss come back and training counts as diverged."""
+    network = run.network
+    if all_finite(network.predict(X_rows)):
+        return
+    run.state.last_good.restore()
+    raise _diverged_error(run.state.n_iter, "The predictions on the training data became "
+                                            "non-finite")
 
 
 def _train_epochs(run, hooks, batches, n_samples, order, rng):
