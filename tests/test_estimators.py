@@ -389,3 +389,36 @@ def test_lbfgs_limits_only_scipys_own_blas_to_one_thread():
     assert during == {path: 1 if path in own else threads for path, threads in before.items()}
     numpy_package = os.path.dirname(np.__file__)  # NumPy's own BLAS is never limited
     assert not any(_inside(path, (numpy_package, numpy_package + ".libs")) for path in own)
+
+
+def test_concurrent_lbfgs_fits_restore_scipys_blas_threads(regression):
+    """Issue 11: fits in threads entered and left the limit out of order, leaving SciPy's
+    OpenBLAS on one thread for the rest of the process."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from threadpoolctl import threadpool_info
+
+    def threads():
+        return {info["filepath"]: info["num_threads"] for info in threadpool_info()}
+
+    before = threads()
+    X, y = regression
+    barrier = threading.Barrier(4)
+
+    def fit(seed):
+        barrier.wait()  # all four inside L-BFGS at once, leaving in whatever order
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return FCNNRegressor(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=20 + seed,
+                                 random_state=seed).fit(X, y)
+
+    with ThreadPoolExecutor(4) as pool:
+        fitted = list(pool.map(fit, range(4)))
+    assert all(est.n_iter_ > 0 for est in fitted)
+    assert threads() == before
+    # and one thread's limit is the same as ever
+    with skfcnn.training.lbfgs.scipy_own_blas_one_thread():
+        with skfcnn.training.lbfgs.scipy_own_blas_one_thread():
+            pass
+    assert threads() == before

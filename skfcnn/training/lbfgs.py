@@ -16,7 +16,8 @@ made a (64, 64, 64) regression on 1000 rows five times faster.
 
 import os
 import warnings
-from contextlib import nullcontext
+import threading
+from contextlib import contextmanager
 from functools import lru_cache
 
 import numpy as np
@@ -94,15 +95,38 @@ def _scipy_own_blas():
     return controller.select(filepath=own) if own else None
 
 
+#: Minimisations running now (in any thread), and the limits to restore after the last.
+_LIMITS = {"active": 0, "restore": None}
+_LIMITS_LOCK = threading.Lock()
+
+
+@contextmanager
 def scipy_own_blas_one_thread():
     """A context limiting the BLAS libraries bundled inside SciPy to one thread.
 
     Those live in SciPy's package folder or its ``scipy.libs`` sibling (where
     the wheels put them); NumPy never loads them.  Without threadpoolctl or
-    such a library the context does nothing.
+    such a library the context does nothing.  Concurrent fits (threads, e.g. a
+    grid search under joblib's threading backend) share one limit: the first
+    to enter sets it, the last to leave restores exactly what was there before
+    the first, in whatever order they finish.
     """
     own = _scipy_own_blas()
-    return nullcontext() if own is None else own.limit(limits=1)
+    if own is None:
+        yield
+        return
+    with _LIMITS_LOCK:
+        if _LIMITS["active"] == 0:
+            _LIMITS["restore"] = own.limit(limits=1)
+        _LIMITS["active"] += 1
+    try:
+        yield
+    finally:
+        with _LIMITS_LOCK:
+            _LIMITS["active"] -= 1
+            if _LIMITS["active"] == 0:
+                _LIMITS.pop("restore").restore_original_limits()
+                _LIMITS["restore"] = None
 
 
 def train_lbfgs(network, X, Y, sample_weight, state, *, loss, alpha, max_iter, max_fun, tol,
