@@ -11,6 +11,7 @@ full-batch L-BFGS to :mod:`skfcnn.training.lbfgs`.
 """
 
 import warnings
+from numbers import Integral
 
 import numpy as np
 from scipy.sparse import issparse
@@ -120,16 +121,24 @@ class BaseFCNN(FitMixin, CallbackSupportMixin, TransformerMixin, BaseEstimator,
     def _validate_validation_set(self, X_val, y_val, sample_weight_val):
         """Check a user-given validation set and encode its targets like ``y``."""
         if X_val is None and y_val is None:
+            if sample_weight_val is not None:
+                raise ValueError("sample_weight_val was given without X_val and y_val; "
+                                 "pass the validation set too, or leave it out.")
             return None
         if X_val is None or y_val is None:
             raise ValueError("X_val and y_val must be given together; got only one of them.")
-        if not self.early_stopping:
+        if not self.early_stopping or self.solver == "lbfgs":
             raise ValueError(
-                "X_val and y_val were passed to fit while early_stopping=False; set "
-                "early_stopping=True to stop on them."
+                f"X_val and y_val were passed to fit with early_stopping="
+                f"{self.early_stopping!r} and solver={self.solver!r}: they are used only by "
+                "early stopping, which needs early_stopping=True and a stochastic solver."
             )
-        X_val, y_val, sample_weight_val = self._validate_targets(
-            X_val, y_val, sample_weight_val, reset=False, validation=True)
+        try:
+            X_val, y_val, sample_weight_val = self._validate_targets(
+                X_val, y_val, sample_weight_val, reset=False, validation=True)
+        except ValueError as error:  # scikit-learn's message names X, y or sample_weight
+            raise ValueError(f"The validation set (X_val, y_val, sample_weight_val) is "
+                             f"invalid: {error}") from error
         return X_val, self._encode(y_val), sample_weight_val
 
     # -- prediction ----------------------------------------------------------------------
@@ -186,6 +195,9 @@ class BaseFCNN(FitMixin, CallbackSupportMixin, TransformerMixin, BaseEstimator,
             layer ``k`` otherwise.
         """
         check_is_fitted(self, "_network")
+        if not isinstance(layer, Integral) or isinstance(layer, bool):
+            raise TypeError(f"layer must be an int (a hidden layer's index, negative from "
+                            f"the end); got layer={layer!r}.")
         n_hidden = self.n_layers_ - 2
         if n_hidden == 0:
             raise ValueError("transform needs a hidden layer; hidden_layer_sizes=() has none.")

@@ -3,6 +3,8 @@
 The shared parameters and fitting steps are in :mod:`skfcnn.estimators.base`.
 """
 
+from numbers import Real
+
 import numpy as np
 from scipy.special import expit
 from sklearn.base import ClassifierMixin
@@ -140,6 +142,11 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
             weights = _balanced_weights(self._encode(y), sample_weight)
         else:
             unknown = [c for c in self.class_weight if c not in set(self.classes_.tolist())]
+            bad = {c: w for c, w in self.class_weight.items()
+                   if not (isinstance(w, Real) and np.isfinite(w) and w >= 0)}
+            if bad:
+                raise ValueError(f"class_weight must give each class a finite weight >= 0; "
+                                 f"got {bad!r} in class_weight={self.class_weight!r}.")
             if unknown:
                 raise ValueError(f"class_weight names classes {unknown!r} that are not in "
                                  f"classes_={self.classes_.tolist()!r}.")

@@ -1,8 +1,10 @@
 """``check_gradients``: an estimator's back-propagation against central differences."""
 
 import copy
+import math
 import warnings
 from collections import namedtuple
+from numbers import Real
 
 import numpy as np
 from sklearn.base import clone
@@ -47,6 +49,21 @@ def _float64_copy(network):
     double = type(network).__new__(type(network))
     double.__setstate__(state)
     return double
+
+
+def _check_arguments(estimator, eps, rtol, atol):
+    """``TypeError``/``ValueError`` naming a bad argument of :func:`check_gradients`."""
+    from .base import BaseFCNN
+
+    if not isinstance(estimator, BaseFCNN):
+        raise TypeError(f"check_gradients checks an FCNNClassifier or FCNNRegressor; got "
+                        f"estimator={estimator!r}.")
+    for name, value, positive in (("eps", eps, True), ("rtol", rtol, False),
+                                  ("atol", atol, False)):
+        if isinstance(value, bool) or not (isinstance(value, Real) and math.isfinite(value)
+                                           and (value > 0 if positive else value >= 0)):
+            allowed = "a finite real > 0" if positive else "a finite real >= 0"
+            raise ValueError(f"{name} must be {allowed}; got {name}={value!r}.")
 
 
 def _fitted(estimator, X, y, sample_weight):
@@ -102,6 +119,7 @@ def check_gradients(estimator, X, y, sample_weight=None, *, eps=1e-6, rtol=1e-5,
     skfcnn.nn.GradientCheckError
         When a parameter fails, naming it and both values.
     """
+    _check_arguments(estimator, eps, rtol, atol)
     problem = _fitted(estimator, X, y, sample_weight)._training_problem(X, y, sample_weight)
     network = _float64_copy(problem.network)
     X, Y = problem.X.astype(np.float64), problem.Y.astype(np.float64)

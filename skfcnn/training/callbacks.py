@@ -30,6 +30,8 @@ themselves, in this order (:func:`standard_callbacks`).
 
 import sys
 
+import numpy as np
+
 from .state import Checkpoint, learning_rate, monitored_value
 
 __all__ = ["HOOKS", "Callback", "FunctionCallback", "PlateauRule", "PrintProgress",
@@ -79,7 +81,11 @@ class FunctionCallback(Callback):
         self.function = function
 
     def on_epoch_end(self, run):
-        return bool(self.function(run.record()))
+        answer = self.function(run.record())
+        if isinstance(answer, np.ndarray):
+            raise TypeError(f"A callback must return a bool (stop or not); {self.function!r} "
+                            f"returned an array of shape {answer.shape}.")
+        return bool(answer)
 
 
 class PrintProgress(Callback):

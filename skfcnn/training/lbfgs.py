@@ -15,8 +15,8 @@ made a (64, 64, 64) regression on 1000 rows five times faster.
 """
 
 import os
-import warnings
 import threading
+import warnings
 from contextlib import contextmanager
 from functools import lru_cache
 

@@ -7,8 +7,10 @@ and decide whether to stop, restore or change the learning rate.
 """
 
 import copy
+import math
 from dataclasses import dataclass, field
 from functools import partial
+from numbers import Real
 
 import numpy as np
 
@@ -168,9 +170,17 @@ class Validation:
 
 
 def learning_rate(state, config):
-    """The rate of the next epoch: the schedule at the epoch count or samples seen."""
+    """The rate of the next epoch: the schedule at the epoch count or samples seen.
+
+    A schedule must give a finite real >= 0 (``ValueError`` naming it otherwise).
+    """
     step = state.t if schedule_unit(config.schedule) == "sample" else state.n_iter
-    return config.schedule(step) * state.learning_rate_scale
+    rate = config.schedule(step)
+    if isinstance(rate, bool) or not (isinstance(rate, Real) and math.isfinite(rate)
+                                      and rate >= 0):
+        raise ValueError(f"learning_rate={config.schedule!r} gave the rate {rate!r} at step "
+                         f"{step}; a schedule must give a finite real >= 0.")
+    return rate * state.learning_rate_scale
 
 
 def record_epoch(state, epoch_loss, n_samples, seconds):

@@ -1,0 +1,116 @@
+"""Bad input gets a ``ValueError`` or ``TypeError`` that names the argument the user
+passed, the value and what is allowed (issue 11), and leaves a fitted model as it was."""
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from conftest import BOTH, data_for, quiet_fit
+from skfcnn import FCNNClassifier, FCNNRegressor, check_gradients
+
+
+@pytest.fixture(scope="module")
+def circles(small_circles):
+    return small_circles
+
+
+@pytest.fixture(scope="module")
+def regression(small_regression):
+    return small_regression
+
+
+@pytest.mark.parametrize("layer", [0.5, "0", None, True])
+def test_transform_names_a_layer_that_is_not_an_int(layer, circles):
+    est = quiet_fit(FCNNClassifier(hidden_layer_sizes=(4,), max_iter=2), *circles)
+    with pytest.raises(TypeError, match=f"layer must be an int.*got layer={layer!r}"):
+        est.transform(circles[0], layer=layer)
+
+
+@pytest.mark.parametrize("weight", [-1.0, np.inf, np.nan, "2"])
+def test_class_weight_values_must_be_finite_and_non_negative(weight, circles):
+    with pytest.raises(ValueError, match=r"class_weight must give each class a finite weight"):
+        FCNNClassifier(hidden_layer_sizes=(4,), max_iter=2, class_weight={0: weight}).fit(
+            *circles)
+
+
+class Returns:
+    """A schedule that returns ``value`` at every step."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __call__(self, step):
+        return self.value
+
+
+@pytest.mark.parametrize("value", ["0.1", None, -0.1, np.nan, np.inf])
+@pytest.mark.parametrize("cls", BOTH)
+def test_a_schedule_that_gives_no_valid_rate_is_named(cls, value, circles, regression):
+    X, y = data_for(cls, circles, regression)
+    est = quiet_fit(cls(hidden_layer_sizes=(4,), max_iter=2, random_state=0), X, y)
+    before = pickle.dumps(est)
+    est.set_params(learning_rate=Returns(value), warm_start=True)
+    with pytest.raises(ValueError, match=r"learning_rate=.*Returns.*gave the rate.*finite real"):
+        quiet_fit(est, X, y)
+    est.set_params(learning_rate="constant", warm_start=False)
+    assert pickle.dumps(est) == before
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"eps": 0}, r"eps must be a finite real > 0; got eps=0"),
+    ({"eps": np.nan}, r"eps must be a finite real > 0"),
+    ({"rtol": np.nan}, r"rtol must be a finite real >= 0"),
+    ({"atol": -1.0}, r"atol must be a finite real >= 0"),
+])
+def test_check_gradients_names_a_bad_tolerance(kwargs, match, circles):
+    X, y = circles
+    with pytest.raises(ValueError, match=match):
+        check_gradients(FCNNClassifier(hidden_layer_sizes=(3,)), X[:10], y[:10], **kwargs)
+
+
+def test_check_gradients_says_which_estimators_it_checks(circles):
+    with pytest.raises(TypeError, match="FCNNClassifier or FCNNRegressor; got estimator="):
+        check_gradients(LogisticRegression(), *circles)
+
+
+def test_validation_weights_without_a_validation_set_are_an_error(circles):
+    X, y = circles
+    with pytest.raises(ValueError, match="sample_weight_val was given without X_val"):
+        FCNNClassifier(early_stopping=True).fit(X, y, sample_weight_val=np.ones(5))
+
+
+def test_a_validation_set_with_lbfgs_is_an_error(circles):
+    X, y = circles
+    with pytest.raises(ValueError, match=r"solver='lbfgs'.*stochastic solver"):
+        FCNNClassifier(early_stopping=True, solver="lbfgs").fit(X, y, X_val=X, y_val=y)
+
+
+@pytest.mark.parametrize("bad", ["nan", "width", "length"])
+@pytest.mark.parametrize("cls", BOTH)
+def test_a_bad_validation_set_is_named_as_such(cls, bad, circles, regression):
+    X, y = data_for(cls, circles, regression)
+    X_val, y_val = X[:20].copy(), y[:20]
+    if bad == "nan":
+        X_val[0, 0] = np.nan
+    elif bad == "width":
+        X_val = X_val[:, :1]
+    else:
+        y_val = y_val[:10]
+    with pytest.raises(ValueError, match=r"validation set \(X_val, y_val, sample_weight_val\)"):
+        cls(early_stopping=True, max_iter=2).fit(X, y, X_val=X_val, y_val=y_val)
+
+
+def test_a_callback_that_returns_an_array_is_named(circles):
+    def answers_an_array(history):
+        return np.array([False, True])
+
+    with pytest.raises(TypeError, match=r"callback must return a bool.*answers_an_array"):
+        FCNNClassifier(max_iter=3, callbacks=[answers_an_array]).fit(*circles)
+
+
+def test_regressor_errors_name_the_argument_too(regression):
+    X, y = regression
+    with pytest.raises(TypeError, match="layer must be an int"):
+        quiet_fit(FCNNRegressor(hidden_layer_sizes=(3,), max_iter=2), X, y).transform(X, "1")
