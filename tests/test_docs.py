@@ -93,8 +93,10 @@ def test_every_fitted_attribute_is_documented(cls):
     fitted = set()
     for est in _fitted_estimators():
         if type(est) is cls:
-            fitted |= {name for name in vars(est)
-                       if name.endswith("_") and not name.startswith("_")}
+            fitted |= {name for name in (*vars(est), *dir(type(est)))
+                       if name.endswith("_") and not name.startswith("_")
+                       and (name in vars(est)
+                            or isinstance(getattr(type(est), name, None), property))}
     assert fitted, "no fitted estimator"
     assert documented == fitted, (
         f"undocumented: {sorted(fitted - documented)}; "

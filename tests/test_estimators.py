@@ -422,3 +422,43 @@ def test_concurrent_lbfgs_fits_restore_scipys_blas_threads(regression):
         with skfcnn.training.lbfgs.scipy_own_blas_one_thread():
             pass
     assert threads() == before
+
+
+@pytest.mark.parametrize("cls", BOTH)
+def test_assigned_coefs_and_intercepts_are_the_model(cls, digits, regression):
+    """Issue 11: as scikit-learn's MLP users do, coefs_/intercepts_ may be assigned (a list
+    or an element); the model then predicts, pickles and trains with the new values."""
+    X, y = data_for(cls, digits, regression)
+    kwargs = {"classes": np.unique(y)} if cls is FCNNClassifier else {}
+    est = cls(hidden_layer_sizes=(6,), random_state=0).partial_fit(X, y, **kwargs)
+    other = cls(hidden_layer_sizes=(6,), random_state=1).partial_fit(X, y, **kwargs)
+    est.coefs_ = [c.copy() for c in other.coefs_]  # the whole list
+    est.intercepts_[0] = other.intercepts_[0]  # one element
+    est.intercepts_[1] = other.intercepts_[1].copy()
+    np.testing.assert_array_equal(est._network.params, other._network.params)
+    np.testing.assert_array_equal(est.predict(X), other.predict(X))
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(est)).predict(X), other.predict(X))
+    assert est.coefs_[0] is not other.coefs_[0] and np.shares_memory(est.coefs_[0],
+                                                                      est._network.params)
+    est.coefs_[1][...] = 0.0  # in place, as before
+    assert np.all(est._network.coefs[1] == 0)
+
+
+@pytest.mark.parametrize("cls", BOTH)
+def test_assigning_coefs_of_the_wrong_shape_or_count_is_an_error(cls, digits, regression):
+    X, y = data_for(cls, digits, regression)
+    with pytest.raises(AttributeError, match="coefs_.*set by fit"):
+        cls().coefs_ = []
+    est = cls(hidden_layer_sizes=(6,), max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X, y)
+    before = est._network.params.copy()
+    with pytest.raises(ValueError, match=r"coefs_\[1\] has shape \(6, \d+\); got an array of "
+                                         r"shape \(2, 2\)"):
+        est.coefs_ = [est.coefs_[0] + 1, np.zeros((2, 2))]
+    with pytest.raises(ValueError, match="coefs_ has 2 arrays, one per layer; got 1"):
+        est.coefs_ = [est.coefs_[0]]
+    with pytest.raises(TypeError, match="one layer at a time"):
+        est.intercepts_[0:1] = [np.zeros(6)]
+    np.testing.assert_array_equal(est._network.params, before)  # nothing half-assigned

@@ -54,6 +54,45 @@ def _store_params(estimator, params):
 
 
 
+class _ParameterViews(list):
+    """``coefs_`` or ``intercepts_``: views into the network's flat parameter vector.
+
+    Changing an array in place changes the model; assigning an element
+    (``coefs_[0] = W``) or the whole list (``coefs_ = [...]``, through the
+    estimator's property) copies the values into the views, so that
+    prediction, pickling and further training all see them.  Shapes must match.
+    """
+
+    def __init__(self, views, name):
+        super().__init__(views)
+        self.name = name
+
+    def _checked(self, index, value):
+        view = list.__getitem__(self, index)
+        value = np.asarray(value)
+        if value.shape != view.shape:
+            raise ValueError(f"{self.name}[{index}] has shape {view.shape}; got an array of "
+                             f"shape {value.shape}. Refit with other hidden_layer_sizes to "
+                             "change the layer sizes.")
+        return view, value
+
+    def __setitem__(self, index, value):
+        if not isinstance(index, Integral):
+            raise TypeError(f"{self.name}[...] is set one layer at a time, with an int index; "
+                            f"got {index!r}.")
+        view, value = self._checked(index, value)
+        view[...] = value
+
+    def _assign(self, values):
+        values = list(values)
+        if len(values) != len(self):
+            raise ValueError(f"{self.name} has {len(self)} arrays, one per layer; got "
+                             f"{len(values)}.")
+        pairs = [self._checked(i, value) for i, value in enumerate(values)]  # all, then copy
+        for view, value in pairs:
+            view[...] = value
+
+
 class _LayerNames:
     """Stands in for an estimator when wrapping a hidden layer's output: same
     ``set_output`` configuration, that layer's unit names."""
@@ -86,11 +125,10 @@ class BaseFCNN(FitMixin, CallbackSupportMixin, TransformerMixin, BaseEstimator,
 
     def __setstate__(self, state):
         legacy = state.pop("_skfcnn_pickle_format", 1) < 2
+        state.pop("coefs_", None), state.pop("intercepts_", None)  # 0.1.0 kept the views
         super().__setstate__(state)
         if legacy:
             self._upgrade_from_0_1()
-        if "_network" in self.__dict__:
-            self._expose_network()
 
     def _upgrade_from_0_1(self):
         """A model pickled by skfcnn 0.1.0 goes on training as it would have there: its
@@ -101,9 +139,29 @@ class BaseFCNN(FitMixin, CallbackSupportMixin, TransformerMixin, BaseEstimator,
         if "weight_decay" in self.__dict__ and self.__dict__.get("solver") != "adamw":
             self.weight_decay = None
 
-    def _expose_network(self):
-        self.coefs_ = self._network.coefs
-        self.intercepts_ = self._network.intercepts
+    # -- coefs_ and intercepts_: the network's own views, also when assigned to -----------
+    def _views(self, name):
+        network = self.__dict__.get("_network")
+        if network is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r} "
+                                 "(it is set by fit)")
+        return _ParameterViews(getattr(network, name.rstrip("_")), name)
+
+    @property
+    def coefs_(self):
+        return self._views("coefs_")
+
+    @coefs_.setter
+    def coefs_(self, values):
+        self._views("coefs_")._assign(values)
+
+    @property
+    def intercepts_(self):
+        return self._views("intercepts_")
+
+    @intercepts_.setter
+    def intercepts_(self, values):
+        self._views("intercepts_")._assign(values)
 
     # -- input validation ----------------------------------------------------------------
     def _validate_X_y(self, X, y, sample_weight, reset):

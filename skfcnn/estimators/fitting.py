@@ -311,8 +311,7 @@ class FitMixin:
     # -- the commit --------------------------------------------------------------------
     def _model_attributes(self, network):
         """The fitted attributes of a model that predicts with ``network``."""
-        return {"_network": network, "coefs_": network.coefs,
-                "intercepts_": network.intercepts, "n_outputs_": network.layer_sizes[-1],
+        return {"_network": network, "n_outputs_": network.layer_sizes[-1],
                 "n_layers_": len(network.layer_sizes)}
 
     def _commit(self, fit):
