@@ -114,3 +114,28 @@ def test_regressor_errors_name_the_argument_too(regression):
     X, y = regression
     with pytest.raises(TypeError, match="layer must be an int"):
         quiet_fit(FCNNRegressor(hidden_layer_sizes=(3,), max_iter=2), X, y).transform(X, "1")
+
+
+def test_check_gradients_names_y_for_a_bad_y(circles):
+    X, y = circles
+    est = quiet_fit(FCNNClassifier(hidden_layer_sizes=(3,), max_iter=2), X, y)
+    with pytest.raises(ValueError, match=r"^y has classes not in the training labels"):
+        check_gradients(est, X[:10], np.full(10, 7))
+
+
+def test_sample_weights_whose_sum_overflows_are_named(regression):
+    X, y = regression
+    with pytest.raises(ValueError, match=r"sample_weight .*sums to inf: scale the weights"):
+        FCNNRegressor(max_iter=2).fit(X, y, sample_weight=np.full(len(y), 1e307))
+
+
+def test_a_rejected_warm_start_names_the_loss_and_changes_nothing(regression):
+    X, y = regression
+    est = quiet_fit(FCNNRegressor(hidden_layer_sizes=(3,), max_iter=2, warm_start=True), X, y)
+    before = pickle.dumps(est)
+    est.set_params(loss="poisson")
+    with pytest.raises(ValueError, match=r"same output.*loss='poisson'.*'exp'"):
+        quiet_fit(est, X, np.abs(y))
+    assert est.out_activation_ == "identity"
+    est.set_params(loss="squared_error")
+    assert pickle.dumps(est) == before

@@ -127,7 +127,8 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
         if validation and not self._is_multilabel():
             unknown = np.setdiff1d(unique_labels(y), self.classes_)
             if unknown.size:
-                raise ValueError(f"y_val has classes not in the training labels: "
+                name = validation if isinstance(validation, str) else "y_val"
+                raise ValueError(f"{name} has classes not in the training labels: "
                                  f"{unknown.tolist()!r}; allowed are {self.classes_.tolist()!r}.")
         return X, y, sample_weight
 

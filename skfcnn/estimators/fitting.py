@@ -130,8 +130,8 @@ class FitMixin:
         if self.out_activation_ != fitted.output_activation:
             raise ValueError(
                 f"warm_start=True needs the same output as the fitted model: it has "
-                f"{fitted.output_activation!r}, the parameters now give "
-                f"{self.out_activation_!r}. Set warm_start=False to refit."
+                f"{fitted.output_activation!r}, the parameters now (loss={self.loss!r}) "
+                f"give {self.out_activation_!r}. Set warm_start=False to refit."
             )
         if bool(self.batch_norm) != fitted.batch_norm:
             raise ValueError(
@@ -182,6 +182,10 @@ class FitMixin:
                              "pass early_stopping=False or use fit.")
         if sample_weight is not None and not sample_weight.sum() > 0:
             raise ValueError("sample_weight (times class_weight) must have a positive sum.")
+        if sample_weight is not None and not np.isfinite(sample_weight.sum()):
+            raise ValueError(f"sample_weight (times class_weight) sums to "
+                             f"{float(sample_weight.sum())!r}: scale the weights down (only "
+                             "their ratios matter).")
         stochastic = self.solver != "lbfgs"
         config = self._training_config(incremental) if stochastic else None
         optimizer = make_optimizer(self) if stochastic else None
@@ -301,7 +305,7 @@ class FitMixin:
         encoded targets, the sample (times class) weights, the loss and ``alpha``,
         and whether the network trains in another mode than it predicts."""
         X, y, sample_weight = self._validate_targets(X, y, sample_weight, reset=False,
-                                                     validation=True)
+                                                     validation="y")
         if hasattr(self, "_class_weights"):
             sample_weight = self._class_weights(y, sample_weight)
         return SimpleNamespace(network=self._network, X=X, Y=self._encode(y),
