@@ -139,3 +139,29 @@ def test_a_rejected_warm_start_names_the_loss_and_changes_nothing(regression):
     assert est.out_activation_ == "identity"
     est.set_params(loss="squared_error")
     assert pickle.dumps(est) == before
+
+
+@pytest.mark.parametrize("frame", [False, True])
+def test_datetime_features_are_named(frame, circles):
+    """scikit-learn 1.9's MLP trains on them as nanosecond counts; we say what to do."""
+    X, y = circles
+    dates = np.array(["2020-01-01", "2021-06-30"] * 60, dtype="datetime64[ns]")
+    X_dates = np.column_stack([dates, dates[::-1]])  # two datetime64 features
+    if frame:
+        pd = pytest.importorskip("pandas")
+        X_dates = pd.DataFrame({"x": X[:, 0], "when": dates})
+    with pytest.raises(ValueError, match="datetime or timedelta features"):
+        FCNNClassifier(max_iter=2).fit(X_dates, y)
+    est = quiet_fit(FCNNClassifier(hidden_layer_sizes=(3,), max_iter=2), X, y)
+    with pytest.raises(ValueError, match=r"validation set.*datetime or timedelta"):
+        est.set_params(early_stopping=True).fit(X, y, X_val=X_dates, y_val=y)
+
+
+def test_numeric_strings_are_converted_as_scikit_learn_does(circles):
+    X, y = circles
+    as_text = X.astype(str)
+    ours = quiet_fit(FCNNClassifier(hidden_layer_sizes=(3,), max_iter=3, random_state=0),
+                     as_text, y)
+    plain = quiet_fit(FCNNClassifier(hidden_layer_sizes=(3,), max_iter=3, random_state=0),
+                      as_text.astype(float), y)
+    np.testing.assert_array_equal(ours._network.params, plain._network.params)

@@ -54,6 +54,21 @@ def _store_params(estimator, params):
 
 
 
+def _reject_dates(X):
+    """``ValueError`` for datetime or timedelta features, which would train as raw
+    nanosecond counts (numeric strings are converted, as scikit-learn does)."""
+    if isinstance(X, np.ndarray):
+        kinds = [X.dtype.kind]
+    elif hasattr(X, "dtypes") and hasattr(X, "columns"):  # a data frame
+        kinds = [getattr(dtype, "kind", "") for dtype in X.dtypes]
+    else:
+        return
+    if any(kind in "mM" for kind in kinds):
+        raise ValueError("X has datetime or timedelta features; convert them to numbers "
+                         "first (e.g. elapsed seconds, day of the year): the network would "
+                         "see raw nanosecond counts.")
+
+
 class _ParameterViews(list):
     """``coefs_`` or ``intercepts_``: views into the network's flat parameter vector.
 
@@ -165,6 +180,7 @@ class BaseFCNN(FitMixin, CallbackSupportMixin, TransformerMixin, BaseEstimator,
 
     # -- input validation ----------------------------------------------------------------
     def _validate_X_y(self, X, y, sample_weight, reset):
+        _reject_dates(X)
         X, y = validate_data(self, X, y, accept_sparse=SPARSE_FORMATS, dtype=FLOAT_DTYPES,
                              multi_output=True, y_numeric=not is_classifier(self),
                              reset=reset, ensure_all_finite=False)
@@ -214,6 +230,7 @@ class BaseFCNN(FitMixin, CallbackSupportMixin, TransformerMixin, BaseEstimator,
             with np.errstate(over="ignore", invalid="ignore"):
                 if all_finite(X):
                     return X
+        _reject_dates(X)
         return validate_data(self, X, accept_sparse=SPARSE_FORMATS, dtype=FLOAT_DTYPES,
                              reset=False)
 
