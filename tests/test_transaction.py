@@ -231,18 +231,50 @@ def test_a_fit_that_returns_predicts_finite_values_on_its_training_data():
     assert est.n_iter_ == 3
 
 
-def test_a_divergence_with_nothing_finite_to_keep_changes_nothing(circles):
+def test_a_divergence_with_nothing_finite_to_keep_changes_nothing(regression):
     """Issue 11: the error said the last finite parameters were kept, yet they predicted
-    NaN; now the estimator stays as it was before the call."""
-    X, y = circles
-    est = quiet_fit(FCNNClassifier(hidden_layer_sizes=(5,), max_iter=5, random_state=0), X, y)
+    non-finite values; now the estimator stays as it was before the call.  Weights of
+    1e300 make the first loss infinite, and the start itself predicts inf."""
+    X, y = regression
+    est = quiet_fit(FCNNRegressor(hidden_layer_sizes=(5,), max_iter=5, random_state=0), X, y)
     before = snapshot(est)
-    est.set_params(init_scale=1e300, solver="lbfgs")
+    est.set_params(init_scale=1e300, solver="sgd")
     with pytest.raises(ValueError, match="left as it was before this call"):
         quiet_fit(est, X, y)
     est.set_params(init_scale=None, solver="adam")
     assert snapshot(est) == before
-    fresh = FCNNClassifier(hidden_layer_sizes=(5,), init_scale=1e300, solver="lbfgs")
+    fresh = FCNNRegressor(hidden_layer_sizes=(5,), init_scale=1e300, solver="sgd")
     with pytest.raises(ValueError, match="left as it was"):
         quiet_fit(fresh, X, y)
     assert not hasattr(fresh, "_network")
+
+
+class FailsMidEpoch(SGD):
+    """Fault injection: plain SGD whose ``n``-th update raises a MemoryError."""
+
+    def __init__(self, n=5):
+        super().__init__(momentum=0.0)
+        self.n = n
+
+    def update(self, params, grad, learning_rate, state):
+        state.calls = getattr(state, "calls", 0) + 1
+        if state.calls == self.n:
+            raise MemoryError("injected")
+        return super().update(params, grad, learning_rate, state)
+
+
+@pytest.mark.parametrize("cls", BOTH)
+def test_an_exception_mid_epoch_leaves_the_earlier_model(cls, circles, regression):
+    """Issue 11: part of the epoch was applied; n_iter_, t_, the optimiser state and
+    the curves went out of step with the parameters."""
+    X, y = data_for(cls, circles, regression)
+    est = quiet_fit(cls(hidden_layer_sizes=(5,), solver=FailsMidEpoch(n=10**6), batch_size=30,
+                        max_iter=2, warm_start=True, random_state=0), X, y)
+    before, solver = pickle.dumps(est), est.solver
+    est.set_params(solver=FailsMidEpoch(n=est._optimizer_state.calls + 6))  # epoch 2, batch 2
+    fitted = {k: v for k, v in vars(est).items() if k not in est.get_params()}
+    with pytest.raises(MemoryError):
+        quiet_fit(est, X, y)
+    assert all(vars(est)[k] is v for k, v in fitted.items())  # the very same objects
+    est.set_params(solver=solver)
+    assert pickle.dumps(est) == before  # with the same contents
