@@ -165,3 +165,10 @@ def test_numeric_strings_are_converted_as_scikit_learn_does(circles):
     plain = quiet_fit(FCNNClassifier(hidden_layer_sizes=(3,), max_iter=3, random_state=0),
                       as_text.astype(float), y)
     np.testing.assert_array_equal(ours._network.params, plain._network.params)
+
+
+def test_a_validation_set_with_too_few_outputs_is_named(regression):
+    X, y = regression
+    Y = np.column_stack([y, -y])
+    with pytest.raises(ValueError, match=r"y_val has 1 output\(s\); y has 2"):
+        FCNNRegressor(early_stopping=True, max_iter=2).fit(X, Y, X_val=X[:10], y_val=y[:10])

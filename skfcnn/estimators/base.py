@@ -192,7 +192,7 @@ class BaseFCNN(FitMixin, CallbackSupportMixin, TransformerMixin, BaseEstimator,
                                                  ensure_non_negative=True)
         return X, y, sample_weight
 
-    def _validate_validation_set(self, X_val, y_val, sample_weight_val):
+    def _validate_validation_set(self, X_val, y_val, sample_weight_val, n_outputs=None):
         """Check a user-given validation set and encode its targets like ``y``."""
         if X_val is None and y_val is None:
             if sample_weight_val is not None:
@@ -213,7 +213,10 @@ class BaseFCNN(FitMixin, CallbackSupportMixin, TransformerMixin, BaseEstimator,
         except ValueError as error:  # scikit-learn's message names X, y or sample_weight
             raise ValueError(f"The validation set (X_val, y_val, sample_weight_val) is "
                              f"invalid: {error}") from error
-        return X_val, self._encode(y_val), sample_weight_val
+        Y_val = self._encode(y_val)
+        if n_outputs is not None and Y_val.shape[1] != n_outputs:
+            raise ValueError(f"y_val has {Y_val.shape[1]} output(s); y has {n_outputs}.")
+        return X_val, Y_val, sample_weight_val
 
     # -- prediction ----------------------------------------------------------------------
     def _validated_input(self, X):
