@@ -57,8 +57,10 @@ def _registry_lists():
         "SOLVER_NAMES": _names([*optimizers.OPTIMIZERS, "lbfgs"]),
         "OPTIMIZERS": _bullets((n, f"{_summary(c)} ({_link(c)});")
                                for n, c in optimizers.OPTIMIZERS.items()),
-        "SCHEDULES": _bullets((n, _schedule_text(c) + ";") for n, c in schedules.SCHEDULES.items()),
-        "CLASSIFIER_LOSS_NAMES": _names([n for n, l in losses.LOSSES.items() if _classifier_loss(l)]),
+        "SCHEDULES": _bullets((n, _schedule_text(c) + ";")
+                              for n, c in schedules.SCHEDULES.items()),
+        "CLASSIFIER_LOSS_NAMES": _names([n for n, loss in losses.LOSSES.items()
+                                         if _classifier_loss(loss)]),
         "CLASSIFIER_LOSSES": _bullets((n, f"{_summary(l)} ({_link(l)});")
                                       for n, l in losses.LOSSES.items() if _classifier_loss(l)),
         "REGRESSOR_LOSS_NAMES": _names([n for n, l in losses.LOSSES.items()

@@ -82,7 +82,8 @@ class _Fit:
         self.state, self.rng, self.mask_rng = state, rng, mask_rng
         self.saved = None
         if shared_rngs:
-            self.saved = (rng.get_state(), None if mask_rng is None else mask_rng.bit_generator.state)
+            mask_state = None if mask_rng is None else mask_rng.bit_generator.state
+            self.saved = (rng.get_state(), mask_state)
 
     def rewind(self):
         """Put the estimator's own generators back as they were before this call."""

@@ -37,7 +37,8 @@ class _RegistryNames(StrOptions):
 
     @property
     def options(self):
-        names = [n for n, entry in self.registry.items() if self.where is None or self.where(entry)]
+        names = [name for name, entry in self.registry.items()
+                 if self.where is None or self.where(entry)]
         return {*self.extra, *names}
 
     @options.setter
