@@ -102,7 +102,8 @@ def test_a_failed_partial_fit_leaves_the_model_and_its_optimizer_state(cls, circ
     assert snapshot(est) == before
     # and it goes on exactly as if the failed call had never happened
     twin = cls(hidden_layer_sizes=(5,), random_state=0).partial_fit(X, y, **kwargs)
-    assert_array_equal(est.partial_fit(X, y)._network.params, twin.partial_fit(X, y)._network.params)
+    assert_array_equal(est.partial_fit(X, y)._network.params,
+                       twin.partial_fit(X, y)._network.params)
 
 
 def test_a_failed_partial_fit_with_an_unknown_label_changes_nothing(circles):
@@ -278,3 +279,20 @@ def test_an_exception_mid_epoch_leaves_the_earlier_model(cls, circles, regressio
     assert all(vars(est)[k] is v for k, v in fitted.items())  # the very same objects
     est.set_params(solver=solver)
     assert pickle.dumps(est) == before  # with the same contents
+
+
+def test_a_divergence_keeping_nothing_rewinds_partial_fits_generator(regression, monkeypatch):
+    """With nothing finite to keep, partial_fit's own generator (it shuffled) comes back
+    too: the estimator is exactly as before, and goes on as if the call never happened."""
+    X, y = regression
+    est = FCNNRegressor(hidden_layer_sizes=(5,), solver="sgd", random_state=0).partial_fit(X, y)
+    twin = pickle.loads(pickle.dumps(est))
+    before = pickle.dumps(est)
+    monkeypatch.setattr(FCNNRegressor, "_predicts_finite", staticmethod(lambda net, X: False))
+    with pytest.raises(ValueError, match="left as it was before this call"):
+        est.set_params(learning_rate_init=1e300).partial_fit(X * 1e150, y)
+    monkeypatch.undo()
+    est.set_params(learning_rate_init=0.001)
+    assert pickle.dumps(est) == before
+    assert_array_equal(est.partial_fit(X, y)._network.params,
+                       twin.partial_fit(X, y)._network.params)

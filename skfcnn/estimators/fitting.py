@@ -181,12 +181,12 @@ class FitMixin:
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True; "
                              "pass early_stopping=False or use fit.")
-        if sample_weight is not None and not sample_weight.sum() > 0:
+        total = None if sample_weight is None else float(sample_weight.sum())
+        if total is not None and not total > 0:
             raise ValueError("sample_weight (times class_weight) must have a positive sum.")
-        if sample_weight is not None and not np.isfinite(sample_weight.sum()):
-            raise ValueError(f"sample_weight (times class_weight) sums to "
-                             f"{float(sample_weight.sum())!r}: scale the weights down (only "
-                             "their ratios matter).")
+        if total is not None and not np.isfinite(total):
+            raise ValueError(f"sample_weight (times class_weight) sums to {total!r}: scale "
+                             "the weights down (only their ratios matter).")
         stochastic = self.solver != "lbfgs"
         config = self._training_config(incremental) if stochastic else None
         optimizer = make_optimizer(self) if stochastic else None
@@ -207,6 +207,7 @@ class FitMixin:
                 self._commit(fit)
                 error.model_kept = True
             else:  # nothing usable to keep: the estimator stays as it was
+                fit.rewind()
                 error.args = (error.args[0].replace(KEPT, NOT_KEPT),)
             raise
         except BaseException:

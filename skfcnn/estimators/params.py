@@ -16,7 +16,7 @@ from scipy.sparse import issparse
 from ..nn import losses, optimizers, schedules, transforms
 from ..nn.activations import ACTIVATIONS, check_hidden_activations
 from ..nn.initializers import INITIALIZERS
-from ..training.callbacks import HOOKS
+from ..training.callbacks import HOOKS, has_hooks
 from ._compat import HasMethods, Interval, Options, StrOptions, _assert_all_finite
 
 __all__ = ["PARAMETER_CONSTRAINTS", "hidden_layer_sizes", "make_optimizer", "make_schedule",
@@ -200,7 +200,7 @@ def check_callbacks(callbacks):
     with training hooks (:mod:`skfcnn.training.callbacks`); ``TypeError`` naming a bad one."""
     callbacks = tuple(callbacks or ())
     for callback in callbacks:
-        if not (callable(callback) or any(hasattr(callback, hook) for hook in HOOKS)):
+        if not (callable(callback) or has_hooks(callback)):
             raise TypeError(
                 f"Each element of the 'callbacks' parameter must be callable as "
                 f"callback(history) -> bool or have training hooks ({', '.join(HOOKS)}); "

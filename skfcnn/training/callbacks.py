@@ -35,7 +35,8 @@ import numpy as np
 from .state import Checkpoint, learning_rate, monitored_value
 
 __all__ = ["HOOKS", "Callback", "FunctionCallback", "PlateauRule", "PrintProgress",
-           "ProgressBar", "ProgressTracker", "ValidationMonitor", "standard_callbacks"]
+           "ProgressBar", "ProgressTracker", "ValidationMonitor", "has_hooks",
+           "standard_callbacks"]
 
 #: Every hook of the protocol, in the order a call runs them.
 HOOKS = ("on_fit_begin", "on_epoch_begin", "on_gradient", "on_epoch_end", "on_fit_end")
@@ -59,6 +60,12 @@ class Callback:
 
     def on_fit_end(self, run):
         """Once, however training ended."""
+
+
+def has_hooks(callback):
+    """Whether ``callback`` is a hook object (any hook of :data:`HOOKS`), not a plain
+    callable ``callback(history) -> bool``."""
+    return any(hasattr(callback, hook) for hook in HOOKS)
 
 
 def defines(callback, hook):
@@ -236,8 +243,7 @@ def standard_callbacks(config, validation, extra=()):
         callbacks.append(ValidationMonitor(config.verbose))
     callbacks.append(ProgressTracker(config.tol, config.restore_best))
     for callback in (*config.callbacks, *extra):
-        is_hooks = any(hasattr(callback, hook) for hook in HOOKS)
-        callbacks.append(callback if is_hooks else FunctionCallback(callback))
+        callbacks.append(callback if has_hooks(callback) else FunctionCallback(callback))
     if config.check_convergence:
         callbacks.append(PlateauRule(config.n_iter_no_change, config.tol, config.verbose))
     return callbacks
