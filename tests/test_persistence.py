@@ -16,13 +16,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from skfcnn.exceptions import InconsistentVersionWarning
 from skfcnn.nn.optimizers import OptimizerState
 
 LEGACY = sorted((Path(__file__).parent / "data" / "legacy_0.1.0").glob("*.pkl"))
 
 
 def _load(path):
-    with open(path, "rb") as f:
+    with open(path, "rb") as f, pytest.warns(InconsistentVersionWarning, match="skfcnn 0.1.0"):
         return pickle.load(f)
 
 

@@ -18,15 +18,21 @@ from scipy.sparse import issparse
 from sklearn.base import BaseEstimator, TransformerMixin, is_classifier
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .. import __version__
+from ..exceptions import InconsistentVersionWarning
 from ..nn.optimizers import take_legacy_state
 from ..training.loop import all_finite
 from ._compat import CallbackSupportMixin, _check_sample_weight, _wrap_data_with_container
 from .docstrings import substitute
 from .fitting import FitMixin
 from .params import PARAMETER_CONSTRAINTS, STOCHASTIC_SOLVERS, check_input_values
+from .persistence import from_plain, to_plain
 
 FLOAT_DTYPES = (np.float64, np.float32)
 SPARSE_FORMATS = ["csr", "csc"]
+
+#: The skfcnn version that wrote each pickle format that did not record its version.
+_FORMAT_VERSIONS = {1: "0.1.0", 2: "0.2.0.dev0"}
 
 
 def _check_stochastic(estimator):
@@ -131,18 +137,29 @@ class BaseFCNN(FitMixin, CallbackSupportMixin, TransformerMixin, BaseEstimator,
 
     _parameter_constraints: dict = dict(PARAMETER_CONSTRAINTS)
 
-    # -- persistence: coefs_/intercepts_ are views into the network's flat vector
-    #: 2: the optimiser's state apart from the optimiser; 1 (no mark): skfcnn 0.1.0
-    _PICKLE_FORMAT = 2
+    # -- persistence: plain data (persistence.py); coefs_/intercepts_ are the network's views
+    #: 3: plain data and the skfcnn version; 2: the optimiser's state apart from the
+    #: optimiser (skfcnn 0.2.0.dev0); 1 (no mark): skfcnn 0.1.0
+    _PICKLE_FORMAT = 3
 
     def __getstate__(self):
-        return {**super().__getstate__(), "_skfcnn_pickle_format": self._PICKLE_FORMAT}
+        state = to_plain(super().__getstate__())
+        return {**state, "_skfcnn_pickle_format": self._PICKLE_FORMAT,
+                "_skfcnn_version": __version__}
 
     def __setstate__(self, state):
-        legacy = state.pop("_skfcnn_pickle_format", 1) < 2
+        state = dict(state)
+        pickle_format = state.pop("_skfcnn_pickle_format", 1)
+        version = state.pop("_skfcnn_version", _FORMAT_VERSIONS.get(pickle_format))
+        if version != __version__:
+            warnings.warn(InconsistentVersionWarning(
+                estimator_name=type(self).__name__, current_version=__version__,
+                original_version=version))
+        if pickle_format >= 3:
+            state = from_plain(state)
         state.pop("coefs_", None), state.pop("intercepts_", None)  # 0.1.0 kept the views
         super().__setstate__(state)
-        if legacy:
+        if pickle_format < 2:
             self._upgrade_from_0_1()
 
     def _upgrade_from_0_1(self):
