@@ -16,12 +16,12 @@ import warnings
 
 import numpy as np
 import pytest
+from extending_examples import Adamax, GradientNorms, HalfCosine
 from sklearn.base import BaseEstimator
 from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import InconsistentVersionWarning as SklearnVersionWarning
 
 import skfcnn
-from extending_examples import Adamax, GradientNorms, HalfCosine
 from skfcnn import FCNNClassifier, FCNNRegressor
 from skfcnn.estimators import base
 from skfcnn.exceptions import InconsistentVersionWarning
