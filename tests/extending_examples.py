@@ -43,6 +43,15 @@ class Softsign(Activation):
         return delta
 
 
+def softsign_onnx(builder, name, activation):
+    """Softsign's ONNX form, :math:`z / (1 + |z|)`: the nodes written with ``builder``
+    (a :class:`skfcnn.onnx.GraphBuilder`) on the tensor ``name``; returns the output's
+    name.  ``skfcnn.onnx.register_activation(Softsign, softsign_onnx)`` gives it to
+    every Softsign object."""
+    denominator = builder.node("Add", [builder.node("Abs", [name]), builder.constant(1.0)])
+    return builder.node("Div", [name, denominator])
+
+
 # -- a loss: its value and its gradient with respect to the output pre-activation ---------
 class PseudoHuber(Loss):
     r"""The pseudo-Huber loss with threshold :math:`\delta`, after the identity output.

@@ -137,7 +137,7 @@ def test_sphinx_build_has_no_warnings(tmp_path):
         f"sphinx-build -W failed (exit code {result.returncode}):\n"
         f"{result.stderr}\n{result.stdout[-2000:]}"
     )
-    for page in ("index", "quickstart", "user_guide", "api", "extending"):
+    for page in ("index", "quickstart", "user_guide", "saving", "api", "extending"):
         assert (tmp_path / "html" / f"{page}.html").is_file(), page
     classifier_page = tmp_path / "html" / "gen_modules" / "skfcnn.FCNNClassifier.html"
     assert 'id="skfcnn.FCNNClassifier.partial_fit"' in classifier_page.read_text()

@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
-from extending_examples import PseudoHuber, Softsign
+from extending_examples import PseudoHuber, Softsign, softsign_onnx
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -166,11 +166,6 @@ def test_a_user_layer_step_needs_an_emitter(monkeypatch, restore_registries, dty
     _check_classifier(model, X_test, skfcnn.onnx.to_onnx(model, X[:1], options=NO_ZIPMAP))
 
 
-def _emit_softsign(builder, name, activation):
-    denominator = builder.node("Add", [builder.node("Abs", [name]), builder.constant(1.0)])
-    return builder.node("Div", [name, denominator])
-
-
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_a_user_activation_object_needs_an_emitter(restore_registries, dtype):
     X, X_test = _train_test(dtype)
@@ -178,7 +173,7 @@ def test_a_user_activation_object_needs_an_emitter(restore_registries, dtype):
                  _multiclass(X))
     with pytest.raises(ValueError, match=r"hidden layer 1: activation Softsign\(\) has no ONNX"):
         skfcnn.onnx.to_onnx(model, X[:1], options=NO_ZIPMAP)
-    assert register_activation(Softsign, _emit_softsign) is _emit_softsign
+    assert register_activation(Softsign, softsign_onnx) is softsign_onnx
     _check_classifier(model, X_test * 3, skfcnn.onnx.to_onnx(model, X[:1], options=NO_ZIPMAP))
 
 
@@ -198,14 +193,14 @@ def test_a_user_output_activation_needs_an_emitter(monkeypatch, restore_registri
     by_name = _fit(_regressor(activation="softsign"), X, X[:, 0])
     with pytest.raises(ValueError, match=r"register_activation\('softsign', emitter\)"):
         skfcnn.onnx.to_onnx(by_name, X[:1])
-    register_activation("softsign", _emit_softsign)  # by name: hidden and output layers
+    register_activation("softsign", softsign_onnx)  # by name: hidden and output layers
     _check_regressor(model, X_test, skfcnn.onnx.to_onnx(model, X[:1]))
     _check_regressor(by_name, X_test * 3, skfcnn.onnx.to_onnx(by_name, X[:1]))
 
 
 def test_registering_checks_its_arguments():
     with pytest.raises(TypeError, match="key must be an activation name"):
-        register_activation(Softsign(), _emit_softsign)
+        register_activation(Softsign(), softsign_onnx)
     with pytest.raises(TypeError, match="emitter must be callable"):
         register_activation("softsign", "Div")
     with pytest.raises(TypeError, match="step_class must be a layer step class"):
