@@ -10,7 +10,6 @@ for bit and goes on with ``partial_fit`` exactly as the original does.
 """
 
 import copy
-import io
 import pickle
 import warnings
 
@@ -257,7 +256,3 @@ def test_the_skops_round_trip_of_the_readme(tmp_path):
     sio.dump(model, path)
     loaded = sio.load(path, trusted=["skfcnn.estimators.classifier.FCNNClassifier"])
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
-    with io.BytesIO() as buffer:  # the same bytes as dumps: one format
-        buffer.write(sio.dumps(model))
-        assert sio.get_untrusted_types(data=buffer.getvalue()) == [
-            "skfcnn.estimators.classifier.FCNNClassifier"]
