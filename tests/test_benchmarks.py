@@ -49,3 +49,18 @@ def test_options_py_prints_one_row_per_option():
     rows = table_rows(report)[1:]  # after the header's separator line
     assert [row.split(" | ")[0][2:] for row in rows] == [label for label, _, _ in OPTIONS]
     assert all(row.endswith("| - | - |") for row in rows)  # no PyTorch column values
+
+
+def test_saving_py_prints_a_row_per_format():
+    report = run_script("saving.py", "--quick")
+    rows = [row.split(" | ")[0][2:] for row in table_rows(report)[1:]]
+    expected = ["pickle, skfcnn", "pickle, scikit-learn"]
+    try:
+        import skops  # noqa: F401
+        expected += ["skops, skfcnn", "skops, scikit-learn"]
+        import onnxruntime  # noqa: F401
+        import skl2onnx  # noqa: F401
+        expected += ["ONNX, skfcnn"]
+    except ImportError:
+        pass
+    assert rows == expected
