@@ -11,6 +11,7 @@ _LAZY = {
     "FCNNClassifier": "skfcnn.estimators.classifier",
     "FCNNRegressor": "skfcnn.estimators.regressor",
     "GradientCheckResult": "skfcnn.estimators.gradcheck",
+    "LossCurveDisplay": "skfcnn.plotting",
     "check_gradients": "skfcnn.estimators.gradcheck",
 }
 

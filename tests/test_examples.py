@@ -37,6 +37,11 @@ TARGETS = {
         "best CV accuracy": (">=", 0.95),
         "streaming held-out accuracy": (">=", 0.95),
     },
+    "plot_loss_curve.py": {
+        "best validation accuracy": (">=", 0.95),
+        "held-out accuracy": (">=", 0.95),
+        "held-out R2": (">=", 0.99),
+    },
     "plot_init_study.py": {  # seed 4: good inits learn, all-zero weights never do
         "glorot_uniform held-out accuracy": (">=", 0.93),
         "he_normal held-out accuracy": (">=", 0.93),

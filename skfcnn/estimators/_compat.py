@@ -6,6 +6,7 @@ the only file to adapt.
 
 from sklearn.base import _fit_context
 from sklearn.utils._available_if import available_if
+from sklearn.utils._optional_dependencies import check_matplotlib_support
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils._set_output import _wrap_data_with_container
 from sklearn.utils.validation import _assert_all_finite, _check_sample_weight
@@ -18,4 +19,4 @@ except ImportError:  # pragma: no cover
 
 __all__ = ["CallbackSupportMixin", "HasMethods", "Interval", "Options", "StrOptions",
            "_assert_all_finite", "_check_sample_weight", "_fit_context",
-           "_wrap_data_with_container", "available_if"]
+           "_wrap_data_with_container", "available_if", "check_matplotlib_support"]

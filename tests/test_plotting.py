@@ -1,0 +1,246 @@
+"""``skfcnn.LossCurveDisplay``: the drawn data are the fitted curves, the second
+axis and the best-epoch line appear exactly when they should, and the errors
+name what is wrong."""
+
+import sys
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+import skfcnn
+from skfcnn import FCNNClassifier, FCNNRegressor
+from skfcnn.plotting import LossCurveDisplay
+
+matplotlib = pytest.importorskip("matplotlib", reason="LossCurveDisplay draws with matplotlib")
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+SMALL = {"hidden_layer_sizes": (8,), "random_state": 0, "learning_rate_init": 0.01}
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def _fit(estimator, X, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return estimator.fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def stopped(digits):
+    """A classifier that stopped early, some epochs after its best validation score."""
+    X, y = digits
+    clf = _fit(FCNNClassifier(**SMALL, early_stopping=True, n_iter_no_change=3,
+                              max_iter=60), X, y)
+    best = int(np.argmax(clf.validation_scores_)) + 1
+    assert best < clf.n_iter_ == len(clf.loss_curve_)  # else the tests below cannot fail
+    return clf
+
+
+@pytest.fixture(scope="module")
+def regressor(regression):
+    X, y = regression
+    return _fit(FCNNRegressor(**SMALL, max_iter=25), X, y)
+
+
+def _xy(line):
+    return np.asarray(line.get_xdata(), dtype=float), np.asarray(line.get_ydata(), dtype=float)
+
+
+def test_it_is_the_lazy_public_name():
+    assert skfcnn.LossCurveDisplay is LossCurveDisplay
+    assert "LossCurveDisplay" in dir(skfcnn)
+
+
+def test_early_stopping_draws_loss_score_and_restored_epoch(stopped):
+    display = LossCurveDisplay.from_estimator(stopped)
+    n = len(stopped.loss_curve_)
+    x, y = _xy(display.lines_["loss"])
+    np.testing.assert_array_equal(x, np.arange(1, n + 1))
+    np.testing.assert_array_equal(y, stopped.loss_curve_)
+    x, y = _xy(display.lines_["validation"])
+    np.testing.assert_array_equal(x, np.arange(1, n + 1))
+    np.testing.assert_array_equal(y, stopped.validation_scores_)
+    assert display.lines_["validation"].axes is display.ax2_
+    assert display.ax2_ is not display.ax_ and display.ax2_.get_shared_x_axes().joined(
+        display.ax_, display.ax2_)
+    assert set(display.figure_.axes) == {display.ax_, display.ax2_}
+
+    best = int(np.argmax(stopped.validation_scores_)) + 1
+    assert stopped.validation_scores_[best - 1] == stopped.best_validation_score_
+    np.testing.assert_array_equal(display.lines_["best"].get_xdata(), [best, best])
+    assert display.lines_["best"].get_label() == f"best epoch: {best} (restored)"
+    assert (display.best_epoch, display.best_restored) == (best, True)
+
+    assert display.ax_.get_xlabel() == "epoch"
+    assert display.ax_.get_ylabel() == "training loss"
+    assert display.ax2_.get_ylabel() == "validation accuracy"
+    assert display.ax_.get_title() == "FCNNClassifier"
+    legend = display.ax2_.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == [
+        "training loss", "validation accuracy", f"best epoch: {best} (restored)"]
+    assert display.ax_.get_yscale() == "linear"
+
+
+def test_validation_loss_on_the_second_axis_with_log_scale(stopped):
+    display = LossCurveDisplay.from_estimator(stopped, validation="loss", log_scale=True)
+    np.testing.assert_array_equal(_xy(display.lines_["validation"])[1],
+                                  stopped.validation_loss_curve_)
+    assert display.ax2_.get_ylabel() == "validation loss"
+    assert display.ax_.get_yscale() == "log" and display.ax2_.get_yscale() == "log"
+    # the marked epoch is still the monitored one (the best score)
+    best = int(np.argmax(stopped.validation_scores_)) + 1
+    assert display.best_epoch == best
+
+
+def test_log_scale_leaves_a_score_axis_linear(stopped):
+    display = LossCurveDisplay.from_estimator(stopped, log_scale=True)
+    assert display.ax_.get_yscale() == "log"
+    assert display.ax2_.get_yscale() == "linear"
+
+
+def test_monitor_loss_marks_the_lowest_validation_loss(digits):
+    X, y = digits
+    clf = _fit(FCNNClassifier(**SMALL, early_stopping=True, monitor="loss",
+                              n_iter_no_change=3, max_iter=60), X, y)
+    display = LossCurveDisplay.from_estimator(clf)  # 'auto': the monitored curve
+    np.testing.assert_array_equal(_xy(display.lines_["validation"])[1],
+                                  clf.validation_loss_curve_)
+    best = int(np.argmin(clf.validation_loss_curve_)) + 1
+    np.testing.assert_array_equal(display.lines_["best"].get_xdata(), [best, best])
+
+
+def test_restore_best_weights_false_marks_the_best_epoch_as_not_restored(digits):
+    X, y = digits
+    clf = _fit(FCNNClassifier(**SMALL, early_stopping=True, restore_best_weights=False,
+                              n_iter_no_change=3, max_iter=60), X, y)
+    display = LossCurveDisplay.from_estimator(clf)
+    best = int(np.argmax(clf.validation_scores_)) + 1
+    assert display.lines_["best"].get_label() == f"best epoch: {best}"
+
+
+def test_validation_none_draws_no_second_axis(stopped):
+    display = LossCurveDisplay.from_estimator(stopped, validation=None, mark_best=False)
+    assert display.ax2_ is None
+    assert display.lines_ == {"loss": display.lines_["loss"], "validation": None,
+                              "best": None}
+    assert display.figure_.axes == [display.ax_]
+
+
+def test_without_validation_the_lowest_training_loss_is_marked(regressor):
+    display = LossCurveDisplay.from_estimator(regressor, log_scale=True)
+    assert display.ax2_ is None and display.lines_["validation"] is None
+    assert display.figure_.axes == [display.ax_]
+    np.testing.assert_array_equal(_xy(display.lines_["loss"])[1], regressor.loss_curve_)
+    best = int(np.argmin(regressor.loss_curve_)) + 1
+    assert regressor.loss_curve_[best - 1] == regressor.best_loss_
+    np.testing.assert_array_equal(display.lines_["best"].get_xdata(), [best, best])
+    assert display.lines_["best"].get_label() == f"best epoch: {best}"
+    assert display.ax_.get_yscale() == "log"
+    assert display.ax_.get_title() == "FCNNRegressor"
+
+
+def test_restored_without_validation_looks_at_the_last_fit_only(regression):
+    X, y = regression
+    reg = FCNNRegressor(**SMALL, max_iter=10, warm_start=True, restore_best_weights=True)
+    _fit(reg, X, y)
+    _fit(reg.set_params(alpha=30.0), X, y)  # a larger penalty: a higher objective
+    start = len(reg.loss_curve_) - reg.n_iter_
+    assert int(np.argmin(reg.loss_curve_)) < start  # best_loss_ is the first fit's
+    best = start + int(np.argmin(reg.loss_curve_[start:])) + 1
+    display = LossCurveDisplay.from_estimator(reg)
+    assert (display.best_epoch, display.best_restored) == (best, True)
+    np.testing.assert_array_equal(_xy(display.lines_["loss"])[0],
+                                  np.arange(1, len(reg.loss_curve_) + 1))
+
+
+def test_lbfgs_counts_iterations(regression):
+    X, y = regression
+    reg = _fit(FCNNRegressor(**SMALL, solver="lbfgs", max_iter=15), X, y)
+    display = LossCurveDisplay.from_estimator(reg)
+    assert display.ax_.get_xlabel() == "iteration"
+    np.testing.assert_array_equal(_xy(display.lines_["loss"])[1], reg.loss_curve_)
+    best = int(np.argmin(reg.loss_curve_)) + 1
+    assert display.lines_["best"].get_label() == f"best iteration: {best}"
+
+
+def test_a_pipeline_plots_its_last_step(digits):
+    X, y = digits
+    pipe = _fit(make_pipeline(StandardScaler(), FCNNClassifier(**SMALL, max_iter=10)), X, y)
+    display = LossCurveDisplay.from_estimator(pipe)
+    np.testing.assert_array_equal(_xy(display.lines_["loss"])[1], pipe[-1].loss_curve_)
+    assert display.ax_.get_title() == "FCNNClassifier"
+
+
+def test_the_given_axes_are_used(stopped):
+    fig, (left, right) = plt.subplots(1, 2)
+    display = LossCurveDisplay.from_estimator(stopped, ax=right)
+    assert display.ax_ is right and display.figure_ is fig
+    assert display.lines_["loss"].axes is right
+    assert display.ax2_.get_shared_x_axes().joined(right, display.ax2_)
+    assert not left.lines
+
+
+def test_style_keywords_reach_the_lines(stopped):
+    display = LossCurveDisplay.from_estimator(
+        stopped, loss_kw={"color": "red", "label": "J"}, validation_kw={"linewidth": 3},
+        best_kw={"color": "green"})
+    assert display.lines_["loss"].get_color() == "red"
+    assert display.lines_["loss"].get_label() == "J"
+    assert display.lines_["validation"].get_linewidth() == 3
+    assert display.lines_["best"].get_color() == "green"
+
+
+def test_the_constructor_aligns_a_short_validation_curve_with_the_last_epochs():
+    display = LossCurveDisplay(loss_curve=[5.0, 4.0, 3.0, 2.0, 1.5],
+                               validation_scores=[0.5, 0.8, 0.7], best_epoch=4,
+                               score_name="accuracy").plot()
+    x, y = _xy(display.lines_["validation"])
+    np.testing.assert_array_equal(x, [3, 4, 5])
+    np.testing.assert_array_equal(y, [0.5, 0.8, 0.7])
+    assert display.ax_.get_title() == ""
+    assert display.lines_["best"].get_label() == "best epoch: 4"
+
+
+def test_errors_name_the_problem(regressor, digits):
+    with pytest.raises(NotFittedError, match="FCNNClassifier"):
+        LossCurveDisplay.from_estimator(FCNNClassifier())
+    with pytest.raises(NotFittedError):
+        LossCurveDisplay.from_estimator(make_pipeline(StandardScaler(), FCNNRegressor()))
+    X, y = digits
+    mlp = _fit(MLPClassifier(hidden_layer_sizes=(3,), max_iter=3), X, y)
+    with pytest.raises(TypeError, match=r"estimator must be an FCNNClassifier.*MLPClassifier"):
+        LossCurveDisplay.from_estimator(mlp)
+    with pytest.raises(TypeError, match=r"LogisticRegression.*last step of the Pipeline"):
+        LossCurveDisplay.from_estimator(make_pipeline(StandardScaler(), LogisticRegression()))
+    with pytest.raises(ValueError, match=r"validation='score' needs a validation score curve"):
+        LossCurveDisplay.from_estimator(regressor, validation="score")
+    with pytest.raises(ValueError, match=r"validation='loss'.*validation_loss_curve is None"):
+        LossCurveDisplay.from_estimator(regressor, validation="loss")
+    with pytest.raises(ValueError, match=r"validation must be one of .*; got 'both'"):
+        LossCurveDisplay.from_estimator(regressor, validation="both")
+
+
+def test_inconsistent_display_data_are_refused():
+    with pytest.raises(ValueError, match=r"best_epoch must be an epoch from 1 to 2 .*got 3"):
+        LossCurveDisplay(loss_curve=[2.0, 1.0], best_epoch=3).plot()
+    with pytest.raises(ValueError, match=r"validation curve has 3 entries, more than"):
+        LossCurveDisplay(loss_curve=[2.0, 1.0], validation_loss_curve=[1, 2, 3]).plot()
+
+
+def test_without_matplotlib_the_error_names_the_caller(monkeypatch, regressor):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(ImportError, match="LossCurveDisplay.from_estimator requires matplotlib"):
+        LossCurveDisplay.from_estimator(regressor)
+    with pytest.raises(ImportError, match="LossCurveDisplay.plot requires matplotlib"):
+        LossCurveDisplay(loss_curve=[1.0]).plot()
