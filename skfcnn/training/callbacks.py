@@ -99,17 +99,29 @@ class PrintProgress(Callback):
     """scikit-learn's ``verbose`` line after each epoch: ``Iteration k, loss = ...``."""
 
     def on_epoch_end(self, run):
-        print(f"Iteration {run.state.n_iter}, loss = {run.state.loss_curve[-1]:.8f}")
+        run.write(f"Iteration {run.state.n_iter}, loss = {run.state.loss_curve[-1]:.8f}")
         return False
 
 
 class ProgressBar(Callback):
-    """A tqdm bar over the epochs of a call (``verbose >= 2``), closed at its end.
+    """A tqdm bar over the epochs of a call (``verbose >= 2``), the last loss in
+    its postfix; cleared when the call ends, however it ends.
 
-    Without tqdm installed it does nothing.
+    While the bar is shown, the call's progress lines (``run.write``) go
+    through tqdm's own writer, which clears the bar, writes the line and draws
+    the bar again below it: lines and bar never overwrite each other.  Without
+    tqdm installed it does nothing.
+
+    Parameters
+    ----------
+    total : int or None, default=None
+        The bar's length; ``None``: the call's ``config.max_epochs``.
+    unit : str, default="epoch"
+        What one step is (``"iteration"`` for L-BFGS).
     """
 
-    def __init__(self):
+    def __init__(self, total=None, unit="epoch"):
+        self.total, self.unit = total, unit
         self.bar = None
 
     def on_fit_begin(self, run):
@@ -117,11 +129,17 @@ class ProgressBar(Callback):
             from tqdm.auto import tqdm
         except ImportError:
             return
-        self.bar = tqdm(total=run.config.max_epochs, desc="epochs", unit="epoch",
-                        leave=False, file=sys.stderr)
+        total = self.total if self.total is not None else run.config.max_epochs
+        self.bar = tqdm(total=total, desc=f"{self.unit}s", unit=self.unit, leave=False,
+                        file=sys.stderr)
+        run.write = self._write
+
+    def _write(self, line):
+        self.bar.write(line, file=sys.stdout)
 
     def on_epoch_end(self, run):
         if self.bar is not None:
+            self.bar.set_postfix(loss=f"{run.state.loss_curve[-1]:.6g}", refresh=False)
             self.bar.update()
         return False
 
@@ -129,6 +147,7 @@ class ProgressBar(Callback):
         if self.bar is not None:
             self.bar.close()
             self.bar = None
+            run.write = print
 
 
 class ValidationMonitor(Callback):
@@ -146,7 +165,7 @@ class ValidationMonitor(Callback):
         state.validation_loss_curve.append(loss)
         state.best_validation_score = max(state.best_validation_score, score)
         if self.verbose:
-            print(f"Validation score: {score:f}")
+            run.write(f"Validation score: {score:f}")
         return False
 
 
@@ -216,11 +235,11 @@ class PlateauRule(Callback):
             state.learning_rate_scale /= divisor
             state.no_improvement_count = 0
             if self.verbose:
-                print(f"{self._message(run)} Setting learning rate to {rate / divisor:f}")
+                run.write(f"{self._message(run)} Setting learning rate to {rate / divisor:f}")
             return False
         if self.verbose:
             tail = " Learning rate too small." if on_plateau is not None else ""
-            print(f"{self._message(run)}{tail} Stopping.")
+            run.write(f"{self._message(run)}{tail} Stopping.")
         run.stop = True
         return False
 

@@ -30,7 +30,7 @@ try:  # a dependency of scikit-learn
 except ImportError:  # pragma: no cover
     ThreadpoolController = None
 
-from .callbacks import PrintProgress
+from .callbacks import PrintProgress, ProgressBar
 from .loop import TrainingRun, _diverged_error, _Hooks, fit_hooks
 
 __all__ = ["train_lbfgs"]
@@ -136,13 +136,15 @@ def train_lbfgs(network, X, Y, sample_weight, state, *, loss, alpha, max_iter, m
     ``max_iter`` bounds the iterations, ``max_fun`` the objective evaluations
     and ``tol`` is scipy's ``gtol`` (scikit-learn's meaning).  Each iteration's
     objective is appended to ``state.loss_curve``; the hooks of ``callbacks``
-    (:mod:`skfcnn.training.callbacks`, with the loss line when ``verbose``) see
+    (:mod:`skfcnn.training.callbacks`, with the loss line when ``verbose`` and a
+    progress bar when ``verbose >= 2``) see
     each iteration as an epoch, and a true answer from ``on_epoch_end`` stops
     the minimisation there.  ``KeyboardInterrupt`` keeps the last finished
     iteration and warns; a non-finite final objective raises ``ValueError``.
     """
     run = TrainingRun(network, None, None, state, None, None)
-    hooks = _Hooks([PrintProgress()] * bool(verbose) + list(callbacks))
+    bar = [ProgressBar(total=max_iter, unit="iteration")] if verbose >= 2 else []
+    hooks = _Hooks([*bar, *[PrintProgress()] * bool(verbose), *callbacks])
     with fit_hooks(run, hooks):
         for hook in hooks.on_epoch_begin:
             hook(run)

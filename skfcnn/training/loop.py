@@ -196,12 +196,17 @@ class TrainingRun:
         Set when a callback or rule has asked to stop after this epoch.
     error : BaseException or None
         What ended the call, when it did not end normally.
+    write : callable
+        Where the progress lines of ``verbose`` go, ``write(line)``: ``print``,
+        or the progress bar's own writer while a bar is shown (so that a line
+        is written above the bar instead of over it).
     """
 
     def __init__(self, network, optimizer, optimizer_state, state, config, validation):
         self.network, self.optimizer, self.optimizer_state = network, optimizer, optimizer_state
         self.state, self.config, self.validation = state, config, validation
         self.stop, self.error = False, None
+        self.write = print
 
     def record(self):
         """The epoch's record: a fresh dict (:func:`~skfcnn.training.state.history`)."""
@@ -238,7 +243,7 @@ def _epoch_end(run, hooks):
         if hook(run) and not run.stop:
             run.stop = True
             if run.config.verbose:
-                print("A callback asked to stop training.")
+                run.write("A callback asked to stop training.")
     return run.stop
 
 
