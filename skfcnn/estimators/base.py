@@ -31,6 +31,15 @@ from .persistence import from_plain, to_plain
 FLOAT_DTYPES = (np.float64, np.float32)
 SPARSE_FORMATS = ["csr", "csc"]
 
+#: The documentation's address (also ``[project.urls]`` in pyproject.toml).
+DOCS_URL = "https://skfcnn.readthedocs.io/en"
+
+
+def doc_version(version):
+    """The documentation version of a release: ``latest`` for a development version."""
+    return "latest" if "dev" in version else version
+
+
 #: The skfcnn version that wrote each pickle format that did not record its version.
 _FORMAT_VERSIONS = {1: "0.1.0", 2: "0.2.0.dev0"}
 
@@ -328,7 +337,17 @@ class BaseFCNN(FitMixin, CallbackSupportMixin, TransformerMixin, BaseEstimator,
         check_is_fitted(self, "_network")
         return self._unit_names(self.n_layers_ - 3)
 
+    # -- the HTML repr's "?" link (scikit-learn's mechanism) and the tags -----------------
+    _doc_link_module = "skfcnn"
+    _doc_link_template = (f"{DOCS_URL}/{doc_version(__version__)}/gen_modules/"
+                          "skfcnn.{estimator_name}.html")
+
+    def _doc_link_url_param_generator(self):
+        return {"estimator_name": type(self).__name__}
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        # fit in float32, and transform keeps float32 (the network follows the data)
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
