@@ -84,6 +84,38 @@ def _reject_dates(X):
                          "see raw nanosecond counts.")
 
 
+def _warn_if_on_another_scale(X, X_val):
+    r"""``UserWarning`` when a feature of ``X_val`` is on another scale than in ``X``.
+
+    A feature with training mean :math:`\mu` and standard deviation
+    :math:`\sigma > 0`, and validation ones :math:`\mu_v, \sigma_v`, differs
+    when :math:`|\mu_v - \mu| > 3\sigma` or :math:`\sigma_v / \sigma \notin
+    [1/10, 10]`; the sets are on another scale when at least half the features
+    that vary in ``X`` differ.  One feature can differ by chance (a rare one,
+    all zero in a small validation set); most of them differ when ``X_val``
+    reaches the last step of a :class:`~sklearn.pipeline.Pipeline` without the
+    earlier steps' transforms (a fit parameter is passed on as it is).
+    """
+    if issparse(X) or issparse(X_val) or X.shape[0] < 2 or X_val.shape[0] < 2:
+        return
+    mean, std = X.mean(axis=0, dtype=np.float64), X.std(axis=0, dtype=np.float64)
+    mean_val, std_val = (X_val.mean(axis=0, dtype=np.float64),
+                         X_val.std(axis=0, dtype=np.float64))
+    varies = std > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(varies, std_val / np.where(varies, std, 1), 1)
+    other = varies & ((np.abs(mean_val - mean) > 3 * std) | (ratio > 10) | (ratio < 0.1))
+    if other.any() and 2 * other.sum() >= varies.sum():
+        j = int(np.flatnonzero(other)[0])
+        warnings.warn(
+            f"X_val is on another scale than X: feature {j} has mean {mean_val[j]:.4g} and "
+            f"std {std_val[j]:.4g} in X_val, {mean[j]:.4g} and {std[j]:.4g} in X "
+            f"({int(other.sum())} of {int(varies.sum())} features differ so). If this estimator is the last step "
+            "of a Pipeline, X_val reaches it without the earlier steps' transforms: pass "
+            "pipeline[:-1].transform(X_val), or use validation_fraction instead.",
+            UserWarning)
+
+
 class _ParameterViews(list):
     """``coefs_`` or ``intercepts_``: views into the network's flat parameter vector.
 
@@ -218,8 +250,9 @@ class BaseFCNN(FitMixin, CallbackSupportMixin, TransformerMixin, BaseEstimator,
                                                  ensure_non_negative=True)
         return X, y, sample_weight
 
-    def _validate_validation_set(self, X_val, y_val, sample_weight_val, n_outputs=None):
-        """Check a user-given validation set and encode its targets like ``y``."""
+    def _validate_validation_set(self, X, X_val, y_val, sample_weight_val, n_outputs=None):
+        """Check a user-given validation set (against the training ``X`` too) and
+        encode its targets like ``y``."""
         if X_val is None and y_val is None:
             if sample_weight_val is not None:
                 raise ValueError("sample_weight_val was given without X_val and y_val; "
@@ -239,6 +272,7 @@ class BaseFCNN(FitMixin, CallbackSupportMixin, TransformerMixin, BaseEstimator,
         except ValueError as error:  # scikit-learn's message names X, y or sample_weight
             raise ValueError(f"The validation set (X_val, y_val, sample_weight_val) is "
                              f"invalid: {error}") from error
+        _warn_if_on_another_scale(X, X_val)
         Y_val = self._encode(y_val)
         if n_outputs is not None and Y_val.shape[1] != n_outputs:
             raise ValueError(f"y_val has {Y_val.shape[1]} output(s); y has {n_outputs}.")

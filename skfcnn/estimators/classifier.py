@@ -226,7 +226,7 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
         else:
             self._setup_labels(y, y_type)
         self._set_loss()
-        validation_set = self._validate_validation_set(X_val, y_val, sample_weight_val)
+        validation_set = self._validate_validation_set(X, X_val, y_val, sample_weight_val)
         sample_weight = self._class_weights(y, sample_weight)
         return self._fit(X, self._encode(y), sample_weight, incremental=False,
                          validation_set=validation_set, y=y)

@@ -84,7 +84,7 @@ class FCNNRegressor(RegressorMixin, BaseFCNN):
         """
         warm = self.warm_start and hasattr(self, "_network")
         X, Y, sample_weight = self._validate_targets(X, y, sample_weight, reset=not warm)
-        validation_set = self._validate_validation_set(X_val, y_val, sample_weight_val,
+        validation_set = self._validate_validation_set(X, X_val, y_val, sample_weight_val,
                                                        n_outputs=Y.shape[1])
         return self._fit(X, Y, sample_weight, incremental=False, validation_set=validation_set,
                          y=y)
