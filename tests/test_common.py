@@ -14,6 +14,10 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from skfcnn import FCNNClassifier, FCNNRegressor
 from skfcnn.nn.schedules import ExponentialDecay
 
+# The checks fit with the default max_iter on small data sets and expect no
+# convergence: their ConvergenceWarnings are expected, hundreds per run.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 ESTIMATORS = [
     FCNNClassifier(),
     FCNNRegressor(),

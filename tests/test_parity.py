@@ -122,6 +122,7 @@ def test_early_stopping_validation_split_is_stratified_for_multiclass(digits):
 
 
 # -- sample_weight -------------------------------------------------------------------------
+@pytest.mark.filterwarnings("ignore:Got `batch_size`=200 larger:UserWarning")  # full batch
 @pytest.mark.parametrize("solver", ["lbfgs", "adam"])
 @pytest.mark.parametrize("cls", [FCNNClassifier, FCNNRegressor])
 def test_integer_weights_equal_repeated_rows(cls, solver, digits, regression):

@@ -181,7 +181,8 @@ class FitMixin:
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True; "
                              "pass early_stopping=False or use fit.")
-        total = None if sample_weight is None else float(sample_weight.sum())
+        with np.errstate(over="ignore"):  # an overflowing sum is named just below
+            total = None if sample_weight is None else float(sample_weight.sum())
         if total is not None and not total > 0:
             raise ValueError("sample_weight (times class_weight) must have a positive sum.")
         if total is not None and not np.isfinite(total):

@@ -1175,7 +1175,9 @@ LEGACY = sorted((Path(__file__).parent.parent / "data" / "legacy_0.1.0").glob("*
 
 @pytest.mark.parametrize("path", LEGACY, ids=lambda p: p.stem)
 def test_networks_pickled_by_0_1_0_load_and_predict_the_same(path):
-    with open(path, "rb") as f:
+    from skfcnn.exceptions import InconsistentVersionWarning
+
+    with open(path, "rb") as f, pytest.warns(InconsistentVersionWarning, match="0.1.0"):
         estimator, X, y, expected, _ = pickle.load(f)
     network = estimator._network
     assert isinstance(network, Network)
