@@ -1,12 +1,15 @@
 """Sphinx configuration of the skfcnn documentation.
 
-Build with ``sphinx-build -W -b html docs docs/_build/html`` from the
-repository root (``pip install -e ".[docs]"`` first).  Add
+Build with ``sphinx-build -W -n -b html docs docs/_build/html`` from the
+repository root (``pip install -e ".[docs]"`` first: Sphinx, numpydoc,
+sphinx-gallery and the theme, pydata-sphinx-theme).  Add
 ``-D plot_gallery=0`` to build the example gallery without running the
-examples.
+examples.  ``-n`` (nitpicky) reports every reference that does not resolve;
+the build is meant to pass with it, offline: see "Cross-references" below.
 """
 
 import importlib.util
+import os
 import re
 import sys
 from pathlib import Path
@@ -29,8 +32,10 @@ version = ".".join(release.split(".")[:2])
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
+    "sphinx.ext.intersphinx",
     "sphinx.ext.mathjax",
     "numpydoc",
+    "skfcnn_xref",  # sphinxext/: skfcnn.nn.Loss & co. resolve by their public names
 ]
 templates_path = ["_templates"]
 exclude_patterns = ["_build", "gen_modules/examples_src", "Thumbs.db", ".DS_Store"]
@@ -43,7 +48,50 @@ autodoc_default_options = {"member-order": "bysource"}
 autodoc_typehints = "none"
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
+# The parameter types ("array-like of shape (n_samples, n_features)",
+# "int, default=None") stay plain text: cross-referencing their words would
+# need NumPy's inventory (ndarray, dtype), which is not available offline.
 numpydoc_xref_param_type = False
+
+# -- Cross-references to other projects (intersphinx) ------------------------
+# The build must pass offline (CI reaches only package registries), so each
+# project's inventory is read from _inventories/ where one is committed:
+# Python 3.11, SciPy 1.10 and scikit-learn 1.2, taken from Debian's
+# python3.11-doc, python-scipy-doc and python-sklearn-doc packages
+# (usr/share/doc/*/html/objects.inv; _inventories/README.txt says how to
+# refresh them).  NumPy, matplotlib, joblib and skl2onnx have no such package:
+# offline, references to them are not linked and not reported (the
+# nitpick_ignore_regex below).  With SKFCNN_DOCS_ONLINE=1 every inventory is
+# fetched from its project's site first (the committed file is the fallback).
+INTERSPHINX = {
+    # name: (documentation, committed inventory or None)
+    "python": ("https://docs.python.org/3/", "python-3.11.inv"),
+    "numpy": ("https://numpy.org/doc/stable/", None),
+    "scipy": ("https://docs.scipy.org/doc/scipy/", "scipy-1.10.inv"),
+    "sklearn": ("https://scikit-learn.org/stable/", "sklearn-1.2.inv"),
+    "matplotlib": ("https://matplotlib.org/stable/", None),
+    "joblib": ("https://joblib.readthedocs.io/en/stable/", None),
+    "skl2onnx": ("https://onnx.ai/sklearn-onnx/", None),
+}
+ONLINE = os.environ.get("SKFCNN_DOCS_ONLINE") == "1"
+intersphinx_mapping = {}
+nitpick_ignore_regex = []
+for _name, (_url, _inventory) in INTERSPHINX.items():
+    _local = str(DOCS_DIR / "_inventories" / _inventory) if _inventory else None
+    if ONLINE:
+        intersphinx_mapping[_name] = (_url, (None, _local) if _local else None)
+    elif _local:
+        intersphinx_mapping[_name] = (_url, _local)
+    else:  # no inventory offline: its names cannot be linked
+        nitpick_ignore_regex.append((r"py:.*", rf"{_name}(\..+)?"))
+intersphinx_timeout = 10
+if not ONLINE:
+    # Newer than the committed scikit-learn 1.2 inventory (added in 1.3 and
+    # 1.9): linked only online.
+    nitpick_ignore_regex += [
+        (r"py:.*", r"sklearn\.exceptions\.InconsistentVersionWarning"),
+        (r"py:.*", r"sklearn\.callback(\..+)?"),
+    ]
 
 # -- Example gallery ---------------------------------------------------------
 # The scripts in ../examples (plot_*.py) are copied next to a gallery header

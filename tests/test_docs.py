@@ -4,12 +4,16 @@ The docstring tests parse the shared numpydoc docstrings with numpydoc's
 ``docscrape`` when it is installed (the ``docs`` extra) and with a plain
 reading of the ``name : type`` lines otherwise.  The Sphinx build is skipped
 where Sphinx is not installed (the ``test`` extra does not include it;
-install the ``docs`` extra to run it).  The examples are not executed
+install the ``docs`` extra to run it).  It is nitpicky (``-n``): every
+cross-reference must resolve, to our own objects or, through the intersphinx
+inventories committed in ``docs/_inventories``, to Python's, SciPy's and
+scikit-learn's, with no network access.  The examples are not executed
 (``-D plot_gallery=0``): the build checks the pages, the docstrings and the
 gallery's structure, while the examples have tests of their own.
 """
 
 import ast
+import os
 import re
 import shutil
 import subprocess
@@ -124,20 +128,26 @@ def test_sphinx_build_has_no_warnings(tmp_path):
     (tmp_path / "tests").mkdir()  # the developer guide includes its examples from there
     shutil.copy(ROOT / "tests" / "extending_examples.py", tmp_path / "tests")
     command = [
-        sys.executable, "-m", "sphinx", "-W", "--keep-going", "-E", "-q",
+        sys.executable, "-m", "sphinx", "-W", "-n", "--keep-going", "-E", "-q",
         "-b", "html", "-D", "plot_gallery=0",
         "-d", str(tmp_path / "doctrees"),
         str(tmp_path / "docs"), str(tmp_path / "html"),
     ]
     try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=TIME_LIMIT_S)
+        result = subprocess.run(command, capture_output=True, text=True, timeout=TIME_LIMIT_S,
+                                env={**os.environ, "SKFCNN_DOCS_ONLINE": "0"})
     except subprocess.TimeoutExpired:
         pytest.fail(f"sphinx-build took more than {TIME_LIMIT_S} s")
     assert result.returncode == 0, (
-        f"sphinx-build -W failed (exit code {result.returncode}):\n"
+        f"sphinx-build -W -n failed (exit code {result.returncode}):\n"
         f"{result.stderr}\n{result.stdout[-2000:]}"
     )
     for page in ("index", "quickstart", "user_guide", "saving", "api", "extending"):
         assert (tmp_path / "html" / f"{page}.html").is_file(), page
     classifier_page = tmp_path / "html" / "gen_modules" / "skfcnn.FCNNClassifier.html"
-    assert 'id="skfcnn.FCNNClassifier.partial_fit"' in classifier_page.read_text()
+    classifier_html = classifier_page.read_text()
+    assert 'id="skfcnn.FCNNClassifier.partial_fit"' in classifier_html
+    # intersphinx links from the committed inventories, and our public aliases
+    assert ("https://scikit-learn.org/stable/modules/generated/"
+            "sklearn.neural_network.MLPClassifier.html") in classifier_html
+    assert 'href="../api/losses.html#skfcnn.nn.Loss"' in classifier_html

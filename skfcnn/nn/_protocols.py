@@ -200,7 +200,7 @@ class Loss(ValueObject):
         Raises
         ------
         ValueError
-            When ``output_activation`` is not in :attr:`outputs`.
+            When ``output_activation`` is not in ``outputs``.
         """
         if output_activation in self.outputs:
             return self

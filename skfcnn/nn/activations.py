@@ -80,7 +80,7 @@ class Logistic(Activation):
 
         .. math:: \sigma(z) = \frac{1}{1 + e^{-z}}
 
-        computed by :func:`scipy.special.expit`, which never overflows.
+        computed by :obj:`scipy.special.expit`, which never overflows.
         """
         return expit(Z, out=Z)
 
@@ -133,7 +133,7 @@ class ReLU(Activation):
 
 
 class LeakyReLU(Activation):
-    r"""Leaky rectified linear unit with slope :data:`LEAKY_SLOPE` below 0."""
+    r"""Leaky rectified linear unit with slope :data:`~.LEAKY_SLOPE` below 0."""
     name = "leaky_relu"
 
     def forward(self, Z):
@@ -287,7 +287,7 @@ def _sigmoid(Z):
     .. math:: \sigma(z) = \frac{\max(e, [z \ge 0])}{1 + e}
 
     which is :math:`1 / (1 + e^{-z})` for :math:`z \ge 0` and
-    :math:`e^{z} / (1 + e^{z})` for :math:`z < 0`: :func:`scipy.special.expit`'s
+    :math:`e^{z} / (1 + e^{z})` for :math:`z < 0`: :obj:`scipy.special.expit`'s
     own two formulas (no overflow, full relative precision on both sides;
     within 2 ulps of it) in NumPy's vectorised ufuncs, without a masked
     select, about 2.5 times faster.
@@ -309,7 +309,8 @@ class Swish(Activation):
 
         .. math:: f(z) = z\, \sigma(z) = \frac{z}{1 + e^{-z}}
 
-        with :math:`\sigma` computed without overflow (:func:`_sigmoid`).
+        with :math:`\sigma` computed without overflow (the private ``_sigmoid``:
+        :obj:`scipy.special.expit`'s two formulas in NumPy's ufuncs).
         """
         Z *= _sigmoid(Z)
         return Z
@@ -386,7 +387,9 @@ DERIVATIVES = {name: a.derivative for name, a in ACTIVATIONS.items() if a.hidden
 NEEDS_PREACTIVATION = frozenset(name for name, a in ACTIVATIONS.items()
                                 if a.needs_preactivation)
 
+#: The names of the activations a hidden layer may have, in registry order.
 HIDDEN_ACTIVATIONS = tuple(name for name, a in ACTIVATIONS.items() if a.hidden)
+#: The names of the activations an output layer may have, in registry order.
 OUTPUT_ACTIVATIONS = tuple(name for name, a in ACTIVATIONS.items() if a.output)
 
 # The module-level functions of earlier versions: the built-ins' bound methods.

@@ -118,6 +118,7 @@ def zeros(fan_in, fan_out, rng, dtype, activation="relu", scale=None):
     return np.zeros((fan_in, fan_out), dtype=dtype), np.zeros(fan_out, dtype=dtype)
 
 
+#: Every initialiser by name: the estimators' ``init`` and ``Network.initialize``.
 INITIALIZERS = {
     "glorot_uniform": glorot_uniform,
     "glorot_normal": glorot_normal,

@@ -18,7 +18,7 @@ Neither method changes the object itself, so one optimiser may serve many
 states and survives ``copy.deepcopy`` and ``sklearn.base.clone`` unchanged.
 Register the class, ``OPTIMIZERS["name"] = MyOptimizer``, and ``solver="name"``
 trains with it: the estimators pass their parameters of the same names to
-the constructor (:func:`skfcnn.estimators.params.make_optimizer`).
+the constructor (``make_optimizer`` in ``skfcnn.estimators.params``).
 Subclassing :class:`Optimizer` gives ``repr``, equality and hashing from the
 constructor arguments and the blocked update below.  Gradient transforms
 (clipping, decoupled weight decay) run before an update:
@@ -27,7 +27,7 @@ constructor arguments and the blocked update below.  Gradient transforms
 No update allocates an array: every intermediate goes into the state's
 scratch rows, so float32 parameters stay float32.  An update is a dozen
 element-wise passes over vectors of the parameters' size; they run block by
-block (:data:`BLOCK_BYTES` of each vector at a time), so that every pass finds
+block (``BLOCK_BYTES``, 256 KiB, of each vector at a time), so that every pass finds
 its block still in the core's cache instead of streaming the whole vectors
 from memory a dozen times.  The operations are element-wise: the numbers are
 those of one pass bit for bit, and SGD (either momentum) and Adam give
@@ -456,5 +456,6 @@ class Adagrad(Optimizer):
         params -= step
 
 
+#: Every optimiser class by name: the estimators' ``solver`` (besides ``'lbfgs'``).
 OPTIMIZERS = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "adagrad": Adagrad,
               "adamw": AdamW}

@@ -425,5 +425,6 @@ class LinearWarmup(_Schedule):
         return self.schedule.on_plateau
 
 
+#: Every schedule class by name: the estimators' ``learning_rate``.
 SCHEDULES = {"constant": Constant, "invscaling": InverseScaling, "adaptive": ReduceOnPlateau,
              "cosine": CosineAnnealing, "step": StepDecay, "exponential": ExponentialDecay}

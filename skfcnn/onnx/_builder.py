@@ -57,7 +57,7 @@ class GraphBuilder:
         hint : str, default="constant"
             The start of its name.
         dtype : numpy dtype, default=None
-            ``None``: the graph's floating-point dtype (:attr:`dtype`); else
+            ``None``: the graph's floating-point dtype (the attribute ``dtype``); else
             e.g. ``np.int64``, or ``object`` for strings.
         """
         array = np.asarray(value, dtype=self.dtype if dtype is None else dtype)
