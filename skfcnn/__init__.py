@@ -4,7 +4,15 @@ The estimators are imported on first use, so that ``import skfcnn.nn`` (the
 pure-NumPy core) does not load scikit-learn.
 """
 
+from typing import TYPE_CHECKING
+
 __version__ = "0.2.0.dev0"
+
+if TYPE_CHECKING:  # what type checkers see of the lazy names below
+    from .estimators.classifier import FCNNClassifier
+    from .estimators.gradcheck import GradientCheckResult, check_gradients
+    from .estimators.regressor import FCNNRegressor
+    from .plotting import LossCurveDisplay
 
 #: Public name -> the module that defines it.
 _LAZY = {

@@ -7,15 +7,26 @@ curves, :meth:`~LossCurveDisplay.plot` draws them,
 :meth:`~LossCurveDisplay.from_estimator` reads them from a fitted model).
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal, Optional
+
 import numpy as np
-from sklearn.base import is_classifier
+from sklearn.base import BaseEstimator, is_classifier
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from .estimators._compat import check_matplotlib_support
 from .estimators.base import BaseFCNN
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 __all__ = ["LossCurveDisplay"]
+
+#: The validation curve to draw (``plot``'s ``validation``).
+Validation = Optional[Literal["auto", "score", "loss"]]
 
 #: What ``validation`` may be in :meth:`LossCurveDisplay.plot`.
 VALIDATION_OPTIONS = ("auto", "score", "loss", None)
@@ -160,9 +171,12 @@ class LossCurveDisplay:
     >>> plt.show()
     """
 
-    def __init__(self, *, loss_curve, validation_scores=None, validation_loss_curve=None,
-                 best_epoch=None, best_restored=False, monitor="score", score_name=None,
-                 unit="epoch", estimator_name=None):
+    def __init__(self, *, loss_curve: Sequence[float],
+                 validation_scores: Sequence[float] | None = None,
+                 validation_loss_curve: Sequence[float] | None = None,
+                 best_epoch: int | None = None, best_restored: bool = False,
+                 monitor: Literal["score", "loss"] = "score", score_name: str | None = None,
+                 unit: str = "epoch", estimator_name: str | None = None) -> None:
         self.loss_curve = loss_curve
         self.validation_scores = validation_scores
         self.validation_loss_curve = validation_loss_curve
@@ -174,8 +188,11 @@ class LossCurveDisplay:
         self.estimator_name = estimator_name
 
     @classmethod
-    def from_estimator(cls, estimator, *, ax=None, validation="auto", log_scale=False,
-                       mark_best=True, loss_kw=None, validation_kw=None, best_kw=None):
+    def from_estimator(cls, estimator: BaseEstimator, *, ax: Axes | None = None,
+                       validation: Validation = "auto", log_scale: bool = False,
+                       mark_best: bool = True, loss_kw: dict | None = None,
+                       validation_kw: dict | None = None,
+                       best_kw: dict | None = None) -> LossCurveDisplay:
         """Plot the loss curve of a fitted estimator.
 
         Reads ``loss_curve_``, ``validation_scores_`` and
@@ -266,8 +283,9 @@ class LossCurveDisplay:
             raise ValueError(f"best_epoch must be an {self.unit} from 1 to {n_epochs} (the "
                              f"length of loss_curve) or None; got {best!r}.")
 
-    def plot(self, ax=None, *, validation="auto", log_scale=False, mark_best=True,
-             loss_kw=None, validation_kw=None, best_kw=None):
+    def plot(self, ax: Axes | None = None, *, validation: Validation = "auto",
+             log_scale: bool = False, mark_best: bool = True, loss_kw: dict | None = None,
+             validation_kw: dict | None = None, best_kw: dict | None = None) -> LossCurveDisplay:
         """Draw the curves.
 
         Parameters

@@ -4,12 +4,23 @@ scikit-learn may move or change these between releases; when it does, this is
 the only file to adapt.
 """
 
-from sklearn.base import _fit_context
-from sklearn.utils._available_if import available_if
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 from sklearn.utils._optional_dependencies import check_matplotlib_support
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils._set_output import _wrap_data_with_container
 from sklearn.utils.validation import _assert_all_finite, _check_sample_weight
+
+if TYPE_CHECKING:  # scikit-learn has no annotations: the decorators keep the signature
+    from ._types import Method
+
+    def _fit_context(*, prefer_skip_nested_validation: bool) -> Callable[[Method], Method]: ...
+
+    def available_if(check: Callable[[Any], Any]) -> Callable[[Method], Method]: ...
+else:
+    from sklearn.base import _fit_context
+    from sklearn.utils._available_if import available_if
 
 try:  # scikit-learn >= 1.9
     from sklearn.callback import CallbackSupportMixin

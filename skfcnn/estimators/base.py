@@ -10,8 +10,11 @@ validated in ``fit`` through ``_parameter_constraints``
 full-batch L-BFGS to :mod:`skfcnn.training.lbfgs`.
 """
 
+from __future__ import annotations
+
 import warnings
 from numbers import Integral
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.sparse import issparse
@@ -27,6 +30,9 @@ from .docstrings import substitute
 from .fitting import FitMixin
 from .params import PARAMETER_CONSTRAINTS, STOCHASTIC_SOLVERS, check_input_values
 from .persistence import from_plain, to_plain
+
+if TYPE_CHECKING:
+    from ._types import ArrayLike, FloatArray
 
 FLOAT_DTYPES = (np.float64, np.float32)
 SPARSE_FORMATS = ["csr", "csc"]
@@ -312,7 +318,7 @@ class BaseFCNN(FitMixin, CallbackSupportMixin, TransformerMixin, BaseEstimator,
         return out
 
     @substitute
-    def transform(self, X, layer=-1):
+    def transform(self, X: ArrayLike, layer: int = -1) -> FloatArray:
         """Activations of a hidden layer (by default the last one).
 
         Parameters
@@ -356,7 +362,7 @@ class BaseFCNN(FitMixin, CallbackSupportMixin, TransformerMixin, BaseEstimator,
         width = self._network.layer_sizes[index + 1]
         return np.asarray([f"{prefix}{i}" for i in range(width)], dtype=object)
 
-    def get_feature_names_out(self, input_features=None):
+    def get_feature_names_out(self, input_features: ArrayLike | None = None) -> np.ndarray:
         """Names of the last hidden layer's units: ``<classname>0``, ``<classname>1``, ...
 
         Parameters

@@ -3,7 +3,10 @@
 The shared parameters and fitting steps are in :mod:`skfcnn.estimators.base`.
 """
 
+from __future__ import annotations
+
 from numbers import Real
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from scipy.special import expit
@@ -19,6 +22,13 @@ from .base import BaseFCNN, _check_stochastic, _store_params
 from .docstrings import CLASSIFIER_DOC, substitute
 from .fitting import transaction
 from .params import LOSS_OBJECT, loss_names
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from ._types import (ActivationParam, ArrayLike, BatchSizeParam, CallbackParam,
+                         ClassWeightParam, DropoutParam, FloatArray, HiddenLayerSizes,
+                         LossParam, RandomStateParam, ScheduleParam, SolverParam)
 
 __all__ = ["FCNNClassifier"]
 
@@ -73,16 +83,45 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
         "class_weight": [dict, StrOptions({"balanced"}), None],
     }
 
-    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
-                 alpha=0.0001, batch_size="auto", learning_rate="constant",
-                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
-                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
-                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
-                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
-                 loss="log_loss", class_weight=None, dropout=0.0, batch_norm=False,
-                 init="glorot_uniform", init_scale=None, weight_decay=None, warmup_epochs=0,
-                 monitor="score", restore_best_weights="auto", max_grad_norm=None,
-                 callbacks=None):
+    def __init__(
+        self,
+        hidden_layer_sizes: HiddenLayerSizes = (100,),
+        activation: ActivationParam = "relu",
+        *,
+        solver: SolverParam = "adam",
+        alpha: float = 0.0001,
+        batch_size: BatchSizeParam = "auto",
+        learning_rate: ScheduleParam = "constant",
+        learning_rate_init: float = 0.001,
+        power_t: float = 0.5,
+        max_iter: int = 200,
+        shuffle: bool = True,
+        random_state: RandomStateParam = None,
+        tol: float = 1e-4,
+        verbose: int = False,
+        warm_start: bool = False,
+        momentum: float = 0.9,
+        nesterovs_momentum: bool = True,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+        n_iter_no_change: float = 10,
+        max_fun: int = 15000,
+        loss: LossParam = "log_loss",
+        class_weight: ClassWeightParam = None,
+        dropout: DropoutParam = 0.0,
+        batch_norm: bool = False,
+        init: str = "glorot_uniform",
+        init_scale: float | None = None,
+        weight_decay: float | None = None,
+        warmup_epochs: int = 0,
+        monitor: Literal["score", "loss"] = "score",
+        restore_best_weights: bool | Literal["auto"] = "auto",
+        max_grad_norm: float | None = None,
+        callbacks: CallbackParam = None,
+    ) -> None:
         _store_params(self, locals())
 
     def _is_multilabel(self):
@@ -193,7 +232,9 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
     @transaction
     @_fit_context(prefer_skip_nested_validation=True)
     @substitute
-    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
+    def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None, *,
+            X_val: ArrayLike | None = None, y_val: ArrayLike | None = None,
+            sample_weight_val: ArrayLike | None = None) -> Self:
         """Fit the model to data ``X`` and labels ``y``.
 
         Parameters
@@ -235,7 +276,8 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
     @transaction
     @_fit_context(prefer_skip_nested_validation=True)
     @substitute
-    def partial_fit(self, X, y, sample_weight=None, classes=None):
+    def partial_fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None,
+                    classes: ArrayLike | None = None) -> Self:
         """Run exactly one epoch of training over ``X``, ``y``.
 
         Parameters
@@ -285,7 +327,7 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
         return self._fit(X, self._encode(y), sample_weight, incremental=True, y=y)
 
     @substitute
-    def predict_proba(self, X):
+    def predict_proba(self, X: ArrayLike) -> FloatArray:
         """Probability of each class.
 
         Parameters
@@ -313,7 +355,7 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
         return np.maximum(proba, np.finfo(proba.dtype).tiny, out=proba)
 
     @substitute
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: ArrayLike) -> FloatArray:
         """Logarithm of each class probability.
 
         Parameters
@@ -330,7 +372,7 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
         return np.log(self.predict_proba(X))
 
     @substitute
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Most probable class of each sample (each label above 0.5 for multilabel).
 
         Parameters

@@ -7,8 +7,12 @@ every public fitted attribute is documented.
 
 import inspect
 import textwrap
+from typing import TYPE_CHECKING
 
 from ..nn import activations, losses, optimizers, schedules
+
+if TYPE_CHECKING:
+    from ._types import Method
 
 
 def _summary(obj):
@@ -488,7 +492,7 @@ default=None
 }
 
 
-def substitute(method):
+def substitute(method: "Method") -> "Method":
     """``method`` with the shared pieces (:data:`_METHOD_PIECES`) in its docstring."""
     method.__doc__ = method.__doc__ % _METHOD_PIECES
     return method

@@ -16,6 +16,7 @@ before the call (:func:`transaction`).
 import copy
 import functools
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.base import is_classifier
@@ -28,6 +29,9 @@ from ..nn.transforms import chain
 from ..training.lbfgs import train_lbfgs
 from ..training.loop import KEPT, DivergenceError, all_finite, train
 from ..training.state import TrainingConfig, TrainingState, Validation
+
+if TYPE_CHECKING:
+    from ._types import Method
 from ._sklearn_callbacks import SklearnCallbacks
 from .params import (
     check_callbacks,
@@ -46,7 +50,7 @@ NOT_KEPT = ("no parameters that give finite predictions were found, so the estim
             "left as it was before this call")
 
 
-def transaction(method):
+def transaction(method: "Method") -> "Method":
     """``method`` (``fit`` or ``partial_fit``) leaves the estimator as it was when it
     raises, unless it kept a model on purpose (divergence: ``error.model_kept``).
 
@@ -64,7 +68,7 @@ def transaction(method):
                 vars(estimator).clear()
                 vars(estimator).update(before)
             raise
-    return transactional
+    return transactional  # type: ignore[return-value]  # functools.wraps keeps it
 
 
 class _Fit:

@@ -1,10 +1,12 @@
 """``check_gradients``: an estimator's back-propagation against central differences."""
 
+from __future__ import annotations
+
 import copy
 import math
 import warnings
-from collections import namedtuple
 from numbers import Real
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from sklearn.base import clone
@@ -12,29 +14,36 @@ from sklearn.utils import check_random_state
 
 from ..nn.gradcheck import compare_gradients, numerical_gradient
 
+if TYPE_CHECKING:
+    from ._types import ArrayLike, RandomStateParam
+    from .base import BaseFCNN
+
 __all__ = ["GradientCheckResult", "check_gradients"]
 
-GradientCheckResult = namedtuple(
-    "GradientCheckResult",
-    ["max_abs_error", "max_rel_error", "worst_parameter", "n_parameters"],
-)
-GradientCheckResult.__doc__ = r"""Outcome of :func:`check_gradients`, a named tuple.
 
-With :math:`g_j` the back-propagated and :math:`\hat g_j` the central-difference
-derivative of parameter :math:`j`:
+class GradientCheckResult(NamedTuple):
+    r"""Outcome of :func:`check_gradients`, a named tuple.
 
-Attributes
-----------
-max_abs_error : float
-    :math:`\max_j \lvert g_j - \hat g_j \rvert` over the parameters.
-max_rel_error : float
-    :math:`\max_j \lvert g_j - \hat g_j \rvert / \max(\lvert \hat g_j
-    \rvert, 10^{-8})`.
-worst_parameter : int
-    Index, in the flat parameter vector, of the largest absolute difference.
-n_parameters : int
-    Number of parameters checked (the length of the flat vector).
-"""
+    With :math:`g_j` the back-propagated and :math:`\hat g_j` the central-difference
+    derivative of parameter :math:`j`:
+
+    Attributes
+    ----------
+    max_abs_error : float
+        :math:`\max_j \lvert g_j - \hat g_j \rvert` over the parameters.
+    max_rel_error : float
+        :math:`\max_j \lvert g_j - \hat g_j \rvert / \max(\lvert \hat g_j
+        \rvert, 10^{-8})`.
+    worst_parameter : int
+        Index, in the flat parameter vector, of the largest absolute difference.
+    n_parameters : int
+        Number of parameters checked (the length of the flat vector).
+    """
+
+    max_abs_error: float
+    max_rel_error: float
+    worst_parameter: int
+    n_parameters: int
 
 
 def _float64_copy(network):
@@ -76,8 +85,10 @@ def _fitted(estimator, X, y, sample_weight):
         return est.fit(X, y, sample_weight=sample_weight)
 
 
-def check_gradients(estimator, X, y, sample_weight=None, *, eps=1e-6, rtol=1e-5, atol=1e-7,
-                    random_state=0):
+def check_gradients(estimator: BaseFCNN, X: ArrayLike, y: ArrayLike,
+                    sample_weight: ArrayLike | None = None, *, eps: float = 1e-6,
+                    rtol: float = 1e-5, atol: float = 1e-7,
+                    random_state: RandomStateParam = 0) -> GradientCheckResult:
     r"""Check an estimator's back-propagation against central differences.
 
     For the estimator's exact configuration (layer sizes, activations, output

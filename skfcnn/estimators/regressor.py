@@ -3,6 +3,10 @@
 The shared parameters and fitting steps are in :mod:`skfcnn.estimators.base`.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
 import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
@@ -15,6 +19,13 @@ from .docstrings import REGRESSOR_DOC, substitute
 from .fitting import transaction
 from .params import LOSS_OBJECT, loss_names
 
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from ._types import (ActivationParam, ArrayLike, BatchSizeParam, CallbackParam,
+                         DropoutParam, FloatArray, HiddenLayerSizes, LossParam,
+                         RandomStateParam, ScheduleParam, SolverParam)
+
 __all__ = ["FCNNRegressor"]
 
 
@@ -26,15 +37,44 @@ class FCNNRegressor(RegressorMixin, BaseFCNN):
         "loss": [loss_names(classifier=False), LOSS_OBJECT],
     }
 
-    def __init__(self, loss="squared_error", hidden_layer_sizes=(100,), activation="relu", *,
-                 solver="adam", alpha=0.0001, batch_size="auto", learning_rate="constant",
-                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
-                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
-                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
-                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
-                 dropout=0.0, batch_norm=False, init="glorot_uniform", init_scale=None,
-                 weight_decay=None, warmup_epochs=0, monitor="score",
-                 restore_best_weights="auto", max_grad_norm=None, callbacks=None):
+    def __init__(
+        self,
+        loss: LossParam = "squared_error",
+        hidden_layer_sizes: HiddenLayerSizes = (100,),
+        activation: ActivationParam = "relu",
+        *,
+        solver: SolverParam = "adam",
+        alpha: float = 0.0001,
+        batch_size: BatchSizeParam = "auto",
+        learning_rate: ScheduleParam = "constant",
+        learning_rate_init: float = 0.001,
+        power_t: float = 0.5,
+        max_iter: int = 200,
+        shuffle: bool = True,
+        random_state: RandomStateParam = None,
+        tol: float = 1e-4,
+        verbose: int = False,
+        warm_start: bool = False,
+        momentum: float = 0.9,
+        nesterovs_momentum: bool = True,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+        n_iter_no_change: float = 10,
+        max_fun: int = 15000,
+        dropout: DropoutParam = 0.0,
+        batch_norm: bool = False,
+        init: str = "glorot_uniform",
+        init_scale: float | None = None,
+        weight_decay: float | None = None,
+        warmup_epochs: int = 0,
+        monitor: Literal["score", "loss"] = "score",
+        restore_best_weights: bool | Literal["auto"] = "auto",
+        max_grad_norm: float | None = None,
+        callbacks: CallbackParam = None,
+    ) -> None:
         _store_params(self, locals())
 
     def _validate_targets(self, X, y, sample_weight, reset, validation=False):
@@ -65,7 +105,9 @@ class FCNNRegressor(RegressorMixin, BaseFCNN):
     @transaction
     @_fit_context(prefer_skip_nested_validation=True)
     @substitute
-    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
+    def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None, *,
+            X_val: ArrayLike | None = None, y_val: ArrayLike | None = None,
+            sample_weight_val: ArrayLike | None = None) -> Self:
         """Fit the model to data ``X`` and targets ``y``.
 
         Parameters
@@ -93,7 +135,8 @@ class FCNNRegressor(RegressorMixin, BaseFCNN):
     @transaction
     @_fit_context(prefer_skip_nested_validation=True)
     @substitute
-    def partial_fit(self, X, y, sample_weight=None):
+    def partial_fit(self, X: ArrayLike, y: ArrayLike,
+                    sample_weight: ArrayLike | None = None) -> Self:
         """Run exactly one epoch of training over ``X``, ``y``.
 
         Parameters
@@ -114,7 +157,7 @@ class FCNNRegressor(RegressorMixin, BaseFCNN):
         return self._fit(X, Y, sample_weight, incremental=True, y=y)
 
     @substitute
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> FloatArray:
         """Predicted target of each sample.
 
         Parameters

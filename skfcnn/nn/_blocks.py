@@ -4,7 +4,7 @@ the block still in the core's cache."""
 
 import numpy as np
 
-__all__ = ["BLOCK_BYTES", "block_length", "blocks", "scratch_buffers"]
+__all__ = ["BLOCK_BYTES", "block_length", "blocks", "matmul_into", "row_views", "scratch_buffers"]
 
 #: Bytes per block of each vector an update reads or writes: a block of each
 #: (parameters, gradient, state, scratch) fits together in a core's L2 cache.
@@ -26,3 +26,16 @@ def blocks(size, block_size):
 def scratch_buffers(params, count):
     """``count`` scratch rows of one block's length, in the dtype of ``params``."""
     return np.empty((count, min(params.size, block_length(params.dtype))), dtype=params.dtype)
+
+
+def matmul_into(left, right, out):
+    """``out[...] = left @ right``; ``left`` may be a scipy sparse matrix."""
+    if isinstance(left, np.ndarray):
+        return np.matmul(left, right, out=out)
+    out[...] = left @ right
+    return out
+
+
+def row_views(buffers, n_rows):
+    """The first ``n_rows`` rows of each buffer (``None`` stays ``None``)."""
+    return [None if buf is None else buf[:n_rows] for buf in buffers]

@@ -6,7 +6,10 @@ object pickles, deep-copies and clones as scikit-learn expects of a parameter.
 They are public as :class:`skfcnn.nn.Activation` and :class:`skfcnn.nn.Loss`.
 """
 
+from __future__ import annotations
+
 import numpy as np
+from numpy.typing import NDArray
 
 __all__ = ["Activation", "Loss", "ValueObject", "resolve"]
 
@@ -102,11 +105,11 @@ class Activation(ValueObject):
     hidden = True
     output = False
 
-    def forward(self, Z):
+    def forward(self, Z: NDArray) -> NDArray:
         r"""Overwrite ``Z`` with :math:`f(Z)` and return it."""
         raise NotImplementedError(f"{type(self).__name__} must define forward(Z).")
 
-    def derivative(self, Z, A, delta):
+    def derivative(self, Z: NDArray | None, A: NDArray, delta: NDArray) -> NDArray:
         r"""Multiply ``delta`` in place by :math:`f'(Z)` and return it.
 
         Parameters
@@ -155,11 +158,12 @@ class Loss(ValueObject):
     output_activation = "identity"
     outputs = _CanonicalOutputs()
 
-    def per_sample(self, y_true, y_pred):
+    def per_sample(self, y_true: NDArray, y_pred: NDArray) -> NDArray:
         r"""The loss :math:`\ell_i` of each sample, an ndarray of shape (n_samples,)."""
         raise NotImplementedError(f"{type(self).__name__} must define per_sample or value.")
 
-    def value(self, y_true, y_pred, sample_weight=None):
+    def value(self, y_true: NDArray, y_pred: NDArray,
+              sample_weight: NDArray | None = None) -> float:
         r"""The weighted mean loss :math:`\sum_i w_i \ell_i / \sum_i w_i`, a float.
 
         Parameters
@@ -175,7 +179,9 @@ class Loss(ValueObject):
             return float(np.mean(per_sample))
         return float(np.dot(per_sample, sample_weight) / sample_weight.sum())
 
-    def gradient(self, y_true, y_pred, sample_weight=None, out=None, output_activation=None):
+    def gradient(self, y_true: NDArray, y_pred: NDArray, sample_weight: NDArray | None = None,
+                 out: NDArray | None = None,
+                 output_activation: str | None = None) -> NDArray:
         r""":math:`\partial L / \partial Z_L` of :meth:`value`, with respect to the
         output pre-activation.
 

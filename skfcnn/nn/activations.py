@@ -31,6 +31,8 @@ adds calling, and ``repr``, equality and hashing from the attributes, so that
 the object pickles, deep-copies and clones as scikit-learn expects.
 """
 
+from __future__ import annotations
+
 import numpy as np
 from scipy.special import expit
 
@@ -419,7 +421,7 @@ def _is_activation(value):
             and callable(getattr(value, "derivative", None)))
 
 
-def get_activation(spec, name="activation"):
+def get_activation(spec: str | Activation, name: str = "activation") -> Activation:
     """The activation object that ``spec`` stands for.
 
     Parameters

@@ -10,8 +10,14 @@ catches a wrong derivative anywhere in the network.  :func:`check_activation`
 and :func:`check_loss` check one new activation or loss on its own.
 """
 
-import numpy as np
+from __future__ import annotations
 
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ._protocols import Activation
 from .activations import ACTIVATIONS, get_activation
 from .losses import check_loss_output, get_loss
 
@@ -23,7 +29,8 @@ class GradientCheckError(ValueError):
     """Raised when a gradient differs from its central-difference estimate."""
 
 
-def numerical_gradient(fun, params, eps=1e-5):
+def numerical_gradient(fun: Callable[[NDArray], float], params: NDArray,
+                       eps: float = 1e-5) -> NDArray:
     r"""Central-difference gradient of ``fun`` at ``params``.
 
     Parameters
@@ -53,7 +60,8 @@ def numerical_gradient(fun, params, eps=1e-5):
     return gradient
 
 
-def compare_gradients(gradient, numeric, rtol=1e-5, atol=1e-7):
+def compare_gradients(gradient: NDArray, numeric: NDArray, rtol: float = 1e-5,
+                      atol: float = 1e-7) -> float:
     """Raise unless ``|gradient - numeric| <= atol + rtol * |numeric|`` everywhere.
 
     Parameters
@@ -88,7 +96,9 @@ def compare_gradients(gradient, numeric, rtol=1e-5, atol=1e-7):
     return float(error.max()) if error.size else 0.0
 
 
-def check_gradient(fun, params, gradient, eps=1e-5, rtol=1e-5, atol=1e-7):
+def check_gradient(fun: Callable[[NDArray], float], params: NDArray, gradient: NDArray,
+                   eps: float = 1e-5, rtol: float = 1e-5,
+                   atol: float = 1e-7) -> float:
     """Compare an analytic gradient with the central-difference one.
 
     Parameters
@@ -124,7 +134,9 @@ def _weighted_sum_check(forward, backward, Z, eps, rtol, atol):
     return compare_gradients(np.ravel(backward(Z.copy())), numeric, rtol, atol)
 
 
-def check_activation(activation, Z=None, eps=1e-6, rtol=1e-5, atol=1e-7, random_state=0):
+def check_activation(activation: str | Activation, Z: NDArray | None = None,
+                     eps: float = 1e-6, rtol: float = 1e-5, atol: float = 1e-7,
+                     random_state: int = 0) -> float:
     r"""Check an activation's ``derivative`` against central differences of its ``forward``.
 
     With fixed random weights :math:`G`, the scalar

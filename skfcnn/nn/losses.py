@@ -52,7 +52,10 @@ the object wherever a loss is accepted, or register it,
 ``gradient`` will do (:func:`get_loss`).
 """
 
+from __future__ import annotations
+
 import numpy as np
+from numpy.typing import NDArray
 from scipy.special import xlogy
 
 from ._protocols import Loss, resolve
@@ -195,7 +198,7 @@ _PROTOCOL = ("an object with value(y_true, y_pred, sample_weight) and gradient(y
              "y_pred, sample_weight, out, output_activation) methods (a Loss)")
 
 
-def get_loss(spec, name="loss"):
+def get_loss(spec: str | Loss, name: str = "loss") -> Loss:
     """The loss object that ``spec`` stands for.
 
     Parameters
@@ -241,7 +244,8 @@ def check_loss_output(loss, output_activation):
         )
 
 
-def loss_value(loss, y_true, y_pred, sample_weight=None):
+def loss_value(loss: str | Loss, y_true: NDArray, y_pred: NDArray,
+               sample_weight: NDArray | None = None) -> float:
     r"""Mean (or weighted mean) loss of a batch.
 
     Parameters
@@ -263,8 +267,9 @@ def loss_value(loss, y_true, y_pred, sample_weight=None):
     return get_loss(loss).value(y_true, y_pred, sample_weight)
 
 
-def output_delta(y_true, y_pred, sample_weight=None, out=None, loss=None,
-                 output_activation=None):
+def output_delta(y_true: NDArray, y_pred: NDArray, sample_weight: NDArray | None = None,
+                 out: NDArray | None = None, loss: str | Loss | None = None,
+                 output_activation: str | None = None) -> NDArray:
     r"""Gradient of the batch loss with respect to the output pre-activation.
 
     For a canonical pair (and whenever ``loss`` or ``output_activation`` is

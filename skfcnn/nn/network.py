@@ -48,17 +48,22 @@ never drops units and uses the running statistics.  The loss is a registered
 name or a :class:`~skfcnn.nn.Loss`.
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
 from numbers import Real
 
 import numpy as np
+from numpy.typing import DTypeLike, NDArray
 
 from . import layers
 from .activations import ACTIVATIONS, _is_activation, check_hidden_activations, get_activation
 from .dropout import check_dropout
 from .initializers import INITIALIZERS
 from ._layout import _batch_norm_views, _layer_views, n_parameters  # noqa: F401 (re-exported)
+from ._protocols import Activation
 from .losses import Loss, check_loss_output, get_loss, output_delta
-from ._blocks import block_length
+from ._blocks import block_length, matmul_into, row_views
 from .penalty import add_weight_decay, l2_penalty
 
 __all__ = ["Network"]
@@ -73,18 +78,6 @@ _TRANSIENT = frozenset({
     "bn_gamma_grads", "bn_beta_grads", "hidden_steps", "_modes", "_mode", "_plain", "_pass",
     "_output", "_activations", "_deltas", "_scratch", "_row_views", "_decay_scratch", "_ones",
 })
-
-
-def _matmul_into(left, right, out):
-    """``out[...] = left @ right``; ``left`` may be a scipy sparse matrix."""
-    if isinstance(left, np.ndarray):
-        return np.matmul(left, right, out=out)
-    out[...] = left @ right
-    return out
-
-
-def _rows(buffers, n_rows):
-    return [None if buf is None else buf[:n_rows] for buf in buffers]
 
 
 class Network:
@@ -138,8 +131,10 @@ class Network:
         ``params``); empty without ``batch_norm``.
     """
 
-    def __init__(self, layer_sizes, hidden_activation, output_activation, dtype=np.float64,
-                 *, dropout=0.0, batch_norm=False):
+    def __init__(self, layer_sizes: Sequence[int],
+                 hidden_activation: str | Activation | Sequence[str | Activation],
+                 output_activation: str, dtype: DTypeLike = np.float64, *,
+                 dropout: float | Sequence[float] = 0.0, batch_norm: bool = False) -> None:
         self.layer_sizes = tuple(int(n) for n in layer_sizes)
         if len(self.layer_sizes) < 2:
             raise ValueError(f"layer_sizes needs at least an input and an output size; "
@@ -213,7 +208,7 @@ class Network:
         return [next((s.mask for s in steps if isinstance(s, layers.DropoutStep)), None)
                 for steps in self.hidden_steps]
 
-    def copy(self):
+    def copy(self) -> Network:
         """An independent copy: every array (parameters, gradient, running statistics)
         copied, the buffers and layer steps rebuilt (a fraction of deepcopy's cost)."""
         def copied(value):
@@ -259,7 +254,8 @@ class Network:
             spec = self.hidden_activations[-1] if self.hidden_activations else "identity"
         return spec if isinstance(spec, str) else getattr(spec, "name", None)
 
-    def initialize(self, rng, init="glorot_uniform", scale=None):
+    def initialize(self, rng: np.random.RandomState, init: str = "glorot_uniform",
+                   scale: float | None = None) -> Network:
         """Draw every weight and bias from ``init`` using generator ``rng``.
 
         Parameters
@@ -320,8 +316,8 @@ class Network:
         if self._activations is None or self._activations[0].shape[0] < n_rows:
             self._allocate(n_rows)
         if self._row_views[0] != n_rows:
-            self._row_views = (n_rows, _rows(self._activations, n_rows),
-                               _rows(self._deltas, n_rows))
+            self._row_views = (n_rows, row_views(self._activations, n_rows),
+                               row_views(self._deltas, n_rows))
         return self._row_views[1], self._row_views[2]
 
     # -- forward -----------------------------------------------------------------------
@@ -361,7 +357,7 @@ class Network:
         self._pass = run
         outputs, inputs, last = [X], X, self.n_layers - 1
         for layer, out in enumerate(activations):
-            _matmul_into(inputs, self.coefs[layer], out)
+            matmul_into(inputs, self.coefs[layer], out)
             out += self.intercepts[layer]
             if layer == last:
                 self._output.forward(out)
@@ -374,7 +370,8 @@ class Network:
             inputs = out
         return outputs
 
-    def predict(self, X, raw_output=False, n_layers=None):
+    def predict(self, X: NDArray, raw_output: bool = False,
+                n_layers: int | None = None) -> NDArray:
         """Forward pass into freshly allocated arrays (safe to keep).
 
         No dropout; batch normalisation uses the running statistics.
@@ -421,8 +418,10 @@ class Network:
         r""":math:`\frac{\alpha}{2N} \sum_l \lVert W_l \rVert_F^2` (weights only)."""
         return l2_penalty(self.coefs, alpha, weight_sum)
 
-    def loss_gradient(self, X, Y, loss, alpha=0.0, sample_weight=None, *, training=False,
-                      rng=None, fixed_masks=False, update_stats=True):
+    def loss_gradient(self, X: NDArray, Y: NDArray, loss: str | Loss, alpha: float = 0.0,
+                      sample_weight: NDArray | None = None, *, training: bool = False,
+                      rng: np.random.Generator | None = None, fixed_masks: bool = False,
+                      update_stats: bool = True) -> float:
         """Objective of one batch; its gradient is written into ``grad``.
 
         Parameters
@@ -474,7 +473,7 @@ class Network:
                              output_activation=self.output_activation)
         plain, zero_bias = self._plain, self._mode.zero_bias
         for layer in range(self.n_layers - 1, -1, -1):
-            _matmul_into(activations[layer].T, delta, self.coef_grads[layer])
+            matmul_into(activations[layer].T, delta, self.coef_grads[layer])
             if alpha:
                 self._add_weight_decay(layer, alpha / weight_sum)
             np.matmul(ones, delta, out=self.intercept_grads[layer])  # column sums by BLAS

@@ -35,8 +35,11 @@ scikit-learn's.  Optimisers pickled by skfcnn 0.1.0 carried their state on
 the object; loading one moves it aside, for :func:`take_legacy_state`.
 """
 
+from __future__ import annotations
+
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ._blocks import BLOCK_BYTES, block_length, blocks, scratch_buffers  # noqa: F401
 from ._hyperparameters import HyperParameters
@@ -125,12 +128,13 @@ class Optimizer(HyperParameters):
     _state_names = ()
     _n_scratch = 1
 
-    def init(self, params):
+    def init(self, params: NDArray) -> OptimizerState:
         """A fresh :class:`OptimizerState` for ``params``: zero vectors, scratch rows."""
         return OptimizerState(scratch=scratch_buffers(params, self._n_scratch),
                               **{name: np.zeros_like(params) for name in self._state_names})
 
-    def update(self, params, grad, learning_rate, state):
+    def update(self, params: NDArray, grad: NDArray, learning_rate: float,
+               state: OptimizerState) -> NDArray:
         """One in-place step of ``params`` from ``grad`` (``state`` changes too);
         returns ``params``.
 

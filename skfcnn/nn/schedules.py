@@ -127,7 +127,7 @@ class Constant(_Schedule):
         _check_real("learning_rate_init", learning_rate_init)
         self.learning_rate_init = learning_rate_init
 
-    def __call__(self, step):
+    def __call__(self, step: int) -> float:
         self._check_step(step)
         return self.learning_rate_init
 
@@ -161,7 +161,7 @@ class InverseScaling(_Schedule):
         self.learning_rate_init = learning_rate_init
         self.power_t = power_t
 
-    def __call__(self, step):
+    def __call__(self, step: int) -> float:
         self._check_step(step)
         return self.learning_rate_init / (step + 1) ** self.power_t
 
@@ -237,7 +237,7 @@ class CosineAnnealing(_Schedule):
             period *= self.restart_mult
         return epoch - start, period
 
-    def __call__(self, step):
+    def __call__(self, step: int) -> float:
         self._check_step(step)
         if step >= self.n_epochs:
             return self.min_learning_rate
@@ -276,7 +276,7 @@ class StepDecay(_Schedule):
         self.step_size = step_size
         self.gamma = gamma
 
-    def __call__(self, step):
+    def __call__(self, step: int) -> float:
         self._check_step(step)
         return self.learning_rate_init * self.gamma ** (step // self.step_size)
 
@@ -308,7 +308,7 @@ class ExponentialDecay(_Schedule):
         self.learning_rate_init = learning_rate_init
         self.gamma = gamma
 
-    def __call__(self, step):
+    def __call__(self, step: int) -> float:
         self._check_step(step)
         return self.learning_rate_init * self.gamma**step
 
@@ -348,7 +348,7 @@ class ReduceOnPlateau(_Schedule):
         self.divisor = divisor
         self.min_learning_rate = min_learning_rate
 
-    def __call__(self, step):
+    def __call__(self, step: int) -> float:
         self._check_step(step)
         return self.learning_rate_init
 
@@ -412,7 +412,7 @@ class LinearWarmup(_Schedule):
         self.schedule = schedule
         self.warmup_epochs = warmup_epochs
 
-    def __call__(self, step):
+    def __call__(self, step: int) -> float:
         self._check_step(step)
         rate = self.schedule(step)
         if step < self.warmup_epochs:
