@@ -28,6 +28,8 @@ GOOD = """
     proba: np.ndarray = clf.predict_proba(X)
     clf = clf.partial_fit(X, y)
     reg: FCNNRegressor = FCNNRegressor(hidden_layer_sizes=8, solver="lbfgs").fit(X, proba[:, 1])
+    y_pred: np.ndarray = reg.predict(X)
+    mean, std = FCNNRegressor(dropout=0.1).fit(X, y).predict(X, return_std=True)
     worst: int = check_gradients(clf, X[:10], y[:10]).worst_parameter
     net = Network((5, 3, 1), "relu", "identity").initialize(np.random.RandomState(0))
     out: np.ndarray = net.predict(np.zeros((2, 5)))

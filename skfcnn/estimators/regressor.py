@@ -5,7 +5,7 @@ The shared parameters and fitting steps are in :mod:`skfcnn.estimators.base`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, overload
 
 import numpy as np
 from sklearn.base import RegressorMixin
@@ -15,6 +15,7 @@ from sklearn.utils.validation import column_or_1d
 from ..nn.losses import get_loss
 from ._compat import _fit_context, available_if
 from .base import BaseFCNN, _check_stochastic, _store_params
+from .uncertainty import mc_dropout_predict
 from .docstrings import REGRESSOR_DOC, substitute
 from .fitting import transaction
 from .params import LOSS_OBJECT, loss_names
@@ -156,19 +157,47 @@ class FCNNRegressor(RegressorMixin, BaseFCNN):
         X, Y, sample_weight = self._validate_targets(X, y, sample_weight, reset=first)
         return self._fit(X, Y, sample_weight, incremental=True, y=y)
 
+    @overload
+    def predict(self, X: ArrayLike, return_std: Literal[False] = ...,
+                n_passes: int = ...) -> FloatArray: ...
+
+    @overload
+    def predict(self, X: ArrayLike, return_std: Literal[True],
+                n_passes: int = ...) -> tuple[FloatArray, FloatArray]: ...
+
     @substitute
-    def predict(self, X: ArrayLike) -> FloatArray:
-        """Predicted target of each sample.
+    def predict(self, X: ArrayLike, return_std: bool = False,
+                n_passes: int = 100) -> FloatArray | tuple[FloatArray, FloatArray]:
+        r"""Predicted target of each sample, and with ``return_std`` its uncertainty.
 
         Parameters
         ----------
         %(X_predict)s
+        return_std : bool, default=False
+            Also return the standard deviation of the prediction by Monte Carlo
+            dropout (scikit-learn's ``return_std`` convention, as in
+            :class:`~sklearn.gaussian_process.GaussianProcessRegressor`): the
+            mean and standard deviation of ``n_passes`` forward passes with
+            dropout on (new masks each pass; batch normalisation on its running
+            statistics), reproducible under ``random_state``
+            (:mod:`skfcnn.nn.mc_dropout`).  Needs ``dropout > 0``
+            (``ValueError`` otherwise); costs about 2 to 3 times ``n_passes``
+            predictions.
+        n_passes : int, default=100
+            Stochastic passes for ``return_std=True`` (at least 2).
 
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             One column is returned as a 1-D array, as scikit-learn's MLP does.
+            With ``return_std``, the mean over the passes (close to, not equal
+            to, the deterministic prediction).
+        y_std : ndarray of the same shape
+            Only with ``return_std=True``: the standard deviation over the passes.
         """
+        if return_std:
+            mean, std = mc_dropout_predict(self, X, n_passes)
+            return (mean.ravel(), std.ravel()) if mean.shape[1] == 1 else (mean, std)
         out = self._forward(X)
         return out.ravel() if out.shape[1] == 1 else out
 

@@ -1,0 +1,94 @@
+r"""Monte Carlo dropout: predictions with dropout left on, and their spread.
+
+A network trained with dropout is, pass by pass, a random thinned network; the
+outputs of :math:`T` stochastic passes (a new mask for every pass, row and
+unit) approximate a predictive distribution (Gal & Ghahramani, 2016):
+
+.. math::
+
+    \hat\mu(x) = \frac1T \sum_{t=1}^T f_{M_t}(x), \qquad
+    \hat\sigma(x) = \Big(\frac1T \sum_{t=1}^T
+        \big(f_{M_t}(x) - \hat\mu(x)\big)^2\Big)^{1/2}.
+
+The masks are drawn as in training (inverted dropout, :mod:`skfcnn.nn.dropout`);
+batch normalisation uses its running statistics, as at prediction time, so the
+only randomness is dropout's.  The passes run together: each chunk of rows is
+repeated :math:`T` times and goes through every layer as one matrix product.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .activations import get_activation
+from .dropout import draw_mask
+from .layers import DropoutStep
+from .network import PREDICT_CHUNK
+
+__all__ = ["dropout_passes", "dropout_mean_std"]
+
+
+
+def _check(network, n_passes):
+    if not any(rate > 0 for rate in network.dropout_rates):
+        raise ValueError("Monte Carlo dropout needs a network trained with dropout > 0; "
+                         f"its dropout rates are {list(network.dropout_rates)}.")
+    if isinstance(n_passes, bool) or not isinstance(n_passes, (int, np.integer)) \
+            or n_passes < 2:
+        raise ValueError(f"n_passes must be an int >= 2; got n_passes={n_passes!r}.")
+
+
+def _stochastic_forward(network, X, rng):
+    """One forward pass of the rows of ``X`` with new dropout masks."""
+    out = X
+    output = get_activation(network.output_activation, "output_activation")
+    for layer in range(network.n_layers):
+        out = out @ network.coefs[layer]
+        out += network.intercepts[layer]
+        if layer == network.n_layers - 1:
+            return output.forward(out)
+        for step in network.hidden_steps[layer]:
+            if isinstance(step, DropoutStep):
+                out *= draw_mask(rng, step.rate, np.empty_like(out))
+            else:
+                out = step.predict(out)
+    return out
+
+
+def dropout_passes(network, X: NDArray, n_passes: int, rng: np.random.Generator) -> NDArray:
+    r"""The outputs of ``n_passes`` stochastic forward passes of ``network`` on ``X``.
+
+    Parameters
+    ----------
+    network : Network
+        Trained with dropout (some rate > 0).
+    X : ndarray of shape (n_samples, n_features)
+        In the network's dtype.
+    n_passes : int
+        Number of passes :math:`T \ge 2`.
+    rng : numpy.random.Generator or numpy.random.RandomState
+        Draws every mask.
+
+    Returns
+    -------
+    ndarray of shape (n_passes, n_samples, n_outputs)
+        Pass ``t``'s output activations (e.g. probabilities for a classifier).
+    """
+    _check(network, n_passes)
+    rows = max(1, PREDICT_CHUNK // n_passes)  # rows times passes per chunk
+    chunks = []
+    for start in range(0, X.shape[0], rows):
+        part = X[start : start + rows]
+        out = _stochastic_forward(network, np.tile(part, (n_passes, 1)), rng)
+        chunks.append(out.reshape(n_passes, part.shape[0], -1))
+    return np.concatenate(chunks, axis=1)
+
+
+def dropout_mean_std(network, X: NDArray, n_passes: int,
+                     rng: np.random.Generator) -> tuple[NDArray, NDArray]:
+    r"""The mean :math:`\hat\mu` and standard deviation :math:`\hat\sigma` (module
+    docstring) over ``n_passes`` stochastic passes, each of shape
+    ``(n_samples, n_outputs)``; see :func:`dropout_passes` for the parameters."""
+    passes = dropout_passes(network, X, n_passes, rng)
+    return passes.mean(axis=0), passes.std(axis=0)

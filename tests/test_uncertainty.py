@@ -1,0 +1,117 @@
+"""Predictive uncertainty by Monte Carlo dropout: ``FCNNRegressor.predict(X,
+return_std=True)`` and the core's ``skfcnn.nn.mc_dropout``."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skfcnn import FCNNClassifier, FCNNRegressor
+from skfcnn.nn.mc_dropout import dropout_mean_std, dropout_passes
+
+
+def _fit(est, X, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return est.fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def sine():
+    """``sin(2x)`` with noise 0.1 on [-2, 2], a dropout network fitted to it."""
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-2, 2, (400, 1))
+    y = np.sin(2 * X.ravel()) + 0.1 * rng.randn(400)
+    est = FCNNRegressor(hidden_layer_sizes=(64, 64), dropout=0.1, max_iter=300,
+                        learning_rate_init=0.01, random_state=0)
+    return _fit(est, X, y), X, y
+
+
+def test_the_spread_grows_outside_the_training_range(sine):
+    est, X, y = sine
+    inside = np.linspace(-1.5, 1.5, 31).reshape(-1, 1)
+    outside = np.array([[-4.0], [-3.5], [3.5], [4.0]])
+    _, std_inside = est.predict(inside, return_std=True)
+    _, std_outside = est.predict(outside, return_std=True)
+    assert std_outside.min() > 2 * std_inside.max()
+    mean, _ = est.predict(inside, return_std=True)  # the mean still fits the curve
+    assert np.abs(mean - np.sin(2 * inside.ravel())).max() < 0.25
+
+
+def test_the_mean_is_close_to_the_deterministic_prediction(sine):
+    est, X, _ = sine
+    mean, std = est.predict(X[:50], return_std=True)
+    assert mean.shape == std.shape == (50,) and (std >= 0).all()
+    assert np.abs(mean - est.predict(X[:50])).max() < 3 * std.max()
+
+
+def test_the_passes_are_reproducible_under_random_state(sine):
+    est, X, _ = sine
+    first, again = est.predict(X[:20], return_std=True), est.predict(X[:20], return_std=True)
+    np.testing.assert_array_equal(first[1], again[1])
+    other = est.set_params(random_state=1).predict(X[:20], return_std=True)
+    est.set_params(random_state=0)
+    assert not np.array_equal(first[1], other[1])
+    assert np.abs(first[1] - other[1]).max() < 0.5 * first[1].max()  # the same estimate
+
+
+def test_more_passes_agree_with_the_core_on_every_output():
+    rng = np.random.RandomState(1)
+    X = rng.randn(120, 4)
+    Y = np.column_stack([X[:, 0], X[:, 1] - X[:, 2]])
+    est = _fit(FCNNRegressor(hidden_layer_sizes=(16,), dropout=0.2, batch_norm=True,
+                             max_iter=50, random_state=0), X, Y)
+    mean, std = est.predict(X[:7], return_std=True, n_passes=10)
+    assert mean.shape == std.shape == (7, 2)
+    seed = np.random.RandomState(0).randint(np.iinfo(np.int32).max)  # as the estimator
+    core = dropout_mean_std(est._network, X[:7], 10, np.random.default_rng(seed))
+    np.testing.assert_allclose(mean, core[0], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(std, core[1], rtol=0, atol=1e-12)
+
+
+def test_float32_stays_float32():
+    rng = np.random.RandomState(0)
+    X = rng.randn(80, 3).astype(np.float32)
+    est = _fit(FCNNRegressor(hidden_layer_sizes=(8,), dropout=0.1, max_iter=20,
+                             random_state=0), X, X[:, 0])
+    mean, std = est.predict(X, return_std=True, n_passes=5)
+    assert mean.dtype == std.dtype == np.float32
+
+
+def test_a_pipeline_passes_return_std_on(sine):
+    _, X, y = sine
+    pipe = _fit(make_pipeline(StandardScaler(), FCNNRegressor(
+        hidden_layer_sizes=(16,), dropout=0.1, max_iter=30, random_state=0)), X, y)
+    mean, std = pipe.predict(X[:5], return_std=True)
+    assert mean.shape == std.shape == (5,)
+
+
+def test_without_dropout_the_error_says_what_to_do(sine):
+    _, X, y = sine
+    est = _fit(FCNNRegressor(hidden_layer_sizes=(8,), max_iter=5, random_state=0), X, y)
+    with pytest.raises(ValueError, match=r"needs dropout > 0; this model was fitted with "
+                                         r"dropout=0\.0.*BaggingRegressor"):
+        est.predict(X, return_std=True)
+    np.testing.assert_array_equal(est.predict(X), est.predict(X))  # plain predict unchanged
+
+
+@pytest.mark.parametrize("n_passes", [1, 0, 2.5, True])
+def test_n_passes_must_be_an_int_of_at_least_two(sine, n_passes):
+    est, X, _ = sine
+    with pytest.raises(ValueError, match=rf"n_passes must be an int >= 2; got "
+                                         rf"n_passes={n_passes!r}"):
+        est.predict(X[:3], return_std=True, n_passes=n_passes)
+
+
+def test_the_classifier_recipe_averages_probabilities(digits):
+    X, y = digits
+    clf = _fit(FCNNClassifier(hidden_layer_sizes=(32,), dropout=0.2, max_iter=30,
+                              random_state=0), X, y)
+    passes = dropout_passes(clf._network, X[:10], 20, np.random.default_rng(0))
+    assert passes.shape == (20, 10, 10)
+    np.testing.assert_allclose(passes.sum(axis=2), 1.0, rtol=1e-12)
+    mean = passes.mean(axis=0)
+    assert (mean.argmax(axis=1) == clf.predict(X[:10])).mean() >= 0.8
+    assert passes.std(axis=0).max() > 0
