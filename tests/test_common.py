@@ -50,6 +50,11 @@ ESTIMATORS = [
     FCNNClassifier(class_weight="balanced", hidden_layer_sizes=(16,)),
     FCNNClassifier(batch_norm=True),  # weighted batch statistics: weights = repeated rows
     FCNNRegressor(batch_norm=True),
+    # robust and quantile regression (issue 14): the adaptive and a fixed Huber threshold
+    FCNNRegressor(loss="absolute_error"),
+    FCNNRegressor(loss="huber"),
+    FCNNRegressor(loss="huber", huber_delta=0.5),
+    FCNNRegressor(loss="quantile", quantile=0.3),
     # -- user objects where a name is accepted (the developer guide's examples) -----------
     FCNNClassifier(hidden_layer_sizes=(16, 8), activation=[Softsign(), "relu"],
                    solver=Adamax(), learning_rate=HalfCosine(0.01, 200)),
@@ -89,4 +94,25 @@ def test_sklearn_compatible_estimator(estimator, check):
 def test_sklearn_compatible_with_dropout(estimator, check):
     if _check_name(check) in SAMPLE_WEIGHT_EQUIVALENCE:
         pytest.skip(WHY_INEXACT["dropout"])
+    check(estimator)
+
+
+# Several quantiles of one target (issue 14): ``predict`` returns one column per
+# quantile for a 1-D ``y``, which three checks rule out by design; every other check runs.
+SEVERAL_QUANTILES = [FCNNRegressor(loss="quantile", quantile=[0.2, 0.5, 0.8])]
+WHY_NOT_SEVERAL_QUANTILES = {
+    # they assert predict(X).shape == y.shape (or (n_samples,)) for a 1-D y
+    "check_regressors_train": "predict gives one column per quantile for a 1-D y",
+    "check_estimator_sparse_array": "predict gives one column per quantile for a 1-D y",
+    "check_estimator_sparse_matrix": "predict gives one column per quantile for a 1-D y",
+    # several quantiles need a single target column: a clear ValueError
+    "check_regressor_multioutput": "several quantiles are of one target column",
+}
+
+
+@parametrize_with_checks(SEVERAL_QUANTILES)
+def test_sklearn_compatible_with_several_quantiles(estimator, check):
+    reason = WHY_NOT_SEVERAL_QUANTILES.get(_check_name(check))
+    if reason:
+        pytest.skip(reason)
     check(estimator)

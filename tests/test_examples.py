@@ -48,6 +48,18 @@ TARGETS = {
         "MC dropout Spearman(std, abs error)": (">=", 0.5),
         "GP R2 inside the training range": (">=", 0.98),
     },
+    "plot_quantile_regression.py": {  # one network, a calibrated 5-95 % interval
+        "ours coverage of the 5-95% interval": (">=", 0.86),
+        "ours crossing quantiles": ("<=", 0.0),
+        "ours mean pinball loss": ("<=", 0.6),
+        "QuantileRegressor mean pinball loss": (">=", 1.0),  # linear: it cannot follow f
+    },
+    "plot_robust_regression.py": {  # 10 % gross outliers in the training targets
+        "absolute_error clean held-out R2": (">=", 0.98),
+        "huber clean held-out R2": (">=", 0.98),
+        "squared_error clean held-out R2": ("<=", 0.95),
+        "HistGradientBoosting absolute_error clean held-out R2": (">=", 0.95),
+    },
     "plot_init_study.py": {  # seed 4: good inits learn, all-zero weights never do
         "glorot_uniform held-out accuracy": (">=", 0.93),
         "he_normal held-out accuracy": (">=", 0.93),

@@ -279,6 +279,23 @@ def test_regressor_outputs_of_shape_rows_by_outputs(n_outputs, loss, dtype):
     _check_regressor(model, X_test, onx)
 
 
+@pytest.mark.parametrize("target_opset", [MIN_OPSET, 13, 17])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("params", [{"loss": "huber"},
+                                    {"loss": "quantile", "quantile": [0.1, 0.5, 0.9]}])
+def test_robust_and_quantile_regressors_export_with_sorted_quantiles(params, dtype,
+                                                                      target_opset):
+    X, X_test = _train_test(dtype)
+    y = X[:, 0] - 2 * X[:, 1] + np.random.default_rng(2).standard_t(2, size=X.shape[0])
+    model = _fit(_regressor(**params), X, y)
+    raw = model._network.predict(X_test.astype(model._network.dtype))
+    several = "quantile" in params
+    assert not several or (np.diff(raw, axis=1) < 0).any()  # crossed before sorting
+    onx = skfcnn.onnx.to_onnx(model, X[:1], target_opset=target_opset)
+    assert ("TopK" in _graph_ops(onx)) == several
+    _check_regressor(model, X_test, onx)  # each row sorted, as predict sorts it
+
+
 # -------------------------------------------------------------- pipelines and dtypes
 @pytest.mark.parametrize("estimator", [FCNNClassifier, FCNNRegressor])
 def test_skl2onnx_converts_them_inside_a_pipeline(estimator):

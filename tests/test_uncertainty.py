@@ -115,3 +115,14 @@ def test_the_classifier_recipe_averages_probabilities(digits):
     mean = passes.mean(axis=0)
     assert (mean.argmax(axis=1) == clf.predict(X[:10])).mean() >= 0.8
     assert passes.std(axis=0).max() > 0
+
+
+def test_several_quantiles_are_sorted_in_every_pass():
+    rng = np.random.RandomState(0)
+    X = rng.randn(200, 2)
+    y = X[:, 0] + rng.randn(200) * (0.2 + np.abs(X[:, 1]))
+    est = _fit(FCNNRegressor(loss="quantile", quantile=[0.1, 0.5, 0.9], hidden_layer_sizes=(16,),
+                             dropout=0.2, max_iter=30, random_state=0), X, y)
+    mean, std = est.predict(X[:20], return_std=True, n_passes=8)
+    assert mean.shape == std.shape == (20, 3)
+    assert (np.diff(mean, axis=1) >= 0).all()

@@ -10,6 +10,7 @@ import textwrap
 from typing import TYPE_CHECKING
 
 from ..nn import activations, losses, optimizers, schedules
+from ._loss_docs import CLASSIFIER_PARAMETERS, REGRESSOR_PARAMETERS
 
 if TYPE_CHECKING:
     from ._types import Method
@@ -301,47 +302,6 @@ _OPTION_PARAMETERS = """
         epoch.  Callbacks are cloned and pickled with the estimator: use
         module-level functions or classes."""
 
-_CLASSIFIER_PARAMETERS = """
-    loss : {{CLASSIFIER_LOSS_NAMES}} or Loss, default='log_loss'
-        Loss of the outputs :math:`y_i` (probabilities) against the one-hot
-        (or 0/1) targets :math:`t_i`, averaged over the samples of a batch
-        (weighted by the sample weights): a name registered in
-        :data:`skfcnn.nn.losses.LOSSES` that may follow the classifier's
-        softmax (multiclass) or logistic (binary, multilabel) output,
-
-{{CLASSIFIER_LOSSES}}
-
-        (``'log_loss'`` is the multiclass cross-entropy after softmax and the
-        binary one after the logistic output), or a loss object
-        (:class:`skfcnn.nn.Loss`, see :doc:`/extending`) that may follow the
-        output.
-    class_weight : dict, 'balanced' or None, default=None
-        Weight of each class, multiplying ``sample_weight`` when both are
-        given: ``None`` weighs every class 1; ``'balanced'`` weighs class
-        :math:`c` by :math:`W / (K W_c)`, with :math:`K` classes, :math:`W`
-        the total sample weight and :math:`W_c` that of class :math:`c` (the
-        numbers of samples without ``sample_weight``), so that every class
-        carries the same total weight; a dict ``{label: weight}`` gives the
-        listed classes their weight and the others 1 (every key must be a
-        class of ``y``).  ``partial_fit`` is not available with
-        ``'balanced'``, which needs all the labels at once (pass a dict
-        computed on all of them instead), and multilabel targets take no
-        ``class_weight``."""
-
-_REGRESSOR_PARAMETERS = """
-    loss : {{REGRESSOR_LOSS_NAMES}} or Loss, default='squared_error'
-        Loss of the outputs :math:`y_i` against the targets :math:`t_i`,
-        averaged over the samples of a batch (weighted by the sample weights),
-        with the loss's own output activation: a name registered in
-        :data:`skfcnn.nn.losses.LOSSES`,
-
-{{REGRESSOR_LOSSES}}
-
-        (``'squared_error'`` sums over outputs, so the reported loss and its
-        gradient agree for several outputs; ``'poisson'`` needs non-negative
-        targets such as counts), or a loss object (:class:`skfcnn.nn.Loss`,
-        see :doc:`/extending`) whose ``output_activation`` is the output's."""
-
 _ATTRIBUTES = """
     Attributes
     ----------
@@ -423,7 +383,7 @@ CLASSIFIER_DOC = _fill(
     Parameters
     ----------"""
     + _MLP_PARAMETERS
-    + _CLASSIFIER_PARAMETERS
+    + CLASSIFIER_PARAMETERS
     + _OPTION_PARAMETERS
     + "\n"
     + _ATTRIBUTES
@@ -448,13 +408,15 @@ REGRESSOR_DOC = _fill(
     """Fully connected neural network regressor.
 
     A drop-in replacement for :class:`sklearn.neural_network.MLPRegressor`:
-    an identity output with the squared error, or an exponential output with
-    the Poisson deviance, trained by back-propagation with mini-batch SGD,
-    Adam, AdamW, RMSprop, Adagrad or L-BFGS.  Several outputs are supported.
+    an identity output with the squared error (or, robust to outliers, the
+    absolute error or the Huber loss; or the pinball loss of one or several
+    quantiles), or an exponential output with the Poisson deviance, trained
+    by back-propagation with mini-batch SGD, Adam, AdamW, RMSprop, Adagrad or
+    L-BFGS.  Several outputs are supported.
 
     Parameters
     ----------"""
-    + _REGRESSOR_PARAMETERS
+    + REGRESSOR_PARAMETERS
     + _MLP_PARAMETERS
     + _OPTION_PARAMETERS
     + "\n"

@@ -13,6 +13,7 @@ from sklearn.base import clone
 from sklearn.utils import check_random_state
 
 from ..nn.gradcheck import compare_gradients, numerical_gradient
+from ..nn.losses import get_loss
 
 if TYPE_CHECKING:
     from ._types import ArrayLike, RandomStateParam
@@ -100,7 +101,9 @@ def check_gradients(estimator: BaseFCNN, X: ArrayLike, y: ArrayLike,
               \frac{J(\theta + h e_j) - J(\theta - h e_j)}{2h},
 
     in float64 whatever the model's dtype.  Every parameter is perturbed, so
-    use a small ``X`` (a few dozen rows) and a small network.
+    use a small ``X`` (a few dozen rows) and a small network.  The adaptive
+    threshold of ``loss='huber'`` (``huber_delta=None``) is held at its value
+    at :math:`\theta`, as the back-propagated gradient holds it.
 
     Parameters
     ----------
@@ -142,9 +145,12 @@ def check_gradients(estimator: BaseFCNN, X: ArrayLike, y: ArrayLike,
         network.forward(X, training=True, rng=check_random_state(random_state))
         kwargs = {"training": True, "fixed_masks": True, "update_stats": False}
 
+    loss = get_loss(problem.loss)
+    if hasattr(loss, "frozen"):  # the adaptive Huber threshold, held at this point's
+        loss = loss.frozen(Y, network.forward(X, **kwargs)[-1].copy(), sample_weight)
+
     def objective(params):
-        return network.loss_gradient(X, Y, problem.loss, problem.alpha, sample_weight,
-                                     **kwargs)
+        return network.loss_gradient(X, Y, loss, problem.alpha, sample_weight, **kwargs)
 
     objective(network.params)
     analytic = network.grad.copy()

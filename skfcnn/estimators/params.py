@@ -19,8 +19,8 @@ from ..nn.initializers import INITIALIZERS
 from ..training.callbacks import HOOKS, has_hooks
 from ._compat import HasMethods, Interval, Options, StrOptions, _assert_all_finite
 
-__all__ = ["PARAMETER_CONSTRAINTS", "hidden_layer_sizes", "make_optimizer", "make_schedule",
-           "make_transforms"]
+__all__ = ["PARAMETER_CONSTRAINTS", "REGRESSOR_LOSS_CONSTRAINTS", "hidden_layer_sizes",
+           "make_loss", "make_optimizer", "make_schedule", "make_transforms"]
 
 STOCHASTIC_SOLVERS = tuple(optimizers.OPTIMIZERS)
 SCHEDULE_NAMES = tuple(schedules.SCHEDULES)
@@ -86,6 +86,29 @@ def loss_names(classifier):
         return _RegistryNames(losses.LOSSES, where=lambda loss: loss.outputs & CLASSIFIER_OUTPUTS)
     return _RegistryNames(losses.LOSSES,
                           where=lambda loss: loss.output_activation not in CLASSIFIER_OUTPUTS)
+
+
+#: The regressor's parameters of its configurable losses (``huber``, ``quantile``); the
+#: contents of a list of quantiles are checked in ``fit`` (:func:`make_loss`).
+REGRESSOR_LOSS_CONSTRAINTS: dict = {
+    "huber_delta": [Interval(Real, 0, None, closed="neither"), None],
+    "quantile": [Interval(Real, 0, 1, closed="neither"), list, tuple],
+}
+
+
+def make_loss(est):
+    """The loss ``est`` trains with: a user's object, or a registered name, as it is,
+    unless its registered object takes some of the estimator's parameters (its
+    ``estimator_parameters``: ``huber_delta``, ``quantile``): then that object
+    configured with their values (``ValueError`` for a bad one, e.g. a list of
+    quantiles not strictly increasing).  The other losses ignore those parameters."""
+    if not isinstance(est.loss, str):
+        return est.loss
+    entry = losses.LOSSES[est.loss]
+    taken = getattr(entry, "estimator_parameters", None)
+    if not taken:
+        return est.loss
+    return entry.configured(**{name: getattr(est, name) for name in taken})
 
 
 PARAMETER_CONSTRAINTS: dict = {

@@ -18,9 +18,11 @@ from .base import BaseFCNN, _check_stochastic, _store_params
 from .uncertainty import mc_dropout_predict
 from .docstrings import REGRESSOR_DOC, substitute
 from .fitting import transaction
-from .params import LOSS_OBJECT, loss_names
+from .params import LOSS_OBJECT, REGRESSOR_LOSS_CONSTRAINTS, loss_names, make_loss
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from typing_extensions import Self
 
     from ._types import (ActivationParam, ArrayLike, BatchSizeParam, CallbackParam,
@@ -36,6 +38,7 @@ class FCNNRegressor(RegressorMixin, BaseFCNN):
     _parameter_constraints: dict = {
         **BaseFCNN._parameter_constraints,
         "loss": [loss_names(classifier=False), LOSS_OBJECT],
+        **REGRESSOR_LOSS_CONSTRAINTS,
     }
 
     def __init__(
@@ -75,8 +78,15 @@ class FCNNRegressor(RegressorMixin, BaseFCNN):
         restore_best_weights: bool | Literal["auto"] = "auto",
         max_grad_norm: float | None = None,
         callbacks: CallbackParam = None,
+        huber_delta: float | None = None,
+        quantile: float | Sequence[float] = 0.5,
     ) -> None:
         _store_params(self, locals())
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for name, default in (("huber_delta", None), ("quantile", 0.5)):  # saved before
+            vars(self).setdefault(name, default)  # these parameters existed
 
     def _validate_targets(self, X, y, sample_weight, reset, validation=False):
         X, y, sample_weight = self._validate_X_y(X, y, sample_weight, reset)
@@ -88,10 +98,20 @@ class FCNNRegressor(RegressorMixin, BaseFCNN):
                 "Use loss='squared_error' or shift the targets."
             )
         if not validation:  # the output is the loss's canonical one
-            loss = get_loss(self.loss)
+            self._loss_name = make_loss(self)  # a name, or the configured loss object
+            loss = get_loss(self._loss_name)
             self.out_activation_ = getattr(loss, "output_activation", "identity")
-            self._loss_name = self.loss
-        return X, (y.reshape(-1, 1) if y.ndim == 1 else y), sample_weight
+        Y = y.reshape(-1, 1) if y.ndim == 1 else y
+        targets = getattr(get_loss(self._loss_name), "targets", None)  # several quantiles
+        return X, (Y if targets is None else targets(Y)), sample_weight
+
+    def _forward(self, X, raw_output=False, n_layers=None):
+        """The network's output; each row sorted for a loss with ``sorted_outputs``
+        (several quantiles: the monotone rearrangement keeps them from crossing)."""
+        out = super()._forward(X, raw_output, n_layers)
+        if n_layers is None and getattr(get_loss(self._loss_name), "sorted_outputs", False):
+            out.sort(axis=1)
+        return out
 
     def _encode(self, Y):
         return Y
@@ -200,6 +220,36 @@ class FCNNRegressor(RegressorMixin, BaseFCNN):
             return (mean.ravel(), std.ravel()) if mean.shape[1] == 1 else (mean, std)
         out = self._forward(X)
         return out.ravel() if out.shape[1] == 1 else out
+
+    def score(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
+        """:math:`R^2` of the predictions, as scikit-learn's regressors score.
+
+        With several quantiles (``loss='quantile'`` and a list), ``predict``
+        gives one column per quantile for the one target column: the score is
+        then the mean :math:`R^2` of the columns against ``y``, the score early
+        stopping watches.  The pinball loss measures quantiles better
+        (:func:`~sklearn.metrics.mean_pinball_loss`,
+        :func:`~sklearn.metrics.d2_pinball_score`, per column).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Test samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            :math:`R^2` of ``self.predict(X)`` against ``y``.
+        """
+        loss = get_loss(self._loss_name) if hasattr(self, "_network") else None
+        if not getattr(loss, "sorted_outputs", False):
+            return super().score(X, y, sample_weight)
+        Y = loss.targets(np.asarray(y, dtype=np.float64).reshape(len(y), -1))
+        return float(r2_score(Y, self.predict(X), sample_weight=sample_weight))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -5,7 +5,8 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ..nn.mc_dropout import dropout_mean_std
+from ..nn.losses import get_loss
+from ..nn.mc_dropout import dropout_passes
 
 __all__ = ["mc_dropout_predict"]
 
@@ -15,7 +16,8 @@ def mc_dropout_predict(estimator, X, n_passes):
 
     The masks come from a generator seeded by ``estimator.random_state`` (an int
     gives the same masks, hence the same numbers, at every call; ``None``
-    others each time), so the prediction is reproducible as the fit is.
+    others each time), so the prediction is reproducible as the fit is.  For
+    several quantiles each pass's row is sorted first, as ``predict`` sorts it.
     """
     check_is_fitted(estimator, "_network")
     network = estimator._network
@@ -28,4 +30,7 @@ def mc_dropout_predict(estimator, X, n_passes):
     seed = check_random_state(estimator.random_state).randint(np.iinfo(np.int32).max)
     X = estimator._validated_input(X).astype(network.dtype, copy=False)
     with np.errstate(over="ignore", invalid="ignore"):
-        return dropout_mean_std(network, X, n_passes, np.random.default_rng(seed))
+        passes = dropout_passes(network, X, n_passes, np.random.default_rng(seed))
+    if getattr(get_loss(estimator._loss_name), "sorted_outputs", False):
+        passes.sort(axis=2)
+    return passes.mean(axis=0), passes.std(axis=0)

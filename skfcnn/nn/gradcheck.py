@@ -187,7 +187,11 @@ def check_loss(loss, y_true, Z, output_activation=None, sample_weight=None, eps=
     The gradient is with respect to the output pre-activation ``Z``:
     ``gradient(y_true, f(Z), sample_weight, None, output_activation)`` against
     the central differences of ``value(y_true, f(Z), sample_weight)``, with
-    :math:`f` the output activation.
+    :math:`f` the output activation.  A loss with a method ``frozen(y_true,
+    y_pred, sample_weight)`` is checked as the loss it returns, with its
+    data-dependent settings held at their values at ``Z`` (the adaptive
+    threshold of :class:`~skfcnn.nn.robust_losses.Huber`, which its gradient
+    holds constant).
 
     Parameters
     ----------
@@ -220,6 +224,9 @@ def check_loss(loss, y_true, Z, output_activation=None, sample_weight=None, eps=
         output_activation = getattr(loss, "output_activation", "identity")
     check_loss_output(loss, output_activation)
     forward = ACTIVATIONS[output_activation].forward
+    frozen = getattr(loss, "frozen", None)
+    if frozen is not None:  # data-dependent settings (the adaptive Huber threshold) held
+        loss = frozen(y_true, forward(np.array(Z, dtype=np.float64)), sample_weight)
     return _weighted_sum_check(
         lambda Z: float(loss.value(y_true, forward(Z), sample_weight)),
         lambda Z: loss.gradient(y_true, forward(Z), sample_weight, None, output_activation),

@@ -11,6 +11,10 @@ loss                   output activation   per-sample loss :math:`\ell_i`
 ``poisson``            ``exp``             :math:`\sum_k [t_{ik} \log (t_{ik} / y_{ik}) - t_{ik} + y_{ik}]`
 =====================  ==================  =====================================
 
+and the robust and quantile losses ``absolute_error``, ``huber`` and
+``quantile`` follow an identity output (:mod:`skfcnn.nn.robust_losses`: they
+have no canonical-link gradient).
+
 The batch loss is the (weighted) mean over samples,
 
 .. math:: L = \frac{\sum_i w_i \ell_i}{\sum_i w_i},
@@ -59,10 +63,11 @@ from numpy.typing import NDArray
 from scipy.special import xlogy
 
 from ._protocols import Loss, resolve
+from .robust_losses import AbsoluteError, Huber, Quantile
 
-__all__ = ["LOSSES", "OUTPUT_ACTIVATION_OF", "VALID_OUTPUTS", "BinaryLogLoss", "LogLoss",
-           "Loss", "Poisson", "SquaredError", "check_loss_output", "get_loss", "loss_value",
-           "output_delta"]
+__all__ = ["LOSSES", "OUTPUT_ACTIVATION_OF", "VALID_OUTPUTS", "AbsoluteError", "BinaryLogLoss",
+           "Huber", "LogLoss", "Loss", "Poisson", "Quantile", "SquaredError",
+           "check_loss_output", "get_loss", "loss_value", "output_delta"]
 
 
 # Sums are np.add.reduce, the ufunc that ndarray.sum calls, without its Python
@@ -185,7 +190,8 @@ def _softmax_jacobian(y_pred, delta):
 _JACOBIANS = {"logistic": _logistic_jacobian, "softmax": _softmax_jacobian}
 
 #: Every loss by name: the one registry; the two below are derived from it.
-LOSSES = {loss.name: loss for loss in (SquaredError(), LogLoss(), BinaryLogLoss(), Poisson())}
+LOSSES = {loss.name: loss for loss in (SquaredError(), LogLoss(), BinaryLogLoss(), Poisson(),
+                                       AbsoluteError(), Huber(), Quantile())}
 
 #: The canonical output activation of each loss.
 OUTPUT_ACTIVATION_OF = {name: loss.output_activation for name, loss in LOSSES.items()}

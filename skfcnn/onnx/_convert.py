@@ -15,7 +15,9 @@ number.  Labels are ``int64`` for integer (and integral float or bool) classes,
 strings otherwise, as skl2onnx writes them; its options ``zipmap``, ``nocl``
 and ``output_class_labels`` are handled by its own classifier parser.  The
 regressor's single output has shape ``[N, n_outputs]``, as skl2onnx writes
-``MLPRegressor`` (our ``predict`` returns one output as a 1-D array).
+``MLPRegressor`` (our ``predict`` returns one output as a 1-D array); with
+several quantiles (``loss='quantile'``) each row is sorted, as ``predict``
+sorts it.
 """
 
 import numpy as np
@@ -28,6 +30,7 @@ from skl2onnx.common.shape_calculator import (
 )
 from skl2onnx.common.utils_classifier import get_label_classes
 
+from ..nn.losses import get_loss
 from ._builder import GraphBuilder
 from ._network import emit_logits, emit_output_activation
 from ._registry import MIN_OPSET
@@ -126,7 +129,25 @@ def convert_regressor(scope, operator, container):
     model = operator.raw_operator
     builder, logits = _start(scope, operator, container)
     out = emit_output_activation(builder, logits, model._network, getattr(model, "loss", None))
+    if getattr(get_loss(getattr(model, "_loss_name", "squared_error")), "sorted_outputs",
+               False):
+        out = _sorted_rows(builder, out, model._network.layer_sizes[-1])
     builder.node("Identity", [out], output=operator.outputs[0].full_name)
+
+
+def _sorted_rows(builder, name, n_columns):
+    r"""Each row of ``name`` in increasing order, as ``predict`` sorts several quantiles:
+    :math:`-\operatorname{TopK}_k(-x)` (opset 9's ``TopK`` gives the largest only)."""
+    values, indices = builder.unique_name("sorted"), builder.unique_name("order")
+    inputs, attributes = [builder.node("Neg", [name])], {"axis": 1}
+    if builder.target_opset < 10:
+        attributes["k"] = n_columns
+    else:
+        inputs.append(builder.constant(np.array([n_columns]), "k", dtype=np.int64))
+    builder.container.add_node("TopK", inputs, [values, indices],
+                               name=builder.scope.get_unique_operator_name("TopK"),
+                               **attributes)
+    return builder.node("Neg", [values])
 
 
 def _tensor_type(operator):
