@@ -98,15 +98,14 @@ def test_sklearn_compatible_with_dropout(estimator, check):
 
 
 # Several quantiles of one target (issue 14): ``predict`` returns one column per
-# quantile for a 1-D ``y``, which three checks rule out by design; every other check runs.
+# quantile for a 1-D ``y``, which three checks rule out by design; every other check runs
+# (the multi-output checks do not: the tags say several quantiles are one target's).
 SEVERAL_QUANTILES = [FCNNRegressor(loss="quantile", quantile=[0.2, 0.5, 0.8])]
 WHY_NOT_SEVERAL_QUANTILES = {
     # they assert predict(X).shape == y.shape (or (n_samples,)) for a 1-D y
     "check_regressors_train": "predict gives one column per quantile for a 1-D y",
     "check_estimator_sparse_array": "predict gives one column per quantile for a 1-D y",
     "check_estimator_sparse_matrix": "predict gives one column per quantile for a 1-D y",
-    # several quantiles need a single target column: a clear ValueError
-    "check_regressor_multioutput": "several quantiles are of one target column",
 }
 
 

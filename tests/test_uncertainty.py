@@ -126,3 +126,13 @@ def test_several_quantiles_are_sorted_in_every_pass():
     mean, std = est.predict(X[:20], return_std=True, n_passes=8)
     assert mean.shape == std.shape == (20, 3)
     assert (np.diff(mean, axis=1) >= 0).all()
+
+
+def test_sparse_input_gives_the_dense_numbers(sine):
+    import scipy.sparse as sp
+
+    est, X, _ = sine
+    dense = est.predict(X[:6], return_std=True, n_passes=5)
+    sparse = est.predict(sp.csr_matrix(X[:6]), return_std=True, n_passes=5)
+    np.testing.assert_allclose(sparse[0], dense[0], rtol=1e-12)
+    np.testing.assert_allclose(sparse[1], dense[1], rtol=1e-12)

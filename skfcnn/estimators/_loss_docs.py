@@ -47,32 +47,31 @@ REGRESSOR_PARAMETERS = """
         see :mod:`skfcnn.nn.robust_losses`), or a loss object
         (:class:`skfcnn.nn.Loss`, see :doc:`/extending`) whose
         ``output_activation`` is the output's.  ``score`` and the
-        early-stopping score stay :math:`R^2` whatever the loss (use
-        ``monitor='loss'`` to stop on the validation loss instead).
+        validation score stay :math:`R^2` whatever the loss; early stopping
+        watches the validation loss for ``'absolute_error'``, ``'huber'``
+        and ``'quantile'`` (``monitor='auto'``).
     huber_delta : float, default=None
         The threshold :math:`\\delta > 0` of ``loss='huber'``, where its
         :math:`\\tfrac12 r^2` turns into :math:`\\delta (\\lvert r \\rvert -
         \\tfrac12 \\delta)`, the same for every output.  ``None`` (the
         default) resists gross outliers whatever the targets' scale:
-        :math:`\\delta = 1.345\\,\\mathrm{MAD} / 0.6745` of each output, from the
-        median absolute deviation of the residuals over the batch (weighted
-        by ``sample_weight``), recomputed for every batch and every L-BFGS
-        evaluation; the gradient holds it constant.  The median absolute
-        deviation does not move while fewer than half the residuals are
-        gross outliers, so the default resists them whatever the targets'
-        unit (the 0.9 quantile of the residuals, gradient boosting's rule,
-        lands among them from 10 % on).  (Not
+        :math:`\\delta = 1.345\\,\\operatorname{med}_i \\lvert r_i \\rvert / 0.6745` of
+        each output, from the median absolute residual over the batch
+        (weighted by ``sample_weight``), recomputed for every batch; the
+        gradient holds it constant.  That median does not move while fewer
+        than half the residuals are gross outliers, so the default resists
+        them whatever the targets' unit (the 0.9 quantile of the residuals,
+        gradient boosting's rule, lands among them from 10 % on).  (Not
         :class:`~sklearn.linear_model.HuberRegressor`'s scale estimated
         jointly with the fit, which adds a parameter outside the network and
         a non-convex objective for every solver.)  With
-        ``'lbfgs'`` the threshold moving with the parameters makes the line
-        search stop early (after tens of iterations, at times with a
-        ``ConvergenceWarning``), at a robust fit; a fixed threshold lets it
-        converge fully.  Ignored by the other losses.
-    quantile : float or list of float, default=0.5
+        ``'lbfgs'`` it is held for a run and re-estimated for the next (at
+        most five runs sharing ``max_iter``), so that each line search sees
+        one objective.  Ignored by the other losses.
+    quantile : float or array-like of float, default=0.5
         The quantile :math:`q \\in (0, 1)` of ``loss='quantile'`` (the
         pinball loss :math:`\\max(q r, (q - 1) r)` of :math:`r = t - y`): one
-        float is the quantile of every output column; a list (or tuple) of
+        float is the quantile of every output column; a list, tuple or 1-D array of
         :math:`m` strictly increasing floats fits :math:`m` quantiles of a
         single target column with :math:`m` outputs, ``predict`` then returns
         shape ``(n_samples, m)`` with each row sorted so that the quantiles

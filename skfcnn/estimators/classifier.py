@@ -117,7 +117,7 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
         init_scale: float | None = None,
         weight_decay: float | None = None,
         warmup_epochs: int = 0,
-        monitor: Literal["score", "loss"] = "score",
+        monitor: Literal["auto", "score", "loss"] = "auto",
         restore_best_weights: bool | Literal["auto"] = "auto",
         max_grad_norm: float | None = None,
         callbacks: CallbackParam = None,

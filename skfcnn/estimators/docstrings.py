@@ -273,11 +273,16 @@ _OPTION_PARAMETERS = """
         then :math:`\\eta_e`.  The schedule must count epochs:
         ``'invscaling'`` with ``'sgd'`` (or a schedule object with
         ``unit='sample'``) and ``warmup_epochs > 0`` raise a ``ValueError``.
-    monitor : {'score', 'loss'}, default='score'
+    monitor : {'auto', 'score', 'loss'}, default='auto'
         What ``early_stopping`` watches on the validation set: ``'score'``
         (accuracy or :math:`R^2`; an epoch improves when it rises by ``tol``,
         scikit-learn's rule) or ``'loss'`` (the mean validation loss without
         the L2 penalty; an epoch improves when it falls by ``tol``).
+        ``'auto'``: ``'loss'`` for the regressor's ``'absolute_error'``,
+        ``'huber'`` and ``'quantile'`` (the :math:`R^2` of the validation set
+        rewards the conditional mean, so it would keep the epoch closest to
+        it, not the best median or quantile), ``'score'`` otherwise, as
+        scikit-learn's MLP does.
     restore_best_weights : 'auto' or bool, default='auto'
         Which parameters the model keeps when ``fit`` stops: ``'auto'``
         restores the best epoch's (by the monitored quantity) with

@@ -23,7 +23,7 @@ from sklearn.base import is_classifier
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 
-from ..nn.losses import loss_value
+from ..nn.losses import get_loss, loss_value
 from ..nn.network import PREDICT_CHUNK, Network
 from ..nn.transforms import chain
 from ..training.lbfgs import train_lbfgs
@@ -242,10 +242,18 @@ class FitMixin:
             batch_size=self.batch_size, shuffle=self.shuffle,
             max_epochs=1 if incremental else self.max_iter, tol=self.tol,
             n_iter_no_change=self.n_iter_no_change, verbose=int(self.verbose),
-            check_convergence=not incremental, monitor=self.monitor,
+            check_convergence=not incremental, monitor=self._monitored(),
             restore_best=not incremental and (validating if restore == "auto" else restore),
             callbacks=check_callbacks(self.callbacks),
         )
+
+    def _monitored(self):
+        """``monitor``, with ``'auto'`` resolved: the loss's own choice (``'loss'``
+        for the median, Huber and quantile regressors: the validation R² rewards
+        the mean), else ``'score'``, scikit-learn's."""
+        if self.monitor != "auto":
+            return self.monitor
+        return getattr(get_loss(self._loss_name), "monitor", "score")
 
     def _optimizer_for(self, fit, optimizer):
         """``optimizer`` with its state (the kept one when it is of the same kind), behind

@@ -92,7 +92,7 @@ def loss_names(classifier):
 #: contents of a list of quantiles are checked in ``fit`` (:func:`make_loss`).
 REGRESSOR_LOSS_CONSTRAINTS: dict = {
     "huber_delta": [Interval(Real, 0, None, closed="neither"), None],
-    "quantile": [Interval(Real, 0, 1, closed="neither"), list, tuple],
+    "quantile": [Interval(Real, 0, 1, closed="neither"), list, tuple, np.ndarray],
 }
 
 
@@ -142,7 +142,7 @@ PARAMETER_CONSTRAINTS: dict = {
     "init_scale": [Interval(Real, 0, None, closed="neither"), None],
     "weight_decay": [Interval(Real, 0, None, closed="left"), None],
     "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
-    "monitor": [StrOptions({"score", "loss"})],
+    "monitor": [StrOptions({"auto", "score", "loss"})],
     "restore_best_weights": [StrOptions({"auto"}), "boolean"],
     "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
     "callbacks": [list, tuple, None],

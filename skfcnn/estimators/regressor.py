@@ -74,7 +74,7 @@ class FCNNRegressor(RegressorMixin, BaseFCNN):
         init_scale: float | None = None,
         weight_decay: float | None = None,
         warmup_epochs: int = 0,
-        monitor: Literal["score", "loss"] = "score",
+        monitor: Literal["auto", "score", "loss"] = "auto",
         restore_best_weights: bool | Literal["auto"] = "auto",
         max_grad_norm: float | None = None,
         callbacks: CallbackParam = None,
@@ -200,7 +200,10 @@ class FCNNRegressor(RegressorMixin, BaseFCNN):
             mean and standard deviation of ``n_passes`` forward passes with
             dropout on (new masks each pass; batch normalisation on its running
             statistics), reproducible under ``random_state``
-            (:mod:`skfcnn.nn.mc_dropout`).  Needs ``dropout > 0``
+            (:mod:`skfcnn.nn.mc_dropout`): an int gives the same masks at every
+            call (for the same ``X``: each row's masks depend on its position);
+            ``None`` or a ``RandomState`` draws a new seed from it (which
+            advances it, as a fit does).  Needs ``dropout > 0``
             (``ValueError`` otherwise); costs about 2 to 3 times ``n_passes``
             predictions.
         n_passes : int, default=100
@@ -253,6 +256,9 @@ class FCNNRegressor(RegressorMixin, BaseFCNN):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
+        # several quantiles are several outputs of one target column
+        several = self.loss == "quantile" and np.ndim(self.quantile) == 1 \
+            and len(self.quantile) > 1
+        tags.target_tags.multi_output = not several
         tags.target_tags.positive_only = self.loss == "poisson"
         return tags

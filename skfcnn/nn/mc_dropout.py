@@ -13,7 +13,9 @@ unit) approximate a predictive distribution (Gal & Ghahramani, 2016):
 The masks are drawn as in training (inverted dropout, :mod:`skfcnn.nn.dropout`);
 batch normalisation uses its running statistics, as at prediction time, so the
 only randomness is dropout's.  The passes run together: each chunk of rows is
-repeated :math:`T` times and goes through every layer as one matrix product.
+repeated :math:`T` times and goes through every layer after the first as one
+matrix product (the first layer's pre-activation, before any dropout, is the
+same in every pass and computed once).
 """
 
 from __future__ import annotations
@@ -39,13 +41,15 @@ def _check(network, n_passes):
         raise ValueError(f"n_passes must be an int >= 2; got n_passes={n_passes!r}.")
 
 
-def _stochastic_forward(network, X, rng):
-    """One forward pass of the rows of ``X`` with new dropout masks."""
-    out = X
+def _stochastic_forward(network, first, rng):
+    """One forward pass with new dropout masks, from the first layer's pre-activation
+    ``first`` (there is no dropout on the inputs)."""
+    out = first
     output = get_activation(network.output_activation, "output_activation")
     for layer in range(network.n_layers):
-        out = out @ network.coefs[layer]
-        out += network.intercepts[layer]
+        if layer > 0:
+            out = out @ network.coefs[layer]
+            out += network.intercepts[layer]
         if layer == network.n_layers - 1:
             return output.forward(out)
         for step in network.hidden_steps[layer]:
@@ -63,7 +67,7 @@ def dropout_passes(network, X: NDArray, n_passes: int, rng: np.random.Generator)
     ----------
     network : Network
         Trained with dropout (some rate > 0).
-    X : ndarray of shape (n_samples, n_features)
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
         In the network's dtype.
     n_passes : int
         Number of passes :math:`T \ge 2`.
@@ -79,9 +83,10 @@ def dropout_passes(network, X: NDArray, n_passes: int, rng: np.random.Generator)
     rows = max(1, PREDICT_CHUNK // n_passes)  # rows times passes per chunk
     chunks = []
     for start in range(0, X.shape[0], rows):
-        part = X[start : start + rows]
-        out = _stochastic_forward(network, np.tile(part, (n_passes, 1)), rng)
-        chunks.append(out.reshape(n_passes, part.shape[0], -1))
+        first = np.asarray(X[start : start + rows] @ network.coefs[0])  # the same each pass
+        first += network.intercepts[0]
+        out = _stochastic_forward(network, np.tile(first, (n_passes, 1)), rng)
+        chunks.append(out.reshape(n_passes, first.shape[0], -1))
     return np.concatenate(chunks, axis=1)
 
 

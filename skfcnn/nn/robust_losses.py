@@ -53,7 +53,7 @@ _sums = np.add.reduce
 #: Huber's tuning constant: :math:`\delta = 1.345\,\hat\sigma` keeps 95 % of the
 #: least-squares efficiency under normal noise (Huber, 1981).
 HUBER_TUNING = 1.345
-#: :math:`\Phi^{-1}(3/4)`: the median absolute deviation of standard normal noise.
+#: :math:`\Phi^{-1}(3/4)`: the median of the absolute value of standard normal noise.
 MAD_NORMAL = 0.6744897501960817
 
 
@@ -142,6 +142,8 @@ class AbsoluteError(Loss):
     """
 
     name, output_activation = "absolute_error", "identity"
+    #: What early stopping watches by default: R² rewards the mean, not this fit.
+    monitor = "loss"
 
     def per_sample(self, y_true, y_pred):
         return _sums(np.abs(y_pred - y_true), axis=1)
@@ -183,26 +185,30 @@ class Huber(_Configurable):
     ----------
     delta : float or None, default=None
         The threshold :math:`\delta > 0`, the same for every output.  ``None``:
-        :math:`\delta_k = 1.345\,\hat\sigma_k`, with
-        :math:`\hat\sigma_k = \operatorname{MAD}_k / 0.6745` the residuals'
-        scale from their median absolute deviation,
+        :math:`\delta_k = 1.345\,\hat\sigma_k`, with :math:`\hat\sigma_k` the
+        residuals' scale from their median absolute value,
 
-        .. math:: \operatorname{MAD}_k = \operatorname{med}_i \big\lvert r_{ik}
-                  - \operatorname{med}_j r_{jk} \big\rvert, \qquad
-                  r_{ik} = t_{ik} - y_{ik},
+        .. math:: \hat\sigma_k = \frac{\operatorname{med}_i \lvert r_{ik} \rvert}
+                  {0.6745}, \qquad r_{ik} = t_{ik} - y_{ik},
 
-        over the batch (weighted medians with the sample weights,
+        over the batch (a weighted median with the sample weights,
         :func:`weighted_quantile`), recomputed at every evaluation: the
         classic Huber tuning (95 % efficiency under normal noise) on a scale
         that up to half the residuals being gross outliers does not move,
-        whatever the targets' unit.  (Not the 0.9 quantile of the absolute
-        residuals that scikit-learn's gradient boosting takes: with 10 % of
-        outliers or more it lands among them.)  The gradient holds
-        :math:`\delta_k` constant (its own dependence on the parameters is
-        left out), so it is the gradient of :meth:`frozen`'s loss.
+        whatever the targets' unit.  The median is taken about 0, not about
+        the residuals' own median: early in training, when every residual
+        shares an offset, :math:`\delta` is large and the loss quadratic, so
+        the offset is fitted fast; and one or two rows (``batch_size=1``, a
+        one-row ``partial_fit``) give their own size, not 0.  (Not the 0.9
+        quantile of the absolute residuals that scikit-learn's gradient
+        boosting takes: with 10 % of outliers or more it lands among them.)
+        The gradient holds :math:`\delta_k` constant (its own dependence on
+        the parameters is left out), so it is the gradient of :meth:`frozen`'s loss.
     """
 
     name, output_activation = "huber", "identity"
+    #: What early stopping watches by default: R² rewards the mean, not this fit.
+    monitor = "loss"
     estimator_parameters: ClassVar[dict] = {"huber_delta": "delta"}
 
     def __init__(self, delta: float | None = None):
@@ -219,10 +225,8 @@ class Huber(_Configurable):
         r"""The :math:`\delta_k` of each output for this batch, in ``y_pred``'s dtype."""
         if self.delta is not None:
             return np.full(y_pred.shape[1], self.delta, dtype=y_pred.dtype)
-        residuals = y_pred - y_true
-        median = weighted_quantile(residuals, 0.5, sample_weight)
-        mad = weighted_quantile(np.abs(residuals - median), 0.5, sample_weight)
-        delta = (HUBER_TUNING / MAD_NORMAL) * mad
+        scale = weighted_quantile(np.abs(y_pred - y_true), 0.5, sample_weight)
+        delta = (HUBER_TUNING / MAD_NORMAL) * scale
         return np.maximum(delta, np.finfo(delta.dtype).tiny, out=delta)  # never 0
 
     def frozen(self, y_true, y_pred, sample_weight=None):
@@ -265,8 +269,10 @@ class _FrozenHuber(Huber):
 
 def _check_quantiles(quantile):
     """``quantile`` as a float or a tuple of floats (``ValueError`` naming it otherwise)."""
-    several = isinstance(quantile, (list, tuple))
-    values = list(quantile) if several else [quantile]
+    several = isinstance(quantile, (list, tuple)) or (
+        isinstance(quantile, np.ndarray) and quantile.ndim == 1)
+    values = [q.item() if isinstance(q, np.generic) else q for q in quantile] if several \
+        else [quantile]
     valid = (len(values) > 0 and all(
         isinstance(q, Real) and not isinstance(q, bool) and 0 < q < 1 for q in values)
         and all(a < b for a, b in pairwise(values)))
@@ -305,6 +311,8 @@ class Quantile(_Configurable):
     """
 
     name, output_activation = "quantile", "identity"
+    #: What early stopping watches by default: R² rewards the mean, not this fit.
+    monitor = "loss"
     estimator_parameters: ClassVar[dict] = {"quantile": "quantile"}
 
     def __init__(self, quantile: float | tuple[float, ...] = 0.5):

@@ -30,10 +30,15 @@ try:  # a dependency of scikit-learn
 except ImportError:  # pragma: no cover
     ThreadpoolController = None
 
+from ..nn.losses import get_loss
 from .callbacks import PrintProgress, ProgressBar
 from .loop import TrainingRun, _diverged_error, _Hooks, fit_hooks
 
-__all__ = ["train_lbfgs"]
+__all__ = ["RESCALE_ROUNDS", "train_lbfgs"]
+
+#: At most this many L-BFGS runs for a loss with an adaptive scale (Huber's
+#: default threshold), each with the scale of its start (``_minimize_rescaled``).
+RESCALE_ROUNDS = 5
 
 
 class _Objective:
@@ -148,12 +153,66 @@ def train_lbfgs(network, X, Y, sample_weight, state, *, loss, alpha, max_iter, m
     with fit_hooks(run, hooks):
         for hook in hooks.on_epoch_begin:
             hook(run)
-        _minimize(run, hooks, X, Y, sample_weight, loss, alpha,
-                  {"maxiter": max_iter, "maxfun": max_fun, "gtol": tol})
+        options = {"maxiter": max_iter, "maxfun": max_fun, "gtol": tol}
+        if _held_loss(loss, network, X, Y, sample_weight) is None:
+            _warn_unconverged(_minimize(run, hooks, X, Y, sample_weight, loss, alpha, options))
+        else:
+            _minimize_rescaled(run, hooks, X, Y, sample_weight, loss, alpha, options)
+
+
+def _held_loss(loss, network, X, Y, sample_weight):
+    """``loss`` with its adaptive scale (Huber's default threshold) held at the
+    network's residuals now; ``None`` for a loss without one."""
+    obj = get_loss(loss)
+    if not hasattr(obj, "frozen"):
+        return None
+    with np.errstate(over="ignore", invalid="ignore"):
+        held = obj.frozen(Y, network.predict(X), sample_weight)
+    return None if held is obj else held
+
+
+def _minimize_rescaled(run, hooks, X, Y, sample_weight, loss, alpha, options):
+    r"""L-BFGS-B for a loss whose scale :math:`\delta` adapts to the residuals.
+
+    Recomputed at every evaluation, :math:`\delta` would make the objective
+    move under the line search (the gradient holds it constant), which then
+    stops after a few iterations.  Instead each round minimises the objective
+    with :math:`\delta` held at its starting point's residuals, and the next
+    round re-estimates it (iteratively rescaled, as M-estimators are fitted):
+    at most :data:`RESCALE_ROUNDS` rounds, sharing ``maxiter``, until
+    :math:`\delta` changes by less than 1 %.
+    """
+    budget, held = options["maxiter"], _held_loss(loss, run.network, X, Y, sample_weight)
+    for rounds_left in range(RESCALE_ROUNDS, 0, -1):
+        start = run.state.n_iter
+        share = {**options, "maxiter": max(1, -(-budget // rounds_left))}
+        result = _minimize(run, hooks, X, Y, sample_weight, held, alpha, share)
+        budget -= run.state.n_iter - start
+        if result is None or budget <= 0:
+            break
+        new = _held_loss(loss, run.network, X, Y, sample_weight)
+        if np.allclose(new.thresholds, held.thresholds, rtol=0.01, atol=0):
+            break
+        held = new
+    _warn_unconverged(result)
+
+
+def _warn_unconverged(result):
+    """scikit-learn's ``ConvergenceWarning`` for a minimisation that did not converge."""
+    if result is not None and result.status != 0:
+        warnings.warn(
+            f"lbfgs failed to converge after {result.nit} iteration(s) "
+            f"(status={result.status}): {result.message}. Increase max_iter or "
+            "max_fun, or scale the data.",
+            ConvergenceWarning,
+        )
 
 
 def _minimize(run, hooks, X, Y, sample_weight, loss, alpha, options):
-    """scipy's L-BFGS-B from the network's parameters; keeps the result in the network."""
+    """scipy's L-BFGS-B from the network's parameters; keeps the result in the network.
+
+    Returns scipy's result, or ``None`` when a callback stopped it or the user
+    interrupted it (nothing to warn about)."""
     network, state = run.network, run.state
     objective = _Objective(network, X, Y, sample_weight, loss, alpha)
     recorder = _Recorder(run, hooks)
@@ -166,16 +225,10 @@ def _minimize(run, hooks, X, Y, sample_weight, loss, alpha, options):
         network.params[...] = x0 if recorder.last_x is None else recorder.last_x
         warnings.warn("Training interrupted by user; the parameters of the last "
                       f"finished iteration ({state.n_iter}) were kept.")
-        return
+        return None
     if not np.isfinite(result.fun):
         network.params[...] = x0 if recorder.last_x is None else recorder.last_x
         raise _diverged_error(state.n_iter + 1, f"The training loss became {result.fun}")
     network.params[...] = result.x
     state.t += X.shape[0] * max(result.nit, 1)
-    if result.status != 0 and not recorder.stopped:
-        warnings.warn(
-            f"lbfgs failed to converge after {result.nit} iteration(s) "
-            f"(status={result.status}): {result.message}. Increase max_iter or "
-            "max_fun, or scale the data.",
-            ConvergenceWarning,
-        )
+    return None if recorder.stopped else result
