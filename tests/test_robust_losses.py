@@ -350,3 +350,13 @@ def test_a_1d_array_of_quantiles_is_a_list_of_them():
     from_array = quiet_fit(FCNNRegressor(quantile=np.array([0.1, 0.5, 0.9]), **params), X, y)
     np.testing.assert_array_equal(from_array.predict(X), from_list.predict(X))
     assert not from_array.__sklearn_tags__().target_tags.multi_output
+
+
+def test_partial_fit_with_other_quantiles_names_what_changed():
+    X, y = _heteroscedastic(50, seed=1)
+    est = FCNNRegressor(loss="quantile", hidden_layer_sizes=(4,), random_state=0)
+    est.partial_fit(X, y)
+    est.set_params(quantile=[0.1, 0.9])
+    with pytest.raises(ValueError, match=r"^partial_fit needs the same layer sizes .* \(and "
+                                         r"quantile: one output per level\) .*Call fit"):
+        est.partial_fit(X, y)

@@ -122,15 +122,19 @@ class FitMixin:
             else {"init": self.init, "scale": self.init_scale}
         return network.initialize(rng, **init)
 
-    def _warm_network(self, X, Y):
+    def _warm_network(self, X, Y, incremental=False):
         """A copy of the fitted network, checked against the data and reconfigured."""
         fitted = self._network
         sizes = self._layer_sizes(X, Y)
         if sizes != fitted.layer_sizes:
+            caller = "partial_fit" if incremental else "warm_start=True"
+            what = "the data and hidden_layer_sizes" + (
+                " (and quantile: one output per level)" if hasattr(self, "quantile") else "")
             raise ValueError(
-                f"warm_start=True needs the same layer sizes as the fitted model: "
-                f"it has {fitted.layer_sizes}, the data and "
-                f"hidden_layer_sizes give {sizes}. Set warm_start=False to refit."
+                f"{caller} needs the same layer sizes as the fitted model: it has "
+                f"{fitted.layer_sizes}, {what} give {sizes}. "
+                + ("Call fit to start again." if incremental
+                   else "Set warm_start=False to refit.")
             )
         if self.out_activation_ != fitted.output_activation:
             raise ValueError(
@@ -163,7 +167,7 @@ class FitMixin:
         warm = hasattr(self, "_network") and (self.warm_start or incremental)
         going_on = incremental and hasattr(self, "_rng")
         rng = self._rng if going_on else check_random_state(self.random_state)
-        network = self._warm_network(X, Y) if warm else self._new_network(X, Y, rng)
+        network = self._warm_network(X, Y, incremental) if warm else self._new_network(X, Y, rng)
         mask_rng = getattr(self, "_mask_rng", None) if going_on else None
         new_mask_rng = "dropout" in self._network_options() and mask_rng is None
         if new_mask_rng:
