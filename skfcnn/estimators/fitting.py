@@ -29,9 +29,6 @@ from ..nn.transforms import chain
 from ..training.lbfgs import train_lbfgs
 from ..training.loop import KEPT, DivergenceError, all_finite, train
 from ..training.state import TrainingConfig, TrainingState, Validation
-
-if TYPE_CHECKING:
-    from ._types import Method
 from ._sklearn_callbacks import SklearnCallbacks
 from .params import (
     check_callbacks,
@@ -42,6 +39,9 @@ from .params import (
     make_schedule,
     make_transforms,
 )
+
+if TYPE_CHECKING:
+    from ._types import Method
 
 __all__ = ["FitMixin", "transaction"]
 
