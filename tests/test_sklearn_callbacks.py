@@ -119,3 +119,43 @@ def test_the_progress_bar_runs_over_the_epochs_and_changes_nothing(data):
     est = FCNNClassifier(hidden_layer_sizes=(8,), max_iter=4, random_state=0)
     quiet_fit(est.set_callbacks(callback.ProgressBar()), X, y)
     np.testing.assert_array_equal(est._network.params, plain._network.params)
+
+
+class KeepSnapshots:
+    """A scikit-learn callback that keeps the ``fitted_estimator`` of every task's end."""
+
+    def __init__(self):
+        self.snapshots = []
+
+    def setup(self, estimator, context):
+        pass
+
+    def teardown(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context):
+        pass
+
+    def on_fit_task_end(self, estimator, context, *, fitted_estimator):
+        self.snapshots.append(fitted_estimator)
+        return False
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_a_kept_snapshot_is_a_copy_that_later_epochs_do_not_change(solver, data):
+    X, y = data[FCNNClassifier]
+    keep = KeepSnapshots()
+    est = FCNNClassifier(hidden_layer_sizes=(8,), max_iter=5, solver=solver, random_state=0)
+    quiet_fit(est.set_callbacks(keep), X, y)
+    first = quiet_fit(FCNNClassifier(hidden_layer_sizes=(8,), max_iter=1, solver=solver,
+                                     random_state=0), X, y)
+    # the first epoch's snapshot predicts what a one-epoch fit predicts, not the last epoch
+    np.testing.assert_allclose(keep.snapshots[0].predict_proba(X), first.predict_proba(X),
+                               rtol=0, atol=1e-12)
+    assert np.abs(keep.snapshots[0].predict_proba(X) - est.predict_proba(X)).max() > 1e-3
+    # the fit's own snapshot (the last one) is not changed by a later partial_fit
+    final = keep.snapshots[-1].predict_proba(X)
+    np.testing.assert_array_equal(final, est.predict_proba(X))
+    if solver != "lbfgs":
+        est.set_callbacks().partial_fit(X, y)
+        np.testing.assert_array_equal(keep.snapshots[-1].predict_proba(X), final)

@@ -29,7 +29,9 @@ class SklearnCallbacks(Callback):
         ``{"sample_weight": ...}`` when there are sample weights.
     model_attributes : callable
         ``model_attributes(network) -> dict``: the fitted attributes of a model
-        that predicts with ``network``, for the callbacks' ``fitted_estimator``.
+        that predicts with ``network``, for the callbacks' ``fitted_estimator``
+        (given a copy of the training network, so that a kept snapshot never
+        changes afterwards).
     task_name : str, default="epoch"
         The name of each subtask (``"iteration"`` for L-BFGS).
     """
@@ -42,7 +44,10 @@ class SklearnCallbacks(Callback):
         self.task = None
 
     def _attributes(self, run):
-        return lambda: self.model_attributes(run.network)
+        # A copy: a callback may keep the snapshot while training goes on in place.
+        # The lambda runs only when a callback asks for ``fitted_estimator``, so a
+        # fit whose callbacks keep nothing copies nothing.
+        return lambda: self.model_attributes(run.network.copy())
 
     def on_epoch_begin(self, run):
         self.task = self.context.subcontext(task_name=self.task_name)
