@@ -292,7 +292,10 @@ def test_divergence_stops_with_a_clear_error_and_keeps_parameters(cls, regressio
     assert est.n_iter_ == len(est.loss_curve_) == recorded >= 1
 
 
-def test_lbfgs_divergence_names_the_loss_and_keeps_the_start(regression, monkeypatch):
+def test_lbfgs_divergence_names_the_loss_and_commits_no_untrained_start(regression,
+                                                                       monkeypatch):
+    """Issue 21: this test used to assert that the random starting point was kept and
+    committed; no iteration had a finite loss, so nothing trained is kept now."""
     X, y = regression
     est = FCNNRegressor(solver="lbfgs", hidden_layer_sizes=(4,), random_state=0)
 
@@ -301,9 +304,10 @@ def test_lbfgs_divergence_names_the_loss_and_keeps_the_start(regression, monkeyp
 
     monkeypatch.setattr(skfcnn.training.lbfgs._Objective, "__call__", no_finite_loss)
     with pytest.raises(ValueError, match=r"^The training loss became nan at iteration 1: "
-                                         r"training diverged.*scaling the inputs"):
+                                         r"training diverged.*no iteration of this call "
+                                         r"finished with a finite loss.*scaling the inputs"):
         est.fit(X, y)
-    assert np.all(np.isfinite(est._network.params))
+    assert not hasattr(est, "_network") and not hasattr(est, "n_iter_")
 
 
 @pytest.mark.parametrize("cls", BOTH)

@@ -13,6 +13,7 @@ from conftest import BOTH, data_for, quiet_fit
 from numpy.testing import assert_array_equal
 
 from skfcnn import FCNNClassifier, FCNNRegressor
+from skfcnn.nn.losses import SquaredError
 from skfcnn.nn.optimizers import SGD
 
 
@@ -297,3 +298,43 @@ def test_a_divergence_keeping_nothing_rewinds_partial_fits_generator(regression,
     assert pickle.dumps(est) == before
     assert_array_equal(est.partial_fit(X, y)._network.params,
                        twin.partial_fit(X, y)._network.params)
+
+
+class NaNLoss(SquaredError):
+    """A user loss whose value is NaN on every batch."""
+
+    def value(self, Y, T, sample_weight=None):
+        return np.nan
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
+@pytest.mark.parametrize("make_diverge", ["huge_targets", "nan_loss"])
+def test_a_refit_whose_first_iteration_diverges_commits_nothing(solver, make_diverge,
+                                                                 regression):
+    """Issue 21: no iteration ever had a finite loss, yet the error said the last finite
+    parameters were kept and the estimator held a fresh initialisation (n_iter_ 0)."""
+    X, y = regression
+    est = quiet_fit(FCNNRegressor(hidden_layer_sizes=(5,), max_iter=30, solver=solver,
+                                  random_state=0), X, y)
+    before = pickle.dumps(est)
+    if make_diverge == "huge_targets":
+        est.set_params(random_state=1)
+        y = y * 1e200
+    else:
+        est.set_params(random_state=1, loss=NaNLoss())
+    with pytest.raises(ValueError, match="no iteration of this call finished with a finite "
+                                         "loss, so the estimator was left as it was") as error:
+        quiet_fit(est, X, y)
+    assert not getattr(error.value, "model_kept", False)
+    est.set_params(random_state=0, loss="squared_error")
+    assert pickle.dumps(est) == before
+    assert est.n_iter_ == len(est.loss_curve_) > 0
+
+
+def test_a_partial_fit_whose_epoch_diverges_at_once_commits_nothing(regression):
+    X, y = regression
+    est = FCNNRegressor(hidden_layer_sizes=(5,), random_state=0).partial_fit(X, y)
+    before = pickle.dumps(est)
+    with pytest.raises(ValueError, match="left as it was"):
+        est.partial_fit(X, y * 1e200)
+    assert pickle.dumps(est) == before

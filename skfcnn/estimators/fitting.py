@@ -45,6 +45,10 @@ if TYPE_CHECKING:
 
 __all__ = ["FitMixin", "transaction"]
 
+#: What a divergence error says when no epoch (L-BFGS iteration) of the call finished with a
+#: finite loss: the checkpoint then holds only the starting point, which trained on nothing.
+NOTHING_TRAINED = ("no iteration of this call finished with a finite loss, so the estimator "
+                   "was left as it was before this call")
 #: What a divergence error says when no parameters that predict finite values were found.
 NOT_KEPT = ("no parameters that give finite predictions were found, so the estimator was "
             "left as it was before this call")
@@ -205,6 +209,7 @@ class FitMixin:
         X = X.astype(fit.network.dtype, copy=False)
         Y = Y.astype(fit.network.dtype, copy=False)
         extra = self._sklearn_callbacks(X, y, sample_weight, config)
+        n_iter_before = fit.state.n_iter
         try:
             if stochastic:
                 self._fit_stochastic(fit, optimizer, config, X, Y, sample_weight,
@@ -212,12 +217,15 @@ class FitMixin:
             else:
                 self._fit_lbfgs(fit, X, Y, sample_weight, extra)
         except DivergenceError as error:
-            if self._predicts_finite(fit.network, X):
+            # an epoch (L-BFGS iteration: scipy records non-finite ones too) of this call
+            trained = any(map(np.isfinite, fit.state.loss_curve[n_iter_before:]))
+            if trained and self._predicts_finite(fit.network, X):
                 self._commit(fit)
                 error.model_kept = True
-            else:  # nothing usable to keep: the estimator stays as it was
+            else:  # nothing trained or nothing usable to keep: the estimator stays as it was
                 fit.rewind()
-                error.args = (error.args[0].replace(KEPT, NOT_KEPT),)
+                error.args = (error.args[0].replace(KEPT, NOT_KEPT if trained
+                                                    else NOTHING_TRAINED),)
             raise
         except BaseException:
             fit.rewind()
