@@ -172,3 +172,57 @@ def test_a_validation_set_with_too_few_outputs_is_named(regression):
     Y = np.column_stack([y, -y])
     with pytest.raises(ValueError, match=r"y_val has 1 output\(s\); y has 2"):
         FCNNRegressor(early_stopping=True, max_iter=2).fit(X, Y, X_val=X[:10], y_val=y[:10])
+
+
+@pytest.mark.parametrize("params, pattern", [
+    ({"loss": "huber", "huber_delta": True}, r"huber_delta=True is invalid for loss='huber'"),
+    ({"loss": "quantile", "quantile": [0.5, 0.2]},
+     r"quantile=\[0.5, 0.2\] is invalid for loss='quantile'.*strictly increasing"),
+])
+def test_a_bad_loss_parameter_is_named_as_the_estimator_parameter(params, pattern, regression):
+    """Issue 21: huber_delta=True was refused as the loss's own ``delta``."""
+    with pytest.raises(ValueError, match=pattern):
+        FCNNRegressor(**params).fit(*regression)
+
+
+class _SquaredErrorObject:
+    """A user loss (half the squared error) whose gradient can be given a wrong shape."""
+
+    @staticmethod
+    def make(reshape):
+        from skfcnn.nn import Loss
+
+        class UserLoss(Loss):
+            name = "user_squared_error"
+
+            def per_sample(self, y_true, y_pred):
+                return 0.5 * ((y_pred - y_true) ** 2).sum(axis=1)
+
+            def gradient(self, y_true, y_pred, sample_weight=None, out=None,
+                         output_activation=None):
+                return reshape((y_pred - y_true) / len(y_true))
+
+        return UserLoss()
+
+
+@pytest.mark.parametrize("n_outputs", [1, 2])
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+@pytest.mark.parametrize("reshape", [np.ravel, np.transpose, lambda d: d[:1]],
+                         ids=["flat", "transposed", "one_row"])
+def test_a_loss_gradient_of_the_wrong_shape_names_the_loss(reshape, solver, n_outputs,
+                                                          regression):
+    """Issue 21: NumPy's matmul message used to surface instead."""
+    X, y = regression
+    Y = np.column_stack([y] * n_outputs) if n_outputs > 1 else y
+    loss = _SquaredErrorObject.make(reshape)
+    est = FCNNRegressor(hidden_layer_sizes=(3,), loss=loss, solver=solver, max_iter=2)
+    n_rows = str(X.shape[0]) if solver == "lbfgs" else r"\d+"  # a batch with adam
+    expected = rf"\({n_rows}, {n_outputs}\)"
+    with pytest.raises(ValueError, match=r"loss=.*UserLoss.*its gradient returned ndarray of "
+                                         r"shape .* it must be an ndarray of shape "
+                                         rf"\(n_samples, n_outputs\) = {expected}"):
+        est.fit(X, Y)
+    assert not hasattr(est, "_network")
+    good = _SquaredErrorObject.make(lambda d: d)
+    with np.errstate(all="raise"):
+        quiet_fit(est.set_params(loss=good), X, Y)

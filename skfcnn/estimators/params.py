@@ -108,7 +108,12 @@ def make_loss(est):
     taken = getattr(entry, "estimator_parameters", None)
     if not taken:
         return est.loss
-    return entry.configured(**{name: getattr(est, name) for name in taken})
+    values = {name: getattr(est, name) for name in taken}
+    try:
+        return entry.configured(**values)
+    except (TypeError, ValueError) as error:  # the loss names its own argument: name ours
+        given = ", ".join(f"{name}={value!r}" for name, value in values.items())
+        raise type(error)(f"{given} is invalid for loss={est.loss!r}: {error}") from error
 
 
 PARAMETER_CONSTRAINTS: dict = {

@@ -321,7 +321,9 @@ def output_delta(y_true: NDArray, y_pred: NDArray, sample_weight: NDArray | None
         if not isinstance(loss, _CanonicalLoss):
             loss = get_loss(loss)
             if not isinstance(loss, _CanonicalLoss):  # a user's loss
-                return loss.gradient(y_true, y_pred, sample_weight, out, output_activation)
+                return _checked_gradient(
+                    loss, loss.gradient(y_true, y_pred, sample_weight, out, output_activation),
+                    y_pred)
         if output_activation is not None and output_activation != loss.output_activation:
             return loss.gradient(y_true, y_pred, sample_weight, out, output_activation)
     delta = np.subtract(y_pred, y_true, out=out)
@@ -329,4 +331,16 @@ def output_delta(y_true: NDArray, y_pred: NDArray, sample_weight: NDArray | None
         delta /= y_pred.shape[0]
     else:
         delta *= (sample_weight / sample_weight.sum())[:, None]
+    return delta
+
+
+def _checked_gradient(loss, delta, y_pred):
+    """``delta``, when it has ``y_pred``'s shape; otherwise a ``ValueError`` naming the
+    loss (a wrong shape would surface as NumPy's message from a matrix product)."""
+    shape = getattr(delta, "shape", None)
+    if shape != y_pred.shape:
+        raise ValueError(
+            f"loss={loss!r}: its gradient returned {type(delta).__name__} of shape {shape}; "
+            f"it must be an ndarray of shape (n_samples, n_outputs) = {y_pred.shape}, like "
+            "y_pred.")
     return delta
