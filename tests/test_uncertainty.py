@@ -136,3 +136,57 @@ def test_sparse_input_gives_the_dense_numbers(sine):
     sparse = est.predict(sp.csr_matrix(X[:6]), return_std=True, n_passes=5)
     np.testing.assert_allclose(sparse[0], dense[0], rtol=1e-12)
     np.testing.assert_allclose(sparse[1], dense[1], rtol=1e-12)
+
+
+@pytest.mark.parametrize("n_rows, n_passes", [(1, 3 * 4096 + 5), (3, 2000), (7, 10)])
+def test_passes_in_groups_give_the_mean_and_std_of_every_pass(n_rows, n_passes):
+    """Past the chunk (4096 rows times passes) the passes run in groups whose means
+    and squared deviations are merged: the same numbers as from every pass at once."""
+    rng = np.random.RandomState(2)
+    X = rng.randn(60, 3)
+    est = _fit(FCNNRegressor(hidden_layer_sizes=(8,), dropout=0.3, max_iter=5,
+                             random_state=0), X, np.column_stack([X[:, 0], X[:, 1]]))
+    passes = dropout_passes(est._network, X[:n_rows], n_passes, np.random.default_rng(5))
+    mean, std = dropout_mean_std(est._network, X[:n_rows], n_passes, np.random.default_rng(5))
+    np.testing.assert_allclose(mean, passes.mean(axis=0), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(std, passes.std(axis=0), rtol=1e-10, atol=1e-14)
+    assert np.all(std > 0)
+
+
+def test_the_memory_of_return_std_does_not_grow_with_the_passes():
+    """Issue 21: 40960 passes on one row peaked at 52 MB (5 MB at 4096): every pass
+    was tiled at once.  Now the peak is that of one chunk of passes."""
+    import tracemalloc
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(200, 5)
+    est = _fit(FCNNRegressor(hidden_layer_sizes=(100,), dropout=0.1, max_iter=5,
+                             random_state=0), X, X.sum(axis=1))
+
+    def peak(n_passes):
+        tracemalloc.start()
+        try:
+            est.predict(X[:1], return_std=True, n_passes=n_passes)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    one_chunk, ten_chunks = peak(4096), peak(40960)
+    assert ten_chunks < 1.2 * one_chunk, (one_chunk, ten_chunks)
+    # one chunk: the tiled first-layer output (4096 x 100 float64) and its masks
+    assert one_chunk < 4 * 4096 * 100 * 8, one_chunk
+
+
+def test_several_quantiles_sort_each_pass_before_the_mean():
+    rng = np.random.RandomState(3)
+    X = rng.randn(300, 2)
+    y = X[:, 0] + 0.5 * rng.randn(300)
+    est = _fit(FCNNRegressor(hidden_layer_sizes=(16,), loss="quantile", quantile=[0.1, 0.9],
+                             dropout=0.3, max_iter=20, random_state=0), X, y)
+    mean, std = est.predict(X[:5], return_std=True, n_passes=50)
+    seed = np.random.RandomState(0).randint(np.iinfo(np.int32).max)  # as the estimator
+    passes = dropout_passes(est._network, X[:5], 50, np.random.default_rng(seed))
+    passes.sort(axis=2)
+    np.testing.assert_allclose(mean, passes.mean(axis=0), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(std, passes.std(axis=0), rtol=1e-10, atol=1e-14)
+    assert np.all(mean[:, 0] <= mean[:, 1])

@@ -15,7 +15,17 @@ batch normalisation uses its running statistics, as at prediction time, so the
 only randomness is dropout's.  The passes run together: each chunk of rows is
 repeated :math:`T` times and goes through every layer after the first as one
 matrix product (the first layer's pre-activation, before any dropout, is the
-same in every pass and computed once).
+same in every pass and computed once).  At most ``PREDICT_CHUNK`` rows times
+passes go through at once (more passes than that run in groups), so the
+memory of :func:`dropout_mean_std` does not grow with :math:`T`: the groups'
+means and squared deviations are merged as they come (Chan, Golub & LeVeque):
+
+.. math::
+
+    n = n_a + n_b, \qquad \delta = \bar f_b - \bar f_a, \qquad
+    \bar f = \bar f_a + \delta \frac{n_b}{n}, \qquad
+    M_2 = M_{2,a} + M_{2,b} + \delta^2 \frac{n_a n_b}{n}, \qquad
+    \hat\sigma = \sqrt{M_2 / T}.
 """
 
 from __future__ import annotations
@@ -60,6 +70,21 @@ def _stochastic_forward(network, first, rng):
     return out
 
 
+def _pass_groups(network, X, n_passes, rng):
+    """Yield ``(start, first_pass, outputs)``: the outputs, of shape ``(k, rows,
+    n_outputs)``, of passes ``first_pass`` to ``first_pass + k`` on rows ``start`` to
+    ``start + rows``, with at most ``PREDICT_CHUNK`` rows times passes at once."""
+    rows = max(1, PREDICT_CHUNK // n_passes)  # rows per chunk (1 when T > the chunk)
+    group = max(1, PREDICT_CHUNK // rows)  # passes per product (all of them when T fits)
+    for start in range(0, X.shape[0], rows):
+        first = np.asarray(X[start : start + rows] @ network.coefs[0])  # the same each pass
+        first += network.intercepts[0]
+        for first_pass in range(0, n_passes, group):
+            k = min(group, n_passes - first_pass)
+            out = _stochastic_forward(network, np.tile(first, (k, 1)), rng)
+            yield start, first_pass, out.reshape(k, first.shape[0], -1)
+
+
 def dropout_passes(network, X: NDArray, n_passes: int, rng: np.random.Generator) -> NDArray:
     r"""The outputs of ``n_passes`` stochastic forward passes of ``network`` on ``X``.
 
@@ -78,22 +103,33 @@ def dropout_passes(network, X: NDArray, n_passes: int, rng: np.random.Generator)
     -------
     ndarray of shape (n_passes, n_samples, n_outputs)
         Pass ``t``'s output activations (e.g. probabilities for a classifier).
+        Memory grows with ``n_passes``: :func:`dropout_mean_std` needs none.
     """
     _check(network, n_passes)
-    rows = max(1, PREDICT_CHUNK // n_passes)  # rows times passes per chunk
-    chunks = []
-    for start in range(0, X.shape[0], rows):
-        first = np.asarray(X[start : start + rows] @ network.coefs[0])  # the same each pass
-        first += network.intercepts[0]
-        out = _stochastic_forward(network, np.tile(first, (n_passes, 1)), rng)
-        chunks.append(out.reshape(n_passes, first.shape[0], -1))
-    return np.concatenate(chunks, axis=1)
+    passes = np.empty((n_passes, X.shape[0], network.layer_sizes[-1]), dtype=network.dtype)
+    for start, first_pass, out in _pass_groups(network, X, n_passes, rng):
+        passes[first_pass : first_pass + out.shape[0], start : start + out.shape[1]] = out
+    return passes
 
 
-def dropout_mean_std(network, X: NDArray, n_passes: int,
-                     rng: np.random.Generator) -> tuple[NDArray, NDArray]:
+def dropout_mean_std(network, X: NDArray, n_passes: int, rng: np.random.Generator,
+                     sort_outputs: bool = False) -> tuple[NDArray, NDArray]:
     r"""The mean :math:`\hat\mu` and standard deviation :math:`\hat\sigma` (module
     docstring) over ``n_passes`` stochastic passes, each of shape
-    ``(n_samples, n_outputs)``; see :func:`dropout_passes` for the parameters."""
-    passes = dropout_passes(network, X, n_passes, rng)
-    return passes.mean(axis=0), passes.std(axis=0)
+    ``(n_samples, n_outputs)``, in memory independent of ``n_passes``; see
+    :func:`dropout_passes` for the parameters.  ``sort_outputs=True`` sorts each
+    pass's outputs along a row first (several quantiles, which never cross)."""
+    _check(network, n_passes)
+    shape = (X.shape[0], network.layer_sizes[-1])
+    mean, m2 = np.zeros(shape, network.dtype), np.zeros(shape, network.dtype)
+    for start, n_a, out in _pass_groups(network, X, n_passes, rng):
+        if sort_outputs:
+            out.sort(axis=2)
+        rows, n_b = slice(start, start + out.shape[1]), out.shape[0]
+        mean_b = out.mean(axis=0)
+        out -= mean_b
+        m2_b = np.square(out, out=out).sum(axis=0)
+        delta, n = mean_b - mean[rows], n_a + n_b
+        mean[rows] += delta * (n_b / n)
+        m2[rows] += m2_b + delta * delta * (n_a * n_b / n)
+    return mean, np.sqrt(m2 / n_passes)
