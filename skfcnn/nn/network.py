@@ -165,7 +165,8 @@ class Network:
         self.bn_gammas, self.bn_betas = _batch_norm_views(self.params[start:], hidden_sizes)
         self.bn_gamma_grads, self.bn_beta_grads = _batch_norm_views(self.grad[start:],
                                                                     hidden_sizes)
-        self._activations = self._deltas = self._decay_scratch = None
+        self._activations = self._deltas = self._decay_scratch = self._ones = None
+        self._scratch, self._row_views = None, (None, None, None)  # the views hold buffers
         self.hidden_steps = [layers.build_steps(self, layer) for layer in range(self.n_hidden)]
         self._modes = {training: layers.Mode(self.hidden_steps, training)
                        for training in (False, True)}
