@@ -9,6 +9,7 @@
   pools, the warning filters, scikit-learn's configuration.
 """
 
+import copy
 import pickle
 import warnings
 
@@ -135,3 +136,117 @@ def test_a_bad_parameter_value_is_named(cls):
         assert name in str(error.value)
 
     check()
+
+
+# -- a loaded state is checked (issue 21) -----------------------------------------------
+def _fitted_models():
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((60, 3))
+    labels = np.arange(60) % 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield X, FCNNClassifier(hidden_layer_sizes=(4, 3), batch_norm=True, dropout=0.1,
+                                max_iter=3, random_state=0).fit(X, labels)
+        yield X, FCNNRegressor(hidden_layer_sizes=(5,), solver="sgd", max_iter=3,
+                               random_state=0).fit(X, X[:, :2])
+        yield X, FCNNClassifier(hidden_layer_sizes=(4,), solver="lbfgs", max_iter=3,
+                                random_state=0).fit(X, labels > 0)
+
+
+def _fields(value, path=()):
+    """``(path, value)`` of every entry of a saved state, nested entries included."""
+    if type(value) is dict:
+        for key, item in value.items():
+            if key != "__skfcnn__":
+                yield path + (key,), item
+                yield from _fields(item, path + (key,))
+    elif type(value) in (list, tuple):
+        for index, item in enumerate(value):
+            yield path + (index,), item
+            yield from _fields(item, path + (index,))
+
+
+def _corruptions(value, in_dict):
+    """``(kind, corrupt)`` pairs that apply to ``value``: ``corrupt(value)`` is the bad
+    value (or ``_MISSING`` to delete the key)."""
+    if in_dict:
+        yield "missing key", lambda v: _MISSING
+    if isinstance(value, np.ndarray) and value.ndim >= 1 and value.size:
+        yield "two entries short", lambda v: v[:-2] if len(v) > 2 else v[:0]
+        yield "one entry more", lambda v: np.concatenate([v, v[-1:]])
+        other = np.float32 if value.dtype == np.float64 else np.float64
+        yield "dtype", lambda v: v.astype(other)
+        if value.dtype.kind == "f":
+            yield "NaN", lambda v: np.where(np.arange(v.size).reshape(v.shape) == 0, np.nan, v)
+        elif value.dtype.kind in "iub":
+            yield "repeated label", lambda v: np.concatenate([v[:-1], v[:1]])
+    elif type(value) is dict and value.get("__skfcnn__") == "registered":
+        yield "unknown registry name", lambda v: {**v, "name": "no_such_entry"}
+    elif type(value) is str:
+        yield "unknown name", lambda v: "no_such_name"
+    elif isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        yield "off by one", lambda v: v + 1
+
+
+_MISSING = object()
+
+
+def _corrupted(state, path, corrupt):
+    state = copy.deepcopy(state)
+    parent = state
+    for key in path[:-1]:
+        parent = parent[key]
+    bad = corrupt(parent[path[-1]])
+    if bad is _MISSING:
+        del parent[path[-1]]
+    elif isinstance(parent, tuple):
+        return None  # a tuple inside the state: the tuple itself is corrupted instead
+    else:
+        parent[path[-1]] = bad
+    return state
+
+
+def _predictions(est, X):
+    out = [est.predict(X)]
+    return out + [est.predict_proba(X)] if hasattr(est, "predict_proba") else out
+
+
+def test_a_corrupted_saved_state_is_refused_naming_its_field_or_predicts_the_same():
+    """Every entry of a saved state is corrupted in turn (shape, dtype, value, missing
+    key, unknown registry name): loading refuses it with a ValueError or TypeError
+    naming the field, or the model loads and predicts exactly as before (an entry that
+    does not take part in predictions, e.g. ``loss_curve_``), never another model.
+    One case cannot be told apart and is left out: a binary classifier's ``classes_``
+    cut to one label reads as a one-class model (both have one output)."""
+    refused = loaded = 0
+    for X, est in _fitted_models():
+        state, expected = est.__getstate__(), _predictions(est, X)
+        for path, value in list(_fields(state)):
+            for kind, corrupt in _corruptions(value, isinstance(path[-1], str)):
+                if (path == ("classes_",) and kind == "two entries short"
+                        and len(est.classes_) == 2):
+                    continue
+                bad = _corrupted(state, path, corrupt)
+                if bad is None:
+                    continue
+                twin = type(est).__new__(type(est))
+                try:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        twin.__setstate__(bad)
+                except (ValueError, TypeError) as error:
+                    named = [part for part in path if isinstance(part, str)
+                             and part not in ("state", "name")]
+                    assert any(part in str(error) for part in named) or (
+                        "no_such_entry" in str(error)), (path, kind, str(error))
+                    refused += 1
+                    continue
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    got = _predictions(twin, X)
+                for a, b in zip(got, expected):
+                    assert np.array_equal(a, b), (path, kind)
+                    # labels of another dtype (1.0 for 1) are the same labels
+                    assert a.dtype == b.dtype or path == ("classes_",), (path, kind)
+                loaded += 1
+    assert refused > 100 and loaded > 20, (refused, loaded)

@@ -256,3 +256,57 @@ def test_the_skops_round_trip_of_the_readme(tmp_path):
     sio.dump(model, path)
     loaded = sio.load(path, trusted=["skfcnn.estimators.classifier.FCNNClassifier"])
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+# -- what is loaded is checked (issue 21) ----------------------------------------------
+def _tampered(case, tamper):
+    """The fitted model of ``case`` with ``tamper(network)`` applied to its network's
+    saved fields (as a damaged or hand-edited file would hold them)."""
+    model, X, _ = _fitted(case)
+    tamper(model._network)
+    return model, X
+
+
+TAMPERINGS = {
+    # issue 21: loaded, and intercepts_[-1] of shape (1,) was broadcast silently
+    "params two short": (lambda net: setattr(net, "params", net.params[:-2].copy()),
+                         r"_network\.params has shape \(\d+,\); the layer sizes need"),
+    "a NaN weight": (lambda net: net.params.__setitem__(0, np.nan),
+                     r"_network\.params holds non-finite values"),
+    # issue 21: a running mean of the wrong length predicted off by 0.07
+    "running mean one short": (
+        lambda net: net.running_means.__setitem__(0, net.running_means[0][:-1].copy()),
+        r"_network\.running_means\[0\] has shape"),
+    "float32 parameters of a float64 model": (
+        lambda net: setattr(net, "params", net.params.astype(np.float32)),
+        r"_network\.params has dtype float32; the state declares float64"),
+}
+
+
+@pytest.mark.parametrize("tampering", TAMPERINGS)
+def test_a_tampered_pickle_is_refused_naming_its_field(tampering):
+    tamper, pattern = TAMPERINGS[tampering]
+    model, _ = _tampered("rich-classifier", tamper)
+    saved = pickle.dumps(model)
+    with pytest.raises(ValueError, match=pattern + r".*damaged or was not written by skfcnn"):
+        pickle.loads(saved)
+
+
+@pytest.mark.parametrize("tampering", TAMPERINGS)
+def test_a_tampered_skops_file_is_refused_naming_its_field(tampering, tmp_path):
+    sio = _skops()
+    tamper, pattern = TAMPERINGS[tampering]
+    model, _ = _tampered("rich-classifier", tamper)
+    sio.dump(model, tmp_path / "model.skops")
+    with pytest.raises(ValueError, match=pattern):
+        sio.load(tmp_path / "model.skops", trusted=[_type_name(type(model))])
+
+
+def test_a_state_of_a_newer_format_is_refused():
+    model, _, _ = _fitted("adam")
+    state = model.__getstate__()
+    state["_skfcnn_pickle_format"] = 99
+    twin = FCNNClassifier.__new__(FCNNClassifier)
+    with pytest.raises(ValueError, match="_skfcnn_pickle_format is 99; this skfcnn reads "
+                                         "formats 1 to 3"):
+        twin.__setstate__(state)

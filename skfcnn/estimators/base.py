@@ -18,18 +18,19 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.sparse import issparse
-from sklearn.base import BaseEstimator, TransformerMixin, is_classifier
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, is_classifier
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .. import __version__
 from ..exceptions import InconsistentVersionWarning
 from ..nn.optimizers import take_legacy_state
 from ..training.loop import all_finite
+from ._load_checks import check_loaded_state
 from ._compat import CallbackSupportMixin, _check_sample_weight, _wrap_data_with_container
 from .docstrings import substitute
 from .fitting import FitMixin
 from .params import PARAMETER_CONSTRAINTS, STOCHASTIC_SOLVERS, check_input_values
-from .persistence import from_plain, to_plain
+from .persistence import from_plain, saved_format, to_plain
 
 if TYPE_CHECKING:
     from ._types import ArrayLike, FloatArray
@@ -196,7 +197,7 @@ class BaseFCNN(FitMixin, CallbackSupportMixin, TransformerMixin, BaseEstimator,
 
     def __setstate__(self, state):
         state = dict(state)
-        pickle_format = state.pop("_skfcnn_pickle_format", 1)
+        pickle_format = saved_format(state, self._PICKLE_FORMAT)
         version = state.pop("_skfcnn_version", _FORMAT_VERSIONS.get(pickle_format))
         if version != __version__:
             warnings.warn(InconsistentVersionWarning(
@@ -205,6 +206,8 @@ class BaseFCNN(FitMixin, CallbackSupportMixin, TransformerMixin, BaseEstimator,
         if pickle_format >= 3:
             state = from_plain(state)
         state.pop("coefs_", None), state.pop("intercepts_", None)  # 0.1.0 kept the views
+        check_loaded_state(state, isinstance(self, ClassifierMixin),  # older formats
+                           self._get_param_names() if pickle_format >= 3 else ())  # lack some
         super().__setstate__(state)
         if pickle_format < 2:
             self._upgrade_from_0_1()

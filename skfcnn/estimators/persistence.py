@@ -28,12 +28,13 @@ import numpy as np
 
 from ..nn.activations import ACTIVATIONS
 from ..nn.losses import LOSSES
+from ..nn._state_checks import StateError
 from ..nn.network import Network
 from ..nn.optimizers import OPTIMIZERS, OptimizerState
 from ..nn.schedules import SCHEDULES
 from ..training.state import TrainingState
 
-__all__ = ["REGISTRIES", "from_plain", "to_plain"]
+__all__ = ["REGISTRIES", "from_plain", "saved_format", "to_plain"]
 
 #: The registries whose classes an object is rebuilt from, by registry and entry name.
 REGISTRIES = {"activations": ACTIVATIONS, "losses": LOSSES, "optimizers": OPTIMIZERS,
@@ -94,37 +95,67 @@ def _restore(cls, state):
     return obj
 
 
-def _registered(value):
-    registry, name = value["registry"], value["name"]
+def _registered(value, name):
+    registry, entry = value["registry"], value["name"]
     entries = REGISTRIES.get(registry, {})
-    if name not in entries:
-        raise ValueError(f"The file holds an object of {registry!r} entry {name!r}, which "
-                         f"this process has not registered; register it before loading.")
-    return _restore(_class_of(entries[name]), from_plain(value["state"]))
+    if entry not in entries:
+        raise StateError(name, f"is an object of {registry!r} entry {entry!r}, which this "
+                               "process has not registered; register it before loading")
+    return _restore(_class_of(entries[entry]), from_plain(value["state"], f"{name}."))
 
 
-def _network(value):
-    state = from_plain(value["state"])
-    state["grad"] = np.zeros_like(state["params"])
-    return _restore(Network, state)
+def _network(value, name):
+    return _restore(Network, from_plain(value["state"], f"{name}."))  # checks its fields
 
 
 _BUILDERS = {
-    "dtype": lambda value: np.dtype(value["str"]),
+    "dtype": lambda value, name: np.dtype(value["str"]),
     "network": _network,
-    "training_state": lambda value: _restore(TrainingState, from_plain(value["state"])),
-    "optimizer_state": lambda value: _restore(OptimizerState, from_plain(value["state"])),
+    "training_state": lambda value, name: _restore(TrainingState,
+                                                   from_plain(value["state"], f"{name}.")),
+    "optimizer_state": lambda value, name: _restore(OptimizerState,
+                                                    from_plain(value["state"], f"{name}.")),
     "registered": _registered,
 }
 
 
-def from_plain(value):
-    """The inverse of :func:`to_plain`: tagged dicts rebuilt, the rest as it is."""
+def _built(value, name):
+    """A tagged entry rebuilt; ``StateError`` naming it when it lost a key or holds a
+    value its builder refuses (the network names its own fields)."""
+    try:
+        return _BUILDERS[value[TAG]](value, name)
+    except KeyError as error:
+        raise StateError(name, f"(a {value[TAG]!r} entry) has no {error.args[0]!r} "
+                               "key") from None
+    except TypeError as error:  # e.g. a dtype string NumPy does not know
+        raise StateError(name, f"(a {value[TAG]!r} entry) is invalid: {error}") from None
+
+
+def from_plain(value, name=""):
+    """The inverse of :func:`to_plain`: tagged dicts rebuilt, the rest as it is;
+    ``name`` is where ``value`` sits in the state, for the errors."""
     if type(value) is dict:
         if value.get(TAG) in _BUILDERS:
-            return _BUILDERS[value[TAG]](value)
-        return {key: from_plain(item) for key, item in value.items()}
+            return _built(value, name.rstrip("."))
+        return {key: from_plain(item, f"{name}{key}.") for key, item in value.items()}
     if type(value) in (list, tuple):
-        items = [from_plain(item) for item in value]
+        items = [from_plain(item, f"{name.rstrip('.')}[{index}].")
+                 for index, item in enumerate(value)]
         return items if isinstance(value, list) else tuple(items)
     return value
+
+
+def saved_format(state, newest):
+    """The format of a saved estimator ``state`` (taken out of it): 1 for the first
+    pickles, which did not record it; ``StateError`` for a format this version cannot
+    read, or a missing one in a state of tagged plain data (format 3 on)."""
+    if "_skfcnn_pickle_format" not in state:
+        if any(type(value) is dict and TAG in value for value in state.values()):
+            raise StateError("_skfcnn_pickle_format", "is missing from a state of format "
+                                                      "3 or later")
+        return 1
+    saved = state.pop("_skfcnn_pickle_format")
+    if isinstance(saved, bool) or not isinstance(saved, int) or not 1 <= saved <= newest:
+        raise StateError("_skfcnn_pickle_format", f"is {saved!r}; this skfcnn reads "
+                                                  f"formats 1 to {newest}")
+    return saved

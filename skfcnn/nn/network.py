@@ -62,6 +62,7 @@ from .dropout import check_dropout
 from .initializers import INITIALIZERS
 from ._layout import _batch_norm_views, _layer_views, n_parameters  # noqa: F401 (re-exported)
 from ._protocols import Activation
+from ._state_checks import checked_network_state
 from .losses import Loss, check_loss_output, get_loss, output_delta
 from ._blocks import block_length, matmul_into, row_views
 from .penalty import add_weight_decay, l2_penalty
@@ -191,15 +192,10 @@ class Network:
     def __getstate__(self):
         return {k: v for k, v in self.__dict__.items() if k not in _TRANSIENT}
 
-    def __setstate__(self, state):
-        n_hidden = len(state["layer_sizes"]) - 2
-        state.setdefault("hidden_activations",  # pickled before the options existed
-                         check_hidden_activations(state["hidden_activation"], n_hidden))
-        state.setdefault("dropout", 0.0)
-        state.setdefault("dropout_rates", (0.0,) * n_hidden)
-        state.setdefault("batch_norm", False)
-        state.setdefault("running_means", [])
-        state.setdefault("running_vars", [])
+    def __setstate__(self, state):  # from outside: every field checked
+        self._restore(checked_network_state(state))
+
+    def _restore(self, state):
         self.__dict__.update(state)
         self._build_views()
 
@@ -218,7 +214,7 @@ class Network:
             return value.copy() if isinstance(value, np.ndarray) else value
 
         twin = type(self).__new__(type(self))
-        twin.__setstate__({k: copied(v) for k, v in self.__getstate__().items()})
+        twin._restore({k: copied(v) for k, v in self.__getstate__().items()})
         return twin
 
     def weight_mask(self):
