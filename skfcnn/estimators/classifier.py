@@ -6,7 +6,7 @@ The shared parameters and fitting steps are in :mod:`skfcnn.estimators.base`.
 from __future__ import annotations
 
 from numbers import Real
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.special import expit
@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 
     from ._types import (ActivationParam, ArrayLike, BatchSizeParam, CallbackParam,
                          ClassWeightParam, DropoutParam, FloatArray, HiddenLayerSizes,
-                         LossParam, RandomStateParam, ScheduleParam, SolverParam)
+                         InitParam, LossParam, MonitorParam, RandomStateParam,
+                         RestoreParam, ScheduleParam, SolverParam)
 
 __all__ = ["FCNNClassifier"]
 
@@ -113,12 +114,12 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
         class_weight: ClassWeightParam = None,
         dropout: DropoutParam = 0.0,
         batch_norm: bool = False,
-        init: str = "glorot_uniform",
+        init: InitParam = "glorot_uniform",
         init_scale: float | None = None,
         weight_decay: float | None = None,
         warmup_epochs: int = 0,
-        monitor: Literal["auto", "score", "loss"] = "auto",
-        restore_best_weights: bool | Literal["auto"] = "auto",
+        monitor: MonitorParam = "auto",
+        restore_best_weights: RestoreParam = "auto",
         max_grad_norm: float | None = None,
         callbacks: CallbackParam = None,
     ) -> None:

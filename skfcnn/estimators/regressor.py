@@ -26,8 +26,9 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from ._types import (ActivationParam, ArrayLike, BatchSizeParam, CallbackParam,
-                         DropoutParam, FloatArray, HiddenLayerSizes, LossParam,
-                         RandomStateParam, ScheduleParam, SolverParam)
+                         DropoutParam, FloatArray, HiddenLayerSizes, InitParam, LossParam,
+                         MonitorParam, RandomStateParam, RestoreParam, ScheduleParam,
+                         SolverParam)
 
 __all__ = ["FCNNRegressor"]
 
@@ -70,12 +71,12 @@ class FCNNRegressor(RegressorMixin, BaseFCNN):
         max_fun: int = 15000,
         dropout: DropoutParam = 0.0,
         batch_norm: bool = False,
-        init: str = "glorot_uniform",
+        init: InitParam = "glorot_uniform",
         init_scale: float | None = None,
         weight_decay: float | None = None,
         warmup_epochs: int = 0,
-        monitor: Literal["auto", "score", "loss"] = "auto",
-        restore_best_weights: bool | Literal["auto"] = "auto",
+        monitor: MonitorParam = "auto",
+        restore_best_weights: RestoreParam = "auto",
         max_grad_norm: float | None = None,
         callbacks: CallbackParam = None,
         huber_delta: float | None = None,
