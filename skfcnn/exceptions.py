@@ -4,7 +4,7 @@ from sklearn.exceptions import InconsistentVersionWarning as _SklearnVersionWarn
 
 from .training.loop import DivergenceError
 
-__all__ = ["DivergenceError", "InconsistentVersionWarning"]
+__all__ = ["DataScaleWarning", "DivergenceError", "InconsistentVersionWarning"]
 
 
 class InconsistentVersionWarning(_SklearnVersionWarning):
@@ -31,8 +31,23 @@ class InconsistentVersionWarning(_SklearnVersionWarning):
     Examples
     --------
     >>> import warnings
+    >>> from sklearn.exceptions import InconsistentVersionWarning as SklearnVersionWarning
     >>> from skfcnn.exceptions import InconsistentVersionWarning
-    >>> warnings.simplefilter("error", InconsistentVersionWarning)  # doctest: +SKIP
+    >>> warning = InconsistentVersionWarning(
+    ...     estimator_name="FCNNClassifier", current_version="0.3.0", original_version="0.2.0")
+    >>> print(warning)
+    Trying to load estimator FCNNClassifier saved by skfcnn 0.2.0 with skfcnn 0.3.0. It may
+    predict or train differently; refit it with this version, or install skfcnn==0.2.0 to
+    use it as it was.
+
+    A filter on scikit-learn's class covers it (here, making it an error):
+
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("error", SklearnVersionWarning)
+    ...     warnings.warn(warning)
+    Traceback (most recent call last):
+    ...
+    skfcnn.exceptions.InconsistentVersionWarning: Trying to load estimator FCNNClassifier ...
     """
 
     def __init__(self, *, estimator_name, current_version, original_version):
@@ -47,3 +62,26 @@ class InconsistentVersionWarning(_SklearnVersionWarning):
                 f"{self.original_version} with skfcnn {self.current_version}. It may "
                 "predict or train differently; refit it with this version, or install "
                 f"skfcnn=={self.original_version} to use it as it was.")
+
+
+class DataScaleWarning(UserWarning):
+    """Features ``X`` or regression targets ``y`` are far from unit scale, where the
+    network trains poorly or not at all.
+
+    Raised by ``fit`` (and the first ``partial_fit``) with the offending
+    columns, their root mean square and their mean and standard deviation,
+    and what to do: scale the features in a pipeline
+    (``make_pipeline(StandardScaler(), FCNNClassifier())``), the targets with
+    ``TransformedTargetRegressor(regressor=..., transformer=StandardScaler())``.
+    A subclass of :class:`UserWarning`.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from skfcnn.exceptions import DataScaleWarning
+    >>> issubclass(DataScaleWarning, UserWarning)
+    True
+    >>> with warnings.catch_warnings():  # where you know the scale is right
+    ...     warnings.simplefilter("ignore", DataScaleWarning)
+    ...     # fit here
+    """

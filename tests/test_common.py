@@ -7,11 +7,14 @@ warm-up, and a schedule object as ``learning_rate``.  Small networks or a
 larger step keep the run short where the checks still pass with them.
 """
 
+import warnings
+
 import pytest
 from extending_examples import Adamax, HalfCosine, PseudoHuber, Softsign, StopBelow
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skfcnn import FCNNClassifier, FCNNRegressor
+from skfcnn.exceptions import DataScaleWarning
 from skfcnn.nn.schedules import ExponentialDecay
 
 # The checks fit with the default max_iter on small data sets and expect no
@@ -85,16 +88,41 @@ def _check_name(check):
     return getattr(check, "func", check).__name__
 
 
+# Checks whose data is far from unit scale, where our DataScaleWarning (issue 20) is right
+# and filtered by its message: three fit on rng.normal(loc=100, size=(n, 2)), a mean 100
+# standard deviations from 0 (on such an offset the default classifier scores chance on
+# make_circles); check_regressor_multioutput fits make_regression's raw targets, of
+# standard deviation 100 to 200 (R² 0.64 at std 100 on 300 rows with adam).
+UNSCALED_DATA = {
+    "check_fit_idempotent": r"X has 2 feature\(s\) far from unit scale: feature 0 \(root "
+                            r"mean square 1?\d\d(\.\d)?, mean 1?\d\d(\.\d)?, std [01]\.",
+    "check_fit_check_is_fitted": None,  # the same data
+    "check_n_features_in": None,
+    "check_regressor_multioutput": r"y has 5 target column\(s\) far from unit scale",
+}
+UNSCALED_DATA.update({name: UNSCALED_DATA["check_fit_idempotent"]
+                      for name, pattern in UNSCALED_DATA.items() if pattern is None})
+
+
+def _run(check, estimator):
+    """``check(estimator)``, with the DataScaleWarning its data deserves filtered."""
+    pattern = UNSCALED_DATA.get(_check_name(check))
+    with warnings.catch_warnings():
+        if pattern is not None:
+            warnings.filterwarnings("ignore", message=pattern, category=DataScaleWarning)
+        check(estimator)
+
+
 @parametrize_with_checks(ESTIMATORS)
 def test_sklearn_compatible_estimator(estimator, check):
-    check(estimator)
+    _run(check, estimator)
 
 
 @parametrize_with_checks(WEIGHT_INEXACT)
 def test_sklearn_compatible_with_dropout(estimator, check):
     if _check_name(check) in SAMPLE_WEIGHT_EQUIVALENCE:
         pytest.skip(WHY_INEXACT["dropout"])
-    check(estimator)
+    _run(check, estimator)
 
 
 # Several quantiles of one target (issue 14): ``predict`` returns one column per
@@ -114,4 +142,4 @@ def test_sklearn_compatible_with_several_quantiles(estimator, check):
     reason = WHY_NOT_SEVERAL_QUANTILES.get(_check_name(check))
     if reason:
         pytest.skip(reason)
-    check(estimator)
+    _run(check, estimator)

@@ -150,7 +150,8 @@ def test_datetime_features_are_named(frame, circles):
     if frame:
         pd = pytest.importorskip("pandas")
         X_dates = pd.DataFrame({"x": X[:, 0], "when": dates})
-    with pytest.raises(ValueError, match="datetime or timedelta features"):
+    named = "'when'" if frame else r"every feature \(dtype datetime64\[ns\]\)"
+    with pytest.raises(ValueError, match=f"^X has datetime or timedelta features: {named}"):
         FCNNClassifier(max_iter=2).fit(X_dates, y)
     est = quiet_fit(FCNNClassifier(hidden_layer_sizes=(3,), max_iter=2), X, y)
     with pytest.raises(ValueError, match=r"validation set.*datetime or timedelta"):

@@ -18,6 +18,7 @@ import skfcnn.training.lbfgs
 import skfcnn.training.loop
 from skfcnn import FCNNClassifier, FCNNRegressor
 from skfcnn.estimators.params import check_input_values
+from skfcnn.exceptions import DataScaleWarning
 from skfcnn.nn import Network
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -246,15 +247,17 @@ def test_one_pass_input_check_finds_every_non_finite_value(layout, row, bad):
 
 
 @pytest.mark.parametrize("row", [0, 2999])
-def test_one_pass_input_check_warns_with_the_largest_magnitude(row):
+def test_one_large_value_warns_naming_its_feature(row):
+    """The former magnitude check (1e8) is part of the scale rule (issue 20): one value
+    of 3e9 makes its feature's root mean square 5.5e7; the finiteness pass is silent."""
     X = np.random.default_rng(0).standard_normal((3000, 50))
     X[row, 3] = -3e9
-    with pytest.warns(UserWarning, match="magnitude up to 3e[+]09"):
-        check_input_values(X, "FCNNRegressor")
-    X[row, 3] = 9e7  # below the threshold: silent
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         check_input_values(X, "FCNNRegressor")
+    with pytest.warns(DataScaleWarning, match=r"^X has 1 feature\(s\) far from unit scale: "
+                                              r"feature 3 \(root mean square 5.48e\+07"):
+        FCNNRegressor(max_iter=1).fit(X, X[:, 0])
 
 
 @pytest.mark.parametrize("cls", BOTH)
@@ -316,7 +319,9 @@ def test_divergence_with_batch_norm_keeps_finite_running_statistics(cls, regress
     X, y = data_for(cls, digits, regression)
     est = cls(hidden_layer_sizes=(16,), solver="sgd", momentum=0.0, batch_norm=True,
               learning_rate_init=1e9, max_iter=50, random_state=0, shuffle=False, tol=0.0)
-    with pytest.raises(ValueError, match=r"became (inf|nan|non-finite) at iteration (\d+)"):
+    # X * 1e3 is unscaled on purpose (to diverge): the scale warning is right here
+    with pytest.raises(ValueError, match=r"became (inf|nan|non-finite) at iteration (\d+)"), \
+            pytest.warns(DataScaleWarning, match="^X has .* far from unit scale"):
         est.fit(X * 1e3, y)
     assert est.n_iter_ >= 1
     network = est._network

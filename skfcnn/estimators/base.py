@@ -25,6 +25,7 @@ from .. import __version__
 from ..exceptions import InconsistentVersionWarning
 from ..nn.optimizers import take_legacy_state
 from ..training.loop import all_finite
+from ._input_checks import check_feature_columns, explain_strings
 from ._load_checks import check_loaded_state
 from ._compat import CallbackSupportMixin, _check_sample_weight, _wrap_data_with_container
 from .docstrings import substitute
@@ -74,21 +75,6 @@ def _store_params(estimator, params):
         if name not in ("self", "__class__"):
             setattr(estimator, name, value)
 
-
-
-def _reject_dates(X):
-    """``ValueError`` for datetime or timedelta features, which would train as raw
-    nanosecond counts (numeric strings are converted, as scikit-learn does)."""
-    if isinstance(X, np.ndarray):
-        kinds = [X.dtype.kind]
-    elif hasattr(X, "dtypes") and hasattr(X, "columns"):  # a data frame
-        kinds = [getattr(dtype, "kind", "") for dtype in X.dtypes]
-    else:
-        return
-    if any(kind in "mM" for kind in kinds):
-        raise ValueError("X has datetime or timedelta features; convert them to numbers "
-                         "first (e.g. elapsed seconds, day of the year): the network would "
-                         "see raw nanosecond counts.")
 
 
 def _warn_if_on_another_scale(X, X_val):
@@ -246,11 +232,14 @@ class BaseFCNN(FitMixin, CallbackSupportMixin, TransformerMixin, BaseEstimator,
         self._views("intercepts_")._assign(values)
 
     # -- input validation ----------------------------------------------------------------
-    def _validate_X_y(self, X, y, sample_weight, reset):
-        _reject_dates(X)
-        X, y = validate_data(self, X, y, accept_sparse=SPARSE_FORMATS, dtype=FLOAT_DTYPES,
-                             multi_output=True, y_numeric=not is_classifier(self),
-                             reset=reset, ensure_all_finite=False)
+    def _validate_X_y(self, X, y, sample_weight, reset, input_name="X"):
+        """``X``, ``y`` and ``sample_weight`` checked; dates and strings in ``X`` (named
+        ``input_name`` in the errors) get errors that say what to do."""
+        check_feature_columns(X, input_name)
+        with explain_strings(X, input_name, type(self).__name__):
+            X, y = validate_data(self, X, y, accept_sparse=SPARSE_FORMATS, dtype=FLOAT_DTYPES,
+                                 multi_output=True, y_numeric=not is_classifier(self),
+                                 reset=reset, ensure_all_finite=False)
         if issparse(X):
             X = X.tocsr()
         check_input_values(X, type(self).__name__)
@@ -302,9 +291,10 @@ class BaseFCNN(FitMixin, CallbackSupportMixin, TransformerMixin, BaseEstimator,
             with np.errstate(over="ignore", invalid="ignore"):
                 if all_finite(X):
                     return X
-        _reject_dates(X)
-        return validate_data(self, X, accept_sparse=SPARSE_FORMATS, dtype=FLOAT_DTYPES,
-                             reset=False)
+        check_feature_columns(X)
+        with explain_strings(X, "X", type(self).__name__):
+            return validate_data(self, X, accept_sparse=SPARSE_FORMATS, dtype=FLOAT_DTYPES,
+                                 reset=False)
 
     def _forward(self, X, raw_output=False, n_layers=None):
         check_is_fitted(self, "_network")

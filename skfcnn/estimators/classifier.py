@@ -158,7 +158,8 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
 
     def _validate_targets(self, X, y, sample_weight, reset, validation=False, with_type=False):
         """Validated ``X, y, sample_weight`` (and ``type_of_target(y)`` with ``with_type``)."""
-        X, y, sample_weight = self._validate_X_y(X, y, sample_weight, reset)
+        X, y, sample_weight = self._validate_X_y(
+            X, y, sample_weight, reset, input_name="X_val" if validation is True else "X")
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         y_type = _classification_target_type(y)

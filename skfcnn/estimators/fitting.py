@@ -29,6 +29,7 @@ from ..nn.transforms import chain
 from ..training.lbfgs import train_lbfgs
 from ..training.loop import KEPT, DivergenceError, all_finite, train
 from ..training.state import TrainingConfig, TrainingState, Validation
+from ._input_checks import warn_if_unscaled_features, warn_if_unscaled_target
 from ._sklearn_callbacks import SklearnCallbacks
 from .params import (
     check_callbacks,
@@ -201,6 +202,8 @@ class FitMixin:
             raise ValueError(f"sample_weight (times class_weight) sums to {total!r}: scale "
                              "the weights down (only their ratios matter).")
         stochastic = self.solver != "lbfgs"
+        if not incremental or not hasattr(self, "_network"):
+            self._warn_if_unscaled(X, Y, stochastic)
         config = self._training_config(incremental) if stochastic else None
         optimizer = make_optimizer(self) if stochastic else None
         fit = self._new_fit(X, Y, incremental)
@@ -233,6 +236,16 @@ class FitMixin:
         self._commit(fit)
         self._end_sklearn_callbacks(extra, X, y)
         return self
+
+    def _warn_if_unscaled(self, X, Y, stochastic):
+        """:class:`~skfcnn.exceptions.DataScaleWarning` for features far from unit scale
+        (any solver), and for a regressor's targets when the output is the identity
+        and the solver stochastic (L-BFGS's line search reaches any output scale; an
+        exponential output reaches a count of 1000 at 7)."""
+        name = type(self).__name__
+        warn_if_unscaled_features(X, getattr(self, "feature_names_in_", None), name)
+        if stochastic and not is_classifier(self) and self.out_activation_ == "identity":
+            warn_if_unscaled_target(Y, name)
 
     @staticmethod
     def _predicts_finite(network, X):

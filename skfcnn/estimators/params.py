@@ -6,7 +6,6 @@ learning-rate schedule, network options) so that :mod:`~skfcnn.estimators.base` 
 
 import inspect
 import math
-import warnings
 from functools import lru_cache
 from numbers import Integral, Real
 
@@ -153,10 +152,6 @@ PARAMETER_CONSTRAINTS: dict = {
     "callbacks": [list, tuple, None],
 }
 
-#: Features larger than this in magnitude are almost surely unscaled.
-UNSCALED_MAGNITUDE = 1e8
-
-
 def hidden_layer_sizes(value):
     """The hidden layer sizes as a list of positive ints (``ValueError`` otherwise)."""
     sizes = [value] if isinstance(value, Integral) else list(value)
@@ -190,13 +185,13 @@ def _extremes(values):
 
 
 def check_input_values(X, estimator_name):
-    """Reject non-finite values and warn about unscaled features, in one pass over ``X``.
+    """Reject non-finite values in one pass over ``X``.
 
     A NaN or an infinity raises scikit-learn's own ``ValueError`` (as
-    ``validate_data`` would); a magnitude above :data:`UNSCALED_MAGNITUDE`
-    warns that activations and gradients will blow up.  One chunked pass
-    replaces scikit-learn's finiteness check and the two reductions of the
-    magnitude check (three passes over ``X``).
+    ``validate_data`` would); one chunked pass of two reductions replaces
+    scikit-learn's finiteness check.  Features far from unit scale are warned
+    about once per fit, by
+    :func:`skfcnn.estimators._input_checks.warn_if_unscaled_features`.
     """
     values = X.data if issparse(X) else X
     if values.size == 0:
@@ -204,14 +199,6 @@ def check_input_values(X, estimator_name):
     high, low = _extremes(values)
     if not (math.isfinite(high) and math.isfinite(low)):
         _assert_all_finite(values, input_name="X", estimator_name=estimator_name)
-    largest = max(high, -low)
-    if largest > UNSCALED_MAGNITUDE:
-        warnings.warn(
-            f"X has features of magnitude up to {largest:.3g}: the network's activations "
-            "and gradients will overflow or saturate and training will give poor or "
-            "non-finite results. Scale the features (e.g. StandardScaler in a Pipeline).",
-            UserWarning,
-        )
 
 
 def check_hidden_activation(activation, n_hidden):

@@ -90,7 +90,8 @@ class FCNNRegressor(RegressorMixin, BaseFCNN):
             vars(self).setdefault(name, default)  # these parameters existed
 
     def _validate_targets(self, X, y, sample_weight, reset, validation=False):
-        X, y, sample_weight = self._validate_X_y(X, y, sample_weight, reset)
+        X, y, sample_weight = self._validate_X_y(
+            X, y, sample_weight, reset, input_name="X_val" if validation is True else "X")
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if self.loss == "poisson" and np.any(y < 0):
