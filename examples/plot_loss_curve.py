@@ -3,10 +3,11 @@ Loss curves, validation curves and the best epoch
 =================================================
 
 :class:`~skfcnn.LossCurveDisplay` draws how a fitted estimator trained: the
-training objective of every epoch, the validation score (or loss) of early
-stopping on a second y axis, and a vertical line at the best epoch: the one
-whose parameters early stopping restored, or, without a validation set, the
-one with the lowest training loss (``best_loss_``).
+training objective of every epoch, the validation score of early stopping on
+a second y axis (a validation loss shares the training loss's axis), and a
+vertical line at the best epoch when the model holds its parameters: the one
+early stopping restored (or, with ``restore_best_weights=True`` and no
+validation set, the one with the lowest training loss).
 
 Two models are shown side by side:
 
@@ -66,9 +67,9 @@ print(f"held-out accuracy: {classifier.score(X_test, y_test):.4f}")
 # The regressor: :math:`y = \sin(2x)` on 400 points of :math:`[-3, 3]`, two
 # tanh layers of 32 units, Adam on mini-batches of 50, no validation set.
 # With ``tol=0`` training stops once the training loss has not reached a new
-# low for ``n_iter_no_change=10`` epochs in a row; the best epoch marked is
-# the one with the lowest training loss (``best_loss_``), which the model
-# does not go back to (``restore_best_weights='auto'``, as in scikit-learn).
+# low for ``n_iter_no_change=10`` epochs in a row; the model keeps its last
+# epoch, not the one with the lowest training loss (``best_loss_``), as in
+# scikit-learn (``restore_best_weights='auto'``), so no epoch is marked.
 rng = np.random.default_rng(0)
 X_fun = rng.uniform(-3, 3, size=(500, 1))
 y_fun = np.sin(2 * X_fun[:, 0])
@@ -86,7 +87,7 @@ print(f"held-out R2: {regressor.score(X_fun_test, y_fun_test):.4f}")
 # %%
 # The two displays, one per axes.  The classifier's validation accuracy is on
 # the right-hand axis; the dashed line is the restored epoch.  The
-# regressor's loss is on a logarithmic axis.
+# regressor's loss is on a logarithmic axis, with no line: nothing was restored.
 fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
 LossCurveDisplay.from_estimator(classifier, ax=left)
 display = LossCurveDisplay.from_estimator(regressor, ax=right, log_scale=True)

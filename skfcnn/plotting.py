@@ -1,7 +1,8 @@
 """Plots of how a fitted estimator trained: :class:`LossCurveDisplay`.
 
 An optional integration: matplotlib is imported only inside the methods that
-draw, so importing this module needs scikit-learn but not matplotlib.  The
+draw, so importing this module needs scikit-learn but not matplotlib (without
+it, drawing raises an ``ImportError`` naming the ``plot`` extra).  The
 display follows scikit-learn's visualisation API (the constructor stores the
 curves, :meth:`~LossCurveDisplay.plot` draws them,
 :meth:`~LossCurveDisplay.from_estimator` reads them from a fitted model).
@@ -17,8 +18,8 @@ from sklearn.base import BaseEstimator, is_classifier
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from .estimators._compat import check_matplotlib_support
 from .estimators.base import BaseFCNN
+from .nn._optional import import_optional
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -59,8 +60,9 @@ def _best_epoch(estimator):
     parameters.
 
     With ``early_stopping`` it is the first epoch :math:`e` of the last ``fit``
-    call with the best validation score :math:`s_e` (or, with
-    ``monitor='loss'``, the lowest validation loss :math:`v_e`):
+    call with the best validation score :math:`s_e` (or, when the resolved
+    monitor is the loss: ``monitor='loss'``, or ``'auto'`` for the losses that
+    choose it, the lowest validation loss :math:`v_e`):
 
     .. math::
 
@@ -73,6 +75,8 @@ def _best_epoch(estimator):
     :math:`J_e`, that of ``best_loss_`` (over the whole ``loss_curve_``, or
     over the last ``fit`` call when ``restore_best_weights=True`` restored it).
     Only finite values count; ties go to the earliest epoch, as in training.
+    ``restored`` follows from the settings of the last ``fit`` (the estimator
+    records no more): a ``partial_fit`` after it is not seen.
 
     Parameters
     ----------
@@ -91,7 +95,7 @@ def _best_epoch(estimator):
     start = len(curve) - model.n_iter_  # the first epoch of the last fit call (0-based)
     restore = model.restore_best_weights
     if model.validation_scores_ is not None:
-        values = (model.validation_loss_curve_ if model.monitor == "loss"
+        values = (model.validation_loss_curve_ if model._monitored() == "loss"
                   else -np.asarray(model.validation_scores_, dtype=float))
         values = values[len(values) - model.n_iter_:]
         restored = restore == "auto" or restore is True
@@ -109,9 +113,10 @@ class LossCurveDisplay:
     It is recommended to use :meth:`from_estimator` to create a
     ``LossCurveDisplay``; the constructor stores its parameters as attributes
     and :meth:`plot` draws them.  The training loss is drawn against the
-    epoch (from 1) on ``ax_``; a validation curve (score or loss), when there
-    is one, on a second y axis ``ax2_`` sharing the x axis; the best epoch as
-    a vertical line.
+    epoch (from 1) on ``ax_``; the validation loss, when drawn, on the same
+    axis (one scale for both losses); the validation score, when drawn, on a
+    second y axis ``ax2_`` sharing the x axis; the best epoch as a vertical
+    line.
 
     Parameters
     ----------
@@ -124,7 +129,8 @@ class LossCurveDisplay:
         Validation loss of each validated epoch (``validation_loss_curve_``),
         aligned like ``validation_scores``.
     best_epoch : int, default=None
-        The 1-based epoch to mark (``None``: none).
+        The 1-based epoch to mark (``None``: none; :meth:`from_estimator`
+        gives one only when the model holds that epoch's parameters).
     best_restored : bool, default=False
         Whether the fitted model holds the parameters of ``best_epoch`` (early
         stopping restored them); the legend says so.
@@ -143,16 +149,17 @@ class LossCurveDisplay:
     Attributes
     ----------
     ax_ : matplotlib Axes
-        Axes with the training loss (and the best-epoch line).
+        Axes with the training loss, the validation loss when it is drawn, and
+        the best-epoch line.
     ax2_ : matplotlib Axes or None
-        The second y axis (``ax_.twinx()``) with the validation curve; ``None``
-        when no validation curve is drawn.
+        The second y axis (``ax_.twinx()``) with the validation score; ``None``
+        when no validation score is drawn.
     figure_ : matplotlib Figure
         Figure containing the axes.
     lines_ : dict of str to matplotlib Line2D or None
         ``'loss'``: the training loss (on ``ax_``); ``'validation'``: the
-        validation curve (on ``ax2_``) or ``None``; ``'best'``: the vertical
-        line at the best epoch (on ``ax_``) or ``None``.
+        validation loss (on ``ax_``) or score (on ``ax2_``), or ``None``;
+        ``'best'``: the vertical line at the best epoch (on ``ax_``) or ``None``.
 
     See Also
     --------
@@ -197,10 +204,17 @@ class LossCurveDisplay:
 
         Reads ``loss_curve_``, ``validation_scores_`` and
         ``validation_loss_curve_`` (``None`` unless early stopping ran),
-        ``n_iter_``, ``monitor`` and ``restore_best_weights``; the best epoch
-        is the one early stopping restored (the best validation score, or the
-        lowest validation loss with ``monitor='loss'``) or, without a
-        validation set, that of the lowest training objective (``best_loss_``).
+        ``n_iter_``, ``monitor`` (resolved: ``'auto'`` is the loss for
+        ``absolute_error``, ``huber`` and ``quantile``) and
+        ``restore_best_weights``.  The best epoch is marked only when the
+        model holds its parameters, restored at the end of the last ``fit``:
+        with early stopping (``restore_best_weights='auto'`` or ``True``) the
+        epoch of the best validation score, or of the lowest validation loss
+        when the loss is monitored; without a validation set and
+        ``restore_best_weights=True``, that of the lowest training objective.
+        Nothing was restored otherwise (``'lbfgs'``, ``partial_fit``,
+        ``restore_best_weights=False``, or ``'auto'`` without early
+        stopping): no line is drawn.
 
         Parameters
         ----------
@@ -208,13 +222,13 @@ class LossCurveDisplay:
             A fitted estimator, or a fitted Pipeline whose last step is one
             (its last step is plotted).
         ax : matplotlib Axes, default=None
-            Axes to draw on (the validation curve goes on ``ax.twinx()``);
+            Axes to draw on (a validation score goes on ``ax.twinx()``);
             ``None`` creates a figure and axes.
         validation : {'auto', 'score', 'loss'} or None, default='auto'
             The validation curve to draw: ``'auto'`` the one ``monitor``
-            watched when the estimator has one (nothing otherwise), ``'score'``
-            or ``'loss'`` that one (a ``ValueError`` when it is missing),
-            ``None`` none.
+            (resolved) watched when the estimator has one (nothing
+            otherwise), ``'score'`` or ``'loss'`` that one (a ``ValueError``
+            when it is missing), ``None`` none.
         log_scale : bool, default=False
             Logarithmic y axis for the losses (the training loss, and the
             validation loss when it is drawn).
@@ -239,13 +253,14 @@ class LossCurveDisplay:
         ValueError
             When ``validation`` asks for a curve the estimator does not have.
         """
-        check_matplotlib_support(f"{cls.__name__}.from_estimator")
+        import_optional("matplotlib", f"{cls.__name__}.from_estimator", extra="plot")
         model = _fitted_model(estimator)
         epoch, restored = _best_epoch(model)
         display = cls(
             loss_curve=list(model.loss_curve_), validation_scores=model.validation_scores_,
-            validation_loss_curve=model.validation_loss_curve_, best_epoch=epoch,
-            best_restored=restored, monitor=model.monitor,
+            validation_loss_curve=model.validation_loss_curve_,
+            best_epoch=epoch if restored else None, best_restored=restored,
+            monitor=model._monitored(),
             score_name="accuracy" if is_classifier(model) else "R²",
             unit="iteration" if model.solver == "lbfgs" else "epoch",
             estimator_name=type(model).__name__,
@@ -291,7 +306,7 @@ class LossCurveDisplay:
         Parameters
         ----------
         ax : matplotlib Axes, default=None
-            Axes to draw on (the validation curve goes on ``ax.twinx()``);
+            Axes to draw on (a validation score goes on ``ax.twinx()``);
             ``None`` creates a figure and axes.
         validation : {'auto', 'score', 'loss'} or None, default='auto'
             The validation curve to draw: ``'auto'`` the ``monitor`` one when
@@ -312,7 +327,7 @@ class LossCurveDisplay:
         display : LossCurveDisplay
             This display, with ``ax_``, ``ax2_``, ``figure_`` and ``lines_``.
         """
-        check_matplotlib_support(f"{type(self).__name__}.plot")
+        import_optional("matplotlib", f"{type(self).__name__}.plot", extra="plot")
         import matplotlib.pyplot as plt
         from matplotlib.ticker import MaxNLocator
 
@@ -327,11 +342,11 @@ class LossCurveDisplay:
         self.lines_ = {"loss": loss_line, "validation": None, "best": None}
         self.ax_, self.ax2_, self.figure_ = ax, None, ax.figure
         if kind is not None:
-            self._plot_validation(kind, values, loss.size, log_scale, validation_kw)
+            self._plot_validation(kind, values, loss.size, validation_kw)
         if mark_best and self.best_epoch is not None:
             self.lines_["best"] = ax.axvline(self.best_epoch, **self._best_style(best_kw))
         ax.set_xlabel(self.unit)
-        ax.set_ylabel("training loss")
+        ax.set_ylabel("loss" if kind == "loss" else "training loss")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         if log_scale:
             ax.set_yscale("log")
@@ -345,16 +360,16 @@ class LossCurveDisplay:
                                  loc="best" if self.ax2_ is None else "center right")
         return self
 
-    def _plot_validation(self, kind, values, n_epochs, log_scale, validation_kw):
-        """The validation curve on a second y axis, aligned with the last epochs."""
+    def _plot_validation(self, kind, values, n_epochs, validation_kw):
+        """The validation curve aligned with the last epochs: a loss on the training
+        loss's axis (the same quantity, one scale), a score on a second y axis."""
         name = "loss" if kind == "loss" else (self.score_name or "score")
-        self.ax2_ = self.ax_.twinx()
+        if kind != "loss":
+            self.ax2_ = self.ax_.twinx()
+            self.ax2_.set_ylabel(f"validation {name}")
         epochs = np.arange(n_epochs - values.size + 1, n_epochs + 1)
         style = {"label": f"validation {name}", "color": "C1", **(validation_kw or {})}
-        (self.lines_["validation"],) = self.ax2_.plot(epochs, values, **style)
-        self.ax2_.set_ylabel(f"validation {name}")
-        if log_scale and kind == "loss":
-            self.ax2_.set_yscale("log")
+        (self.lines_["validation"],) = (self.ax2_ or self.ax_).plot(epochs, values, **style)
 
     def _best_style(self, best_kw):
         what = f"best {self.unit}: {self.best_epoch}"

@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 import pytest
 from extending_examples import PseudoHuber, Softsign, softsign_onnx
+from sklearn.datasets import make_circles
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -27,6 +28,7 @@ import skfcnn.onnx  # noqa: E402 (it imports skl2onnx)
 from skfcnn.onnx import (  # noqa: E402
     MIN_OPSET, ONNX_ACTIVATIONS, ONNX_LAYER_STEPS, register_activation, register_layer_step,
 )
+from skfcnn.onnx._convert import label_array  # noqa: E402
 
 DTYPES = [np.float32, np.float64]
 #: Largest absolute difference allowed between onnxruntime's numbers and ours.
@@ -353,3 +355,81 @@ def test_an_opset_older_than_the_minimum_is_refused():
     model = _fit(_regressor(), X, X[:, 0])
     with pytest.raises(ValueError, match=f"target_opset={MIN_OPSET - 1} is too old"):
         skfcnn.onnx.to_onnx(model, X[:1], target_opset=MIN_OPSET - 1)
+
+
+# ----------------------------------------------------- float64 graphs and ZipMap
+#: ZipMap holds float32 only: a float64 graph's probabilities are cast to it at the end,
+#: so they differ from ours by that rounding alone (half a float32 ulp below 1).
+CAST = np.finfo(np.float32).eps / 2
+
+
+def _check_zipmap(model, X, onx, tolerance):
+    """The ZipMap outputs: labels equal, one {class: probability} per row within
+    ``tolerance``; returns the session's output types."""
+    out = _run(onx, X)
+    np.testing.assert_array_equal(out["output_label"], model.predict(X))
+    keys = label_array(model.classes_)
+    zipped = np.array([[row[key] for key in keys] for row in out["output_probability"]])
+    assert np.abs(zipped - model.predict_proba(X)).max() <= tolerance
+    session = ort.InferenceSession(onx.SerializeToString(), providers=["CPUExecutionProvider"])
+    return [o.type for o in session.get_outputs()]
+
+
+@pytest.mark.parametrize("kind", TARGETS)
+def test_a_float64_graph_with_zipmap_loads_and_matches(kind):
+    X, X_test = _train_test(np.float64)
+    model = _fit(_classifier(), X, _targets(kind, X))
+    onx = skfcnn.onnx.to_onnx(model, X[:1])  # zipmap: skl2onnx's default
+    assert onx.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.DOUBLE
+    assert {t.data_type for t in onx.graph.initializer
+            if t.data_type in (onnx.TensorProto.FLOAT, onnx.TensorProto.DOUBLE)} == {
+        onnx.TensorProto.DOUBLE}  # computed in float64 ...
+    types = _check_zipmap(model, X_test, onx, CAST)  # ... and cast for ZipMap only
+    assert types[1].endswith("tensor(float)))")
+    _check_classifier(model, X_test, skfcnn.onnx.to_onnx(model, X[:1], options=NO_ZIPMAP))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_zipmap_columns_nocl_and_class_labels_in_either_dtype(dtype):
+    X, X_test = _train_test(dtype)
+    model = _fit(_classifier(), X, _targets("multiclass str", X))
+    out = _run(skfcnn.onnx.to_onnx(model, X[:1], options={"zipmap": "columns"}), X_test)
+    assert list(out) == ["output_label", "sant", "sbee", "scat"]  # skl2onnx's names
+    columns = np.column_stack([out[f"s{name}"] for name in model.classes_])
+    assert columns.dtype == dtype  # no ZipMap node: no cast
+    assert np.abs(columns - model.predict_proba(X_test)).max() <= TOLERANCE[dtype]
+    options = {"zipmap": False, "nocl": True}
+    indices = _run(skfcnn.onnx.to_onnx(model, X[:1], options=options), X_test)["label"]
+    np.testing.assert_array_equal(model.classes_[indices], model.predict(X_test))
+    options = {"zipmap": False, "output_class_labels": True}
+    out = _run(skfcnn.onnx.to_onnx(model, X[:1], options=options), X_test)
+    np.testing.assert_array_equal(out["class_labels"], model.classes_)
+    _check_zipmap(model, X_test, skfcnn.onnx.to_onnx(model, X[:1]),
+                  CAST if dtype == np.float64 else TOLERANCE[dtype])
+
+
+@pytest.mark.parametrize("kind", ["binary int", "multiclass str", "multilabel"])
+def test_a_float64_pipeline_with_zipmap_loads_and_matches(kind):
+    X, X_test = _train_test(np.float64)
+    X, X_test = X * 10 + 5, X_test * 10 + 5
+    model = _fit(make_pipeline(StandardScaler(), _classifier(batch_norm=True)), X,
+                 _targets(kind, (X - 5) / 10))
+    _check_zipmap(model, X_test, skl2onnx.to_onnx(model, X[:1]), CAST)
+    onx = skl2onnx.to_onnx(model, X[:1], options={FCNNClassifier: NO_ZIPMAP})
+    _check_classifier(model, X_test, onx)
+
+
+def test_the_readme_onnx_line_runs_in_onnxruntime():
+    """The README's example as it stands (float64 ``make_circles``, a classifier
+    streamed with ``partial_fit``, a pipeline) and its ONNX line, run by onnxruntime."""
+    X, y = make_circles(n_samples=300, factor=0.3, noise=0.1, random_state=0)
+    clf = FCNNClassifier(hidden_layer_sizes=(16,), learning_rate_init=0.01, random_state=0)
+    for start in range(0, 300, 100):
+        clf.partial_fit(X[start:start + 100], y[start:start + 100], classes=[0, 1])
+    assert X.dtype == np.float64
+    _check_zipmap(clf, X, skfcnn.onnx.to_onnx(clf, X[:1]), CAST)
+    pipeline = _fit(make_pipeline(StandardScaler(), FCNNClassifier(
+        hidden_layer_sizes=(16,), learning_rate_init=0.01, max_iter=50, random_state=0)), X, y)
+    _check_zipmap(pipeline, X, skl2onnx.to_onnx(pipeline, X[:1]), CAST)
+    reg = _fit(_regressor(), X, X[:, 0] * X[:, 1])
+    _check_regressor(reg, X, skfcnn.onnx.to_onnx(reg, X[:1]))

@@ -1,7 +1,10 @@
-"""``skfcnn.LossCurveDisplay``: the drawn data are the fitted curves, the second
-axis and the best-epoch line appear exactly when they should, and the errors
+"""``skfcnn.LossCurveDisplay``: the drawn data are the fitted curves, both losses
+share one axis, the score's second axis and the best-epoch line appear exactly
+when they should (the line only for an epoch the model holds), and the errors
 name what is wrong."""
 
+import pickle
+import re
 import sys
 import warnings
 
@@ -92,12 +95,24 @@ def test_early_stopping_draws_loss_score_and_restored_epoch(stopped):
     assert display.ax_.get_yscale() == "linear"
 
 
-def test_validation_loss_on_the_second_axis_with_log_scale(stopped):
+# Changed on purpose (issue 20): the validation loss was drawn on a second y axis, on
+# its own scale, so that two losses of one size looked apart; it now shares the training
+# loss's axis.
+def test_validation_loss_shares_the_training_loss_axis_with_log_scale(stopped):
     display = LossCurveDisplay.from_estimator(stopped, validation="loss", log_scale=True)
     np.testing.assert_array_equal(_xy(display.lines_["validation"])[1],
                                   stopped.validation_loss_curve_)
-    assert display.ax2_.get_ylabel() == "validation loss"
-    assert display.ax_.get_yscale() == "log" and display.ax2_.get_yscale() == "log"
+    assert display.lines_["validation"].axes is display.ax_ and display.ax2_ is None
+    assert display.figure_.axes == [display.ax_]
+    assert display.ax_.get_ylabel() == "loss"
+    assert display.lines_["validation"].get_label() == "validation loss"
+    assert display.ax_.get_yscale() == "log"
+    low, high = display.ax_.get_ylim()  # one scale holds both curves
+    curves = np.concatenate([stopped.loss_curve_, stopped.validation_loss_curve_])
+    assert low <= curves.min() and curves.max() <= high
+    legend = display.ax_.get_legend()
+    assert [t.get_text() for t in legend.get_texts()][:2] == ["training loss",
+                                                              "validation loss"]
     # the marked epoch is still the monitored one (the best score)
     best = int(np.argmax(stopped.validation_scores_)) + 1
     assert display.best_epoch == best
@@ -116,17 +131,38 @@ def test_monitor_loss_marks_the_lowest_validation_loss(digits):
     display = LossCurveDisplay.from_estimator(clf)  # 'auto': the monitored curve
     np.testing.assert_array_equal(_xy(display.lines_["validation"])[1],
                                   clf.validation_loss_curve_)
+    assert display.lines_["validation"].axes is display.ax_ and display.ax2_ is None
     best = int(np.argmin(clf.validation_loss_curve_)) + 1
     np.testing.assert_array_equal(display.lines_["best"].get_xdata(), [best, best])
 
 
-def test_restore_best_weights_false_marks_the_best_epoch_as_not_restored(digits):
+def test_monitor_auto_is_resolved_to_the_loss_for_huber(regression):
+    X, y = regression
+    reg = _fit(FCNNRegressor(**SMALL, loss="huber", early_stopping=True, n_iter_no_change=3,
+                             max_iter=60), X, y)
+    assert reg.monitor == "auto"
+    display = LossCurveDisplay.from_estimator(reg)
+    assert display.monitor == "loss"
+    np.testing.assert_array_equal(_xy(display.lines_["validation"])[1],
+                                  reg.validation_loss_curve_)
+    assert display.lines_["validation"].axes is display.ax_ and display.ax2_ is None
+    best = int(np.argmin(reg.validation_loss_curve_)) + 1
+    assert best != int(np.argmax(reg.validation_scores_)) + 1  # else this cannot fail
+    assert (display.best_epoch, display.best_restored) == (best, True)
+
+
+# Changed on purpose (issue 20): an epoch the model does not hold was marked "best
+# epoch"; only a restored one is marked now.
+def test_restore_best_weights_false_marks_no_epoch(digits):
     X, y = digits
     clf = _fit(FCNNClassifier(**SMALL, early_stopping=True, restore_best_weights=False,
                               n_iter_no_change=3, max_iter=60), X, y)
+    assert int(np.argmax(clf.validation_scores_)) + 1 < clf.n_iter_  # the last is not best
     display = LossCurveDisplay.from_estimator(clf)
-    best = int(np.argmax(clf.validation_scores_)) + 1
-    assert display.lines_["best"].get_label() == f"best epoch: {best}"
+    assert display.lines_["best"] is None and display.best_epoch is None
+    assert display.lines_["validation"] is not None
+    assert [t.get_text() for t in display.ax2_.get_legend().get_texts()] == [
+        "training loss", "validation accuracy"]
 
 
 def test_validation_none_draws_no_second_axis(stopped):
@@ -137,17 +173,36 @@ def test_validation_none_draws_no_second_axis(stopped):
     assert display.figure_.axes == [display.ax_]
 
 
-def test_without_validation_the_lowest_training_loss_is_marked(regressor):
+# Changed on purpose (issue 20): without a validation set, restore_best_weights='auto'
+# restores nothing, so no epoch is marked (the lowest loss was, though not held).
+def test_without_validation_nothing_restored_nothing_marked(regressor):
     display = LossCurveDisplay.from_estimator(regressor, log_scale=True)
     assert display.ax2_ is None and display.lines_["validation"] is None
     assert display.figure_.axes == [display.ax_]
     np.testing.assert_array_equal(_xy(display.lines_["loss"])[1], regressor.loss_curve_)
-    best = int(np.argmin(regressor.loss_curve_)) + 1
-    assert regressor.loss_curve_[best - 1] == regressor.best_loss_
-    np.testing.assert_array_equal(display.lines_["best"].get_xdata(), [best, best])
-    assert display.lines_["best"].get_label() == f"best epoch: {best}"
+    assert display.lines_["best"] is None and display.best_epoch is None
+    assert [t.get_text() for t in display.ax_.get_legend().get_texts()] == ["training loss"]
     assert display.ax_.get_yscale() == "log"
     assert display.ax_.get_title() == "FCNNRegressor"
+
+
+def test_without_validation_a_restored_lowest_training_loss_is_marked(regression):
+    X, y = regression
+    reg = _fit(FCNNRegressor(**SMALL, max_iter=25, restore_best_weights=True), X, y)
+    display = LossCurveDisplay.from_estimator(reg)
+    best = int(np.argmin(reg.loss_curve_)) + 1
+    assert reg.loss_curve_[best - 1] == reg.best_loss_
+    np.testing.assert_array_equal(display.lines_["best"].get_xdata(), [best, best])
+    assert display.lines_["best"].get_label() == f"best epoch: {best} (restored)"
+
+
+def test_a_loaded_model_marks_the_epoch_it_restored(regression):
+    X, y = regression
+    reg = _fit(FCNNRegressor(**SMALL, max_iter=25, restore_best_weights=True), X, y)
+    best = int(np.argmin(reg.loss_curve_)) + 1
+    loaded = pickle.loads(pickle.dumps(reg))
+    display = LossCurveDisplay.from_estimator(loaded)
+    assert (display.best_epoch, display.best_restored) == (best, True)
 
 
 def test_restored_without_validation_looks_at_the_last_fit_only(regression):
@@ -164,14 +219,19 @@ def test_restored_without_validation_looks_at_the_last_fit_only(regression):
                                   np.arange(1, len(reg.loss_curve_) + 1))
 
 
+# Changed on purpose (issue 20): L-BFGS restores no iteration, so none is marked (the
+# "best iteration" label is checked with the constructor below).
 def test_lbfgs_counts_iterations(regression):
     X, y = regression
-    reg = _fit(FCNNRegressor(**SMALL, solver="lbfgs", max_iter=15), X, y)
+    reg = _fit(FCNNRegressor(**SMALL, solver="lbfgs", max_iter=15, restore_best_weights=True),
+               X, y)
     display = LossCurveDisplay.from_estimator(reg)
     assert display.ax_.get_xlabel() == "iteration"
     np.testing.assert_array_equal(_xy(display.lines_["loss"])[1], reg.loss_curve_)
-    best = int(np.argmin(reg.loss_curve_)) + 1
-    assert display.lines_["best"].get_label() == f"best iteration: {best}"
+    assert display.lines_["best"] is None
+    display = LossCurveDisplay(loss_curve=reg.loss_curve_, best_epoch=3, best_restored=True,
+                               unit="iteration").plot()
+    assert display.lines_["best"].get_label() == "best iteration: 3 (restored)"
 
 
 def test_a_pipeline_plots_its_last_step(digits):
@@ -238,9 +298,14 @@ def test_inconsistent_display_data_are_refused():
         LossCurveDisplay(loss_curve=[2.0, 1.0], validation_loss_curve=[1, 2, 3]).plot()
 
 
-def test_without_matplotlib_the_error_names_the_caller(monkeypatch, regressor):
+# Changed on purpose (issue 20): the message ("... requires matplotlib") now also names
+# the extra that installs it, from an index and from a clone.
+def test_without_matplotlib_the_error_names_the_caller_and_the_extra(monkeypatch, regressor):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
-    with pytest.raises(ImportError, match="LossCurveDisplay.from_estimator requires matplotlib"):
+    extra = re.escape("pip install 'skfcnn[plot]' (from a clone: pip install -e '.[plot]')")
+    with pytest.raises(ImportError, match="LossCurveDisplay.from_estimator needs matplotlib, "
+                                          f"which is not installed: {extra}") as caught:
         LossCurveDisplay.from_estimator(regressor)
-    with pytest.raises(ImportError, match="LossCurveDisplay.plot requires matplotlib"):
+    assert isinstance(caught.value.__cause__, ImportError)
+    with pytest.raises(ImportError, match=f"LossCurveDisplay.plot needs matplotlib.*{extra}"):
         LossCurveDisplay(loss_curve=[1.0]).plot()

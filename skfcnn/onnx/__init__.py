@@ -24,18 +24,30 @@ A user activation or layer step has no ONNX form until it is given one:
 and returns its output's name.  Without one the conversion stops with a
 ``ValueError`` naming the object and the layer.
 
-This module needs the ``skl2onnx`` and ``onnx`` packages (and ``onnxruntime``
-to run the graphs); ``import skfcnn`` does not import it.
+ONNX's ``ZipMap`` holds float32 values only: with float64 input and the
+default ``zipmap=True`` the label and the probabilities are computed in
+float64 and cast to float32 just before ``ZipMap`` (the dictionaries of
+``output_probability`` hold float32); ``zipmap=False`` or ``'columns'`` keeps
+float64 probabilities.
+
+This module needs the ``skl2onnx`` and ``onnx`` packages (the ``onnx``
+extra, which also installs ``onnxruntime`` to run the graphs); without them
+importing it raises an ``ImportError`` naming the command that installs them.
+``import skfcnn`` does not import it.
 """
 
-import skl2onnx
+from ..nn._optional import import_optional
 
-from ._builder import GraphBuilder
-from ._convert import (
+import_optional("onnx", "skfcnn.onnx", extra="onnx")  # first: skl2onnx imports it
+skl2onnx = import_optional("skl2onnx", "skfcnn.onnx", extra="onnx")
+
+from ._builder import GraphBuilder  # noqa: E402 (after the checks above)
+from ._convert import (  # noqa: E402
     CLASSIFIER_OPTIONS, classifier_shapes, convert_classifier, convert_regressor,
     regressor_shapes,
 )
-from ._registry import (
+from ._parser import parse_classifier  # noqa: E402
+from ._registry import (  # noqa: E402
     MIN_OPSET, ONNX_ACTIVATIONS, ONNX_LAYER_STEPS, register_activation, register_layer_step,
 )
 
@@ -56,7 +68,7 @@ def register_converters():
 
     skl2onnx.update_registered_converter(
         FCNNClassifier, ALIASES["FCNNClassifier"], classifier_shapes, convert_classifier,
-        options=CLASSIFIER_OPTIONS)
+        options=CLASSIFIER_OPTIONS, parser=parse_classifier)
     skl2onnx.update_registered_converter(
         FCNNRegressor, ALIASES["FCNNRegressor"], regressor_shapes, convert_regressor)
 
@@ -85,7 +97,10 @@ def to_onnx(model, X_sample=None, **kwargs):
         A fitted :class:`~skfcnn.FCNNClassifier` or :class:`~skfcnn.FCNNRegressor`,
         or a pipeline ending in one.
     X_sample : array-like, default=None
-        A few input rows: their dtype makes the graph float32 or float64.
+        A few input rows: their dtype makes the graph float32 or float64
+        (a float64 classifier's ``ZipMap`` dictionaries hold float32, the only
+        type ``ZipMap`` takes; pass ``options={"zipmap": False}`` for float64
+        probabilities).
         ``None`` (only for our estimators themselves): one input ``"X"`` of
         ``n_features_in_`` columns in the model's own dtype.
     **kwargs

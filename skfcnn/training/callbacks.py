@@ -29,9 +29,11 @@ themselves, in this order (:func:`standard_callbacks`).
 """
 
 import sys
+import warnings
 
 import numpy as np
 
+from ..nn._optional import import_optional
 from .state import Checkpoint, learning_rate, monitored_value
 
 __all__ = ["HOOKS", "Callback", "FunctionCallback", "PlateauRule", "PrintProgress",
@@ -109,8 +111,13 @@ class ProgressBar(Callback):
 
     While the bar is shown, the call's progress lines (``run.write``) go
     through tqdm's own writer, which clears the bar, writes the line and draws
-    the bar again below it: lines and bar never overwrite each other.  Without
-    tqdm installed it does nothing.
+    the bar again below it, and so do the warnings shown meanwhile (a
+    ``ConvergenceWarning``, say: still a real warning, filtered and recorded as
+    any other, only written with the bar out of the way): lines, warnings and
+    bar never overwrite each other.  The bar is compact, the loss right after
+    the count (:data:`BAR_FORMAT`), so that a narrow terminal cuts the timing
+    off, not the loss.  Without tqdm installed it draws nothing and warns,
+    naming the package to install; the progress lines are printed as usual.
 
     Parameters
     ----------
@@ -120,22 +127,34 @@ class ProgressBar(Callback):
         What one step is (``"iteration"`` for L-BFGS).
     """
 
+    #: tqdm's ``bar_format``: ``epochs: 3/200, loss=0.6931 |###   | 00:01<00:40``.
+    BAR_FORMAT = "{desc}: {n_fmt}/{total_fmt}{postfix} |{bar}| {elapsed}<{remaining}"
+
     def __init__(self, total=None, unit="epoch"):
         self.total, self.unit = total, unit
         self.bar = None
+        self._shown = None  # the warnings' writer the bar stands in front of
 
     def on_fit_begin(self, run):
         try:
-            from tqdm.auto import tqdm
-        except ImportError:
+            tqdm = import_optional("tqdm.auto", "verbose=2's progress bar").tqdm
+        except ImportError as error:
+            warnings.warn(f"{error}; training goes on without the bar.", UserWarning)
             return
         total = self.total if self.total is not None else run.config.max_epochs
         self.bar = tqdm(total=total, desc=f"{self.unit}s", unit=self.unit, leave=False,
-                        file=sys.stderr)
+                        file=sys.stderr, bar_format=self.BAR_FORMAT)
         run.write = self._write
+        self._shown, warnings.showwarning = warnings.showwarning, self._show_warning
 
     def _write(self, line):
         self.bar.write(line, file=sys.stdout)
+
+    def _show_warning(self, message, category, filename, lineno, file=None, line=None):
+        """``warnings.showwarning`` while the bar is shown: the writer it replaced,
+        with the bar cleared first and drawn again after."""
+        with self.bar.external_write_mode(file=sys.stderr if file is None else file):
+            self._shown(message, category, filename, lineno, file, line)
 
     def on_epoch_end(self, run):
         if self.bar is not None:
@@ -145,6 +164,9 @@ class ProgressBar(Callback):
 
     def on_fit_end(self, run):
         if self.bar is not None:
+            if warnings.showwarning == self._show_warning:  # else: replaced since; leave it
+                warnings.showwarning = self._shown
+            self._shown = None
             self.bar.close()
             self.bar = None
             run.write = print
