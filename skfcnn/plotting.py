@@ -46,37 +46,28 @@ def _fitted_model(estimator):
     return model
 
 
-def _first_best(values):
-    """0-based index of the first lowest finite entry of ``values``; None if none is finite."""
-    values = np.asarray(values, dtype=float)
-    finite = np.isfinite(values)
-    if not finite.any():
-        return None
-    return int(np.argmin(np.where(finite, values, np.inf)))
-
-
 def _best_epoch(estimator):
-    r"""The best epoch of a fitted estimator, and whether its model holds that epoch's
-    parameters.
+    r"""The epoch whose parameters a fitted estimator holds because training restored
+    them (``restore_best_weights``), and whether there is one.
 
     With ``early_stopping`` it is the first epoch :math:`e` of the last ``fit``
     call with the best validation score :math:`s_e` (or, when the resolved
     monitor is the loss: ``monitor='loss'``, or ``'auto'`` for the losses that
-    choose it, the lowest validation loss :math:`v_e`):
+    choose it, the lowest validation loss :math:`v_e`); without a validation set
+    and with ``restore_best_weights=True``, that of the lowest training
+    objective :math:`J_e` of the call:
 
     .. math::
 
         e^\star = \operatorname*{arg\,max}_{e \in \text{last fit}} s_e
         \quad\text{or}\quad
-        e^\star = \operatorname*{arg\,min}_{e \in \text{last fit}} v_e,
+        e^\star = \operatorname*{arg\,min}_{e \in \text{last fit}} v_e
+        \quad\text{or}\quad
+        e^\star = \operatorname*{arg\,min}_{e \in \text{last fit}} J_e.
 
-    the epoch that ``restore_best_weights`` (``'auto'`` or ``True``) restores.
-    Without a validation set it is the epoch of the lowest training objective
-    :math:`J_e`, that of ``best_loss_`` (over the whole ``loss_curve_``, or
-    over the last ``fit`` call when ``restore_best_weights=True`` restored it).
-    Only finite values count; ties go to the earliest epoch, as in training.
-    ``restored`` follows from the settings of the last ``fit`` (the estimator
-    records no more): a ``partial_fit`` after it is not seen.
+    Training records it when it restores it (``_state.restored_epoch``); an
+    epoch trained since (a ``partial_fit``, a warm start) or a call that
+    restored nothing (``'lbfgs'``, ``restore_best_weights=False``) leaves none.
 
     Parameters
     ----------
@@ -86,25 +77,12 @@ def _best_epoch(estimator):
     Returns
     -------
     epoch : int or None
-        1-based position in ``loss_curve_`` (``None`` when no value is finite).
+        1-based position in ``loss_curve_``; ``None`` when nothing was restored.
     restored : bool
-        Whether the fitted model holds the parameters of ``epoch``.
+        Whether an epoch was restored (``epoch is not None``).
     """
-    model = _fitted_model(estimator)
-    curve = model.loss_curve_
-    start = len(curve) - model.n_iter_  # the first epoch of the last fit call (0-based)
-    restore = model.restore_best_weights
-    if model.validation_scores_ is not None:
-        values = (model.validation_loss_curve_ if model._monitored() == "loss"
-                  else -np.asarray(model.validation_scores_, dtype=float))
-        values = values[len(values) - model.n_iter_:]
-        restored = restore == "auto" or restore is True
-    else:
-        restored = model.solver != "lbfgs" and restore is True
-        values = curve[start:] if restored else curve
-        start = start if restored else 0
-    index = _first_best(values)
-    return (None, False) if index is None else (start + index + 1, restored)
+    epoch = getattr(_fitted_model(estimator)._state, "restored_epoch", None)
+    return epoch, epoch is not None
 
 
 class LossCurveDisplay:

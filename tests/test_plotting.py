@@ -309,3 +309,21 @@ def test_without_matplotlib_the_error_names_the_caller_and_the_extra(monkeypatch
     assert isinstance(caught.value.__cause__, ImportError)
     with pytest.raises(ImportError, match=f"LossCurveDisplay.plot needs matplotlib.*{extra}"):
         LossCurveDisplay(loss_curve=[1.0]).plot()
+
+
+def test_an_epoch_trained_after_the_restore_unmarks_it(stopped, digits):
+    """The restored epoch is recorded by training, not inferred from the settings: a
+    pickle keeps it, and a partial_fit (the model moves on) or a refit with L-BFGS
+    (nothing restored) drops it."""
+    X, y = digits
+    best = int(np.argmax(stopped.validation_scores_)) + 1
+    again = pickle.loads(pickle.dumps(stopped))
+    assert LossCurveDisplay.from_estimator(again).best_epoch == best
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        again.set_params(early_stopping=False).partial_fit(X, y)
+    display = LossCurveDisplay.from_estimator(again, validation=None)
+    assert display.best_epoch is None and display.lines_["best"] is None
+    plt.close(display.figure_)
+    lbfgs = _fit(FCNNClassifier(**SMALL, solver="lbfgs", max_iter=5), X, y)
+    assert LossCurveDisplay.from_estimator(lbfgs).best_epoch is None

@@ -207,6 +207,7 @@ class ProgressTracker(Callback):
 
     def on_epoch_end(self, run):
         state = run.state
+        state.restored_epoch = None  # the network moved on
         value = monitored_value(state, run.config, run.validation)
         if value < state.best_monitored + self.tol:
             state.no_improvement_count += 1
@@ -219,11 +220,13 @@ class ProgressTracker(Callback):
                     state.best = Checkpoint(run.network)
                 else:
                     state.best.save()
+                state.best.epoch = state.n_iter
         return False
 
     def on_fit_end(self, run):
         if self.restore_best and run.error is None and run.state.best is not None:
             run.state.best.restore()
+            run.state.restored_epoch = run.state.best.epoch
 
 
 class PlateauRule(Callback):

@@ -87,6 +87,10 @@ class TrainingState:
         epoch of this call (kept only when they may be restored; not pickled).
     fit_times : list of float
         Wall-clock seconds of each epoch.
+    restored_epoch : int or None
+        The 1-based epoch (position in ``loss_curve``) whose parameters the
+        network holds because they were restored at the end of the last call;
+        ``None`` when nothing was restored or training went on since.
     last_good : Checkpoint or None
         The last parameters (and batch-norm running statistics) that gave a
         finite batch loss, restored when training diverges (kept across
@@ -106,6 +110,7 @@ class TrainingState:
     best_monitored: float = -np.inf
     best: object = None
     fit_times: list = field(default_factory=list)
+    restored_epoch: object = None
     last_good: object = None
 
     def __getstate__(self):
@@ -117,6 +122,7 @@ class TrainingState:
         state.setdefault("last_good", None)
         state.setdefault("best", None)
         state.setdefault("fit_start", 0)
+        state.setdefault("restored_epoch", None)
         self.__dict__.update(state)
 
     def copy(self):
@@ -133,6 +139,7 @@ class TrainingState:
         """Reset what is measured per ``fit`` call (the best epoch and the counter)."""
         self.fit_start = self.n_iter
         self.no_improvement_count = 0
+        self.restored_epoch = None
         self.best_monitored = -np.inf
         self.best_validation_score = -np.inf
         self.best = None
