@@ -433,3 +433,19 @@ def test_the_readme_onnx_line_runs_in_onnxruntime():
     _check_zipmap(pipeline, X, skl2onnx.to_onnx(pipeline, X[:1]), CAST)
     reg = _fit(_regressor(), X, X[:, 0] * X[:, 1])
     _check_regressor(reg, X, skfcnn.onnx.to_onnx(reg, X[:1]))
+
+
+@pytest.mark.parametrize("cls", [FCNNClassifier, FCNNRegressor])
+@pytest.mark.parametrize("in_pipeline", [False, True])
+def test_an_unfitted_estimator_is_not_fitted_error(cls, in_pipeline):
+    """Issue 21: skl2onnx's "No known ways to retrieve the number of classes"
+    (classifier) or AttributeError: _network (regressor) came out instead."""
+    from sklearn.exceptions import NotFittedError
+
+    model = cls(hidden_layer_sizes=(3,))
+    model = make_pipeline(model) if in_pipeline else model
+    X = np.zeros((1, 2))
+    with pytest.raises(NotFittedError, match=f"This {cls.__name__} instance is not fitted"):
+        skl2onnx.to_onnx(model, X)
+    with pytest.raises(NotFittedError):
+        skfcnn.onnx.to_onnx(model, X)

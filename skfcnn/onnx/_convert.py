@@ -29,6 +29,7 @@ from skl2onnx.common.shape_calculator import (
     calculate_linear_classifier_output_shapes, calculate_linear_regressor_output_shapes,
 )
 from skl2onnx.common.utils_classifier import get_label_classes
+from sklearn.utils.validation import check_is_fitted
 
 from ..nn.losses import get_loss
 from ._builder import GraphBuilder
@@ -168,6 +169,7 @@ def classifier_shapes(operator):
 
 def regressor_shapes(operator):
     """skl2onnx's linear regressor checks, and the output ``[N, n_outputs]``."""
+    check_is_fitted(operator.raw_operator)  # NotFittedError, not AttributeError: _network
     calculate_linear_regressor_output_shapes(operator)
     n_outputs = operator.raw_operator._network.layer_sizes[-1]
     operator.outputs[0].set_type(

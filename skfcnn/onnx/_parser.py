@@ -14,6 +14,7 @@ Everything else (``zipmap=False``, ``zipmap='columns'``, ``nocl``,
 from onnx import TensorProto
 from skl2onnx._parse import _apply_zipmap, _parse_sklearn_classifier, _parse_sklearn_simple_model
 from skl2onnx.common.data_types import FloatTensorType, guess_proto_type
+from sklearn.utils.validation import check_is_fitted
 
 __all__ = ["parse_classifier"]
 
@@ -43,6 +44,7 @@ def parse_classifier(scope, model, inputs, custom_parsers=None):
         ``output_label`` and ``output_probability`` (a sequence of maps, class
         to float32 probability) with ZipMap; skl2onnx's outputs otherwise.
     """
+    check_is_fitted(model)  # NotFittedError, not skl2onnx's "number of classes" message
     if not _zipmap_of_doubles(scope, model, inputs):
         return _parse_sklearn_classifier(scope, model, inputs, custom_parsers=custom_parsers)
     label, probabilities = _parse_sklearn_simple_model(scope, model, inputs,
