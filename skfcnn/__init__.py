@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 __version__ = "0.2.0.dev0"
 
 if TYPE_CHECKING:  # what type checkers see of the lazy names below
+    from .estimators.checkpoint import Checkpoint, load_checkpoint
     from .estimators.classifier import FCNNClassifier
     from .estimators.gradcheck import GradientCheckResult, check_gradients
     from .estimators.regressor import FCNNRegressor
@@ -16,11 +17,13 @@ if TYPE_CHECKING:  # what type checkers see of the lazy names below
 
 #: Public name -> the module that defines it.
 _LAZY = {
+    "Checkpoint": "skfcnn.estimators.checkpoint",
     "FCNNClassifier": "skfcnn.estimators.classifier",
     "FCNNRegressor": "skfcnn.estimators.regressor",
     "GradientCheckResult": "skfcnn.estimators.gradcheck",
     "LossCurveDisplay": "skfcnn.plotting",
     "check_gradients": "skfcnn.estimators.gradcheck",
+    "load_checkpoint": "skfcnn.estimators.checkpoint",
 }
 
 __all__ = sorted([*_LAZY, "__version__"])

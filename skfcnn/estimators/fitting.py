@@ -30,6 +30,7 @@ from ..training.lbfgs import train_lbfgs
 from ..training.loop import KEPT, DivergenceError, all_finite, train
 from ..training.state import TrainingConfig, TrainingState, Validation
 from ._input_checks import warn_if_unscaled_features, warn_if_unscaled_target
+from . import checkpoint
 from ._sklearn_callbacks import SklearnCallbacks
 from .params import (
     check_callbacks,
@@ -209,6 +210,12 @@ class FitMixin:
         fit = self._new_fit(X, Y, incremental)
         if not incremental:
             fit.state.start_call()
+        fit.resume = None
+        if not stochastic:
+            checkpoint.check_solver(self)
+        elif not incremental:  # checkpoints of a fit; and the unfinished one to go on from
+            fit.resume = checkpoint.bind(self, config, fit,
+                                         (X, Y, sample_weight, *(validation_set or ())))
         X = X.astype(fit.network.dtype, copy=False)
         Y = Y.astype(fit.network.dtype, copy=False)
         extra = self._sklearn_callbacks(X, y, sample_weight, config)
@@ -306,8 +313,11 @@ class FitMixin:
         if self._network_options():
             config.forward_kwargs = {"training": True, "rng": fit.mask_rng}
         step, step_state = self._optimizer_for(fit, optimizer)
+        order = None
+        if fit.resume is not None:  # an unfinished checkpoint of this fit: go on from it
+            step_state, order = checkpoint.apply_resume(fit.resume, fit, config, X.shape[0])
         train(fit.network, step, step_state, X, Y, sample_weight, fit.state, config, fit.rng,
-              validation, callbacks)
+              validation, callbacks, order)
 
     def _split_validation(self, X, Y, sample_weight, rng):
         """Hold out ``validation_fraction`` of the rows (stratified for single-label classes)."""

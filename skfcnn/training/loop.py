@@ -196,6 +196,11 @@ class TrainingRun:
         Set when a callback or rule has asked to stop after this epoch.
     error : BaseException or None
         What ended the call, when it did not end normally.
+    interrupted : bool
+        Set when ``KeyboardInterrupt`` stopped training (the call then returns).
+    rng, order : numpy.random.RandomState, ndarray or None
+        The generator that shuffles the rows before each epoch, and the row
+        order it permutes in place (``None`` without ``shuffle``).
     write : callable
         Where the progress lines of ``verbose`` go, ``write(line)``: ``print``,
         or the progress bar's own writer while a bar is shown (so that a line
@@ -205,7 +210,8 @@ class TrainingRun:
     def __init__(self, network, optimizer, optimizer_state, state, config, validation):
         self.network, self.optimizer, self.optimizer_state = network, optimizer, optimizer_state
         self.state, self.config, self.validation = state, config, validation
-        self.stop, self.error = False, None
+        self.stop, self.error, self.interrupted = False, None, False
+        self.rng = self.order = None  # the shuffling generator and the order it permutes
         self.write = print
 
     def record(self):
@@ -248,7 +254,7 @@ def _epoch_end(run, hooks):
 
 
 def train(network, optimizer, optimizer_state, X, Y, sample_weight, state, config, rng,
-          validation=None, callbacks=()):
+          validation=None, callbacks=(), order=None):
     """Run up to ``config.max_epochs`` epochs of mini-batch training in place.
 
     ``optimizer`` (the optimiser protocol of :mod:`skfcnn.nn.optimizers`, e.g.
@@ -266,14 +272,18 @@ def train(network, optimizer, optimizer_state, X, Y, sample_weight, state, confi
     ``ValueError``; ``KeyboardInterrupt`` restores those of the last finished
     epoch and warns (batch-norm running statistics included, both times).
     With ``config.restore_best`` the parameters of the best epoch are
-    restored at the end.
+    restored at the end.  A resumed call (:class:`~skfcnn.Checkpoint`)
+    starts at epoch ``config.first_epoch`` of the call, with the row ``order``
+    that the previous epochs left.
     """
     n_samples = X.shape[0]
     batches = _Batches(X, Y, sample_weight, resolve_batch_size(config.batch_size, n_samples))
-    order = np.arange(n_samples) if config.shuffle else None
+    if config.shuffle and order is None:  # (a resumed call goes on with its saved order)
+        order = np.arange(n_samples)
     if state.last_good is None or state.last_good.network is not network:
         state.last_good = Checkpoint(network)
     run = TrainingRun(network, optimizer, optimizer_state, state, config, validation)
+    run.rng, run.order = rng, order
     hooks = _Hooks(standard_callbacks(config, validation, callbacks))
     # Overflow is expected only when training diverges, which _epoch checks for;
     # set once per call rather than per epoch (a few per cent of a tiny epoch).
@@ -301,7 +311,7 @@ def _train_epochs(run, hooks, batches, n_samples, order, rng):
     epoch_start = Checkpoint(network)
     save_epoch_start = epoch_start.save
     try:
-        for _ in range(config.max_epochs):
+        for _ in range(config.first_epoch, config.max_epochs):
             save_epoch_start()
             in_epoch = True  # an interrupt from here rolls back to the epoch's start
             for hook in hooks.on_epoch_begin:
@@ -328,6 +338,7 @@ def _train_epochs(run, hooks, batches, n_samples, order, rng):
                     ConvergenceWarning,
                 )
     except KeyboardInterrupt:
+        run.interrupted = True
         if in_epoch:
             epoch_start.restore()
         warnings.warn("Training interrupted by user; the parameters of the "

@@ -163,6 +163,7 @@ class TrainingConfig:
     restore_best: bool = False
     callbacks: tuple = ()
     forward_kwargs: dict = field(default_factory=dict)
+    first_epoch: int = 0  # epochs of the call already run (by a resumed checkpoint)
 
 
 @dataclass
