@@ -1,6 +1,6 @@
 """Sphinx configuration of the skfcnn documentation.
 
-Build with ``sphinx-build -W -n -b html docs docs/_build/html`` from the
+Build with ``sphinx-build -W -n docs docs/_build/html`` from the
 repository root (``pip install -e ".[docs]"`` first: Sphinx, numpydoc,
 sphinx-gallery and the theme, pydata-sphinx-theme).  Add
 ``-D plot_gallery=0`` to build the example gallery without running the
