@@ -161,7 +161,8 @@ class LossCurveDisplay:
                  validation_loss_curve: Sequence[float] | None = None,
                  best_epoch: int | None = None, best_restored: bool = False,
                  monitor: Literal["score", "loss"] = "score", score_name: str | None = None,
-                 unit: str = "epoch", estimator_name: str | None = None) -> None:
+                 unit: Literal["epoch", "iteration"] = "epoch",
+                 estimator_name: str | None = None) -> None:
         self.loss_curve = loss_curve
         self.validation_scores = validation_scores
         self.validation_loss_curve = validation_loss_curve

@@ -250,3 +250,32 @@ def test_a_corrupted_saved_state_is_refused_naming_its_field_or_predicts_the_sam
                     assert a.dtype == b.dtype or path == ("classes_",), (path, kind)
                 loaded += 1
     assert refused > 100 and loaded > 20, (refused, loaded)
+
+
+# -- memory is bounded (issue 21) -------------------------------------------------------
+def test_a_fit_retains_no_training_sized_buffer_and_predicts_in_chunks():
+    """For generated shapes and solvers: what a fitted estimator retains does not
+    grow with the training rows, and ``predict`` peaks with its output and one chunk
+    (the bounds of ``tests/test_memory.py`` and the user guide)."""
+    from test_memory import CHUNK, MB, measured, retained_bound, sizes
+
+    @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(n_rows=st.integers(5000, 20000), n_features=st.integers(1, 40),
+           hidden=st.lists(st.integers(1, 64), min_size=1, max_size=2).map(tuple),
+           solver=st.sampled_from(["lbfgs", "full-batch adam", "adam"]),
+           float32=st.booleans())
+    def check(n_rows, n_features, hidden, solver, float32):
+        rng = np.random.RandomState(n_rows)
+        X = rng.standard_normal((n_rows, n_features))
+        X = X.astype(np.float32) if float32 else X
+        y = X[:, 0] + 0.1 * rng.standard_normal(n_rows)
+        params = {"solver": "lbfgs"} if solver == "lbfgs" else {
+            "batch_size": n_rows if solver == "full-batch adam" else 200}
+        est = FCNNRegressor(hidden_layer_sizes=hidden, max_iter=2, random_state=0, **params)
+        _, _, retained = measured(lambda: est.fit(X, y))
+        assert retained <= retained_bound(est), (retained, retained_bound(est))
+        s, W, _, k = sizes(est)
+        out, peak, _ = measured(lambda: est.predict(X))
+        assert peak <= 2 * n_rows * k * s + 2 * CHUNK * W * s + 2 * MB
+
+    check()
