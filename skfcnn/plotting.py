@@ -1,8 +1,9 @@
 """Plots of how a fitted estimator trained: :class:`LossCurveDisplay`.
 
-An optional integration: matplotlib is imported only inside the methods that
-draw, so importing this module needs scikit-learn but not matplotlib (without
-it, drawing raises an ``ImportError`` naming the ``plot`` extra).  The
+An optional integration: importing this module needs scikit-learn but not
+matplotlib (without it, drawing raises an ``ImportError`` naming the ``plot``
+extra); where matplotlib is installed, its ``Axes`` class is imported with
+the module, so that ``typing.get_type_hints`` resolves the annotations.  The
 display follows scikit-learn's visualisation API (the constructor stores the
 curves, :meth:`~LossCurveDisplay.plot` draws them,
 :meth:`~LossCurveDisplay.from_estimator` reads them from a fitted model).
@@ -11,7 +12,7 @@ curves, :meth:`~LossCurveDisplay.plot` draws them,
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal, Optional
+from typing import TYPE_CHECKING, Any, Literal, Optional
 
 import numpy as np
 from sklearn.base import BaseEstimator, is_classifier
@@ -23,6 +24,11 @@ from .nn._optional import import_optional
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+else:  # the annotations' name at run time too (typing.get_type_hints), where installed
+    try:
+        from matplotlib.axes import Axes
+    except ImportError:  # drawing then names the plot extra (import_optional)
+        Axes = Any
 
 __all__ = ["LossCurveDisplay"]
 

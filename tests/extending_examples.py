@@ -1,7 +1,8 @@
 r"""The worked examples of the developer guide (``docs/extending.rst`` includes them).
 
 One new object for each extension point: an activation, a loss, an optimiser,
-a learning-rate schedule and a training callback.  They live in a module (not
+a learning-rate schedule, a training callback and a layer step with parameters.
+They live in a module (not
 in a test function) because the estimators' parameters must pickle, and a
 pickled object is found again by its module and class name.
 ``tests/test_extending_examples.py`` trains with each of them, checks their
@@ -11,6 +12,7 @@ gradients, clones and pickles them, and runs scikit-learn's estimator checks.
 import numpy as np
 
 from skfcnn.nn import Activation, Loss
+from skfcnn.nn.layers import LayerStep, Slot
 from skfcnn.nn.optimizers import Optimizer
 from skfcnn.nn.schedules import CosineAnnealing
 from skfcnn.training.callbacks import Callback
@@ -50,6 +52,52 @@ def softsign_onnx(builder, name, activation):
     every Softsign object."""
     denominator = builder.node("Add", [builder.node("Abs", [name]), builder.constant(1.0)])
     return builder.node("Div", [name, denominator])
+
+
+# -- a layer step with a parameter: forward and backward side by side ---------------------
+class LearnableScale(LayerStep):
+    r"""A learnable scale per unit after the dense part, :math:`y = \gamma \odot z`,
+    with :math:`\gamma` starting at 1 and trained with the weights:
+
+    .. math:: \frac{\partial J}{\partial \gamma} = \mathbf 1^\top (\Delta \odot Z),
+              \qquad \frac{\partial J}{\partial Z} = \Delta \odot \gamma.
+
+    Its one :class:`~skfcnn.nn.layers.Slot` gets it a vector ``scale`` of the layer's
+    width in the network's flat parameter vector (``scale_grad`` in the gradient).
+    """
+
+    parameters = (Slot("scale", 1.0),)
+
+    def __init__(self, units, dtype):
+        self.units, self.dtype = units, dtype
+        self.inputs = None  # Z of the last forward pass, for the backward pass
+
+    @classmethod
+    def build(cls, network, layer):  # every hidden layer has one (None: this one has not)
+        return cls(network.layer_sizes[layer + 1], network.dtype)
+
+    def allocate(self, n_rows, scratch):
+        self.inputs = np.empty((n_rows, self.units), self.dtype)
+
+    def forward(self, Z, run):
+        np.copyto(self.inputs[: Z.shape[0]], Z)
+        Z *= self.scale  # in place: the activation comes after
+        return Z
+
+    def backward(self, delta, run):
+        np.sum(delta * self.inputs[: delta.shape[0]], axis=0, out=self.scale_grad)
+        delta *= self.scale
+        return delta
+
+    def predict(self, Z):
+        Z *= self.scale
+        return Z
+
+
+def learnable_scale_onnx(builder, name, step):
+    r"""The step's ONNX form, :math:`z \odot \gamma`; register it with
+    ``skfcnn.onnx.register_layer_step(LearnableScale, learnable_scale_onnx)``."""
+    return builder.node("Mul", [name, builder.constant(step.scale.reshape(1, -1), "scale")])
 
 
 # -- a loss: its value and its gradient with respect to the output pre-activation ---------

@@ -7,12 +7,21 @@ import warnings
 
 import numpy as np
 import pytest
-from extending_examples import Adamax, GradientNorms, HalfCosine, PseudoHuber, Softsign
+from extending_examples import (
+    Adamax,
+    GradientNorms,
+    HalfCosine,
+    LearnableScale,
+    PseudoHuber,
+    Softsign,
+    learnable_scale_onnx,
+)
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 
 from skfcnn import FCNNClassifier, FCNNRegressor, check_gradients
-from skfcnn.nn import ACTIVATIONS, LOSSES, Network, check_gradient
+from skfcnn.nn import ACTIVATIONS, LOSSES, Network, check_gradient, layers
+from skfcnn.nn.mc_dropout import dropout_passes
 from skfcnn.nn.optimizers import OPTIMIZERS
 from skfcnn.nn.schedules import SCHEDULES
 
@@ -137,3 +146,105 @@ def test_a_callback_sees_every_gradient_and_stops_training(circles):
     assert est.loss_curve_[-1] < 0.3 <= min(est.loss_curve_[:-1])
     assert len(norms.norms_) == 3 * est.n_iter_  # three batches of 40 per epoch
     assert all(n > 0 for n in norms.norms_)
+
+
+# -- a layer step with a parameter -------------------------------------------------------
+@pytest.fixture
+def learnable_scale(monkeypatch):
+    """The guide's one line: the step at its place in LAYER_STEPS (after batch norm)."""
+    monkeypatch.setattr(layers, "LAYER_STEPS", [layers.BatchNormStep, LearnableScale,
+                                                layers.ActivationStep, layers.DropoutStep])
+
+
+def test_a_step_declares_its_parameters_and_the_network_lays_them_out(learnable_scale):
+    net = Network((3, 4, 5, 2), "tanh", "identity", batch_norm=True, dropout=0.5)
+    kinds = [[type(step) for step in steps] for steps in net.hidden_steps]
+    assert kinds == [[layers.BatchNormStep, LearnableScale, layers.ActivationStep,
+                      layers.DropoutStep]] * 2
+    dense = 3 * 4 + 4 + 4 * 5 + 5 + 5 * 2 + 2
+    assert net.params.size == net.grad.size == dense + 3 * 4 + 3 * 5
+    # layer by layer, step by step: gamma_1, beta_1, scale_1, gamma_2, beta_2, scale_2
+    starts = {"gamma": (0, 12), "beta": (4, 17), "scale": (8, 22)}
+    for layer, steps in enumerate(net.hidden_steps):
+        for step in steps[:2]:
+            for name in ("gamma", "beta") if step is steps[0] else ("scale",):
+                start = dense + starts[name][layer]
+                view = getattr(step, name)
+                assert np.shares_memory(view, net.params[start : start + view.size])
+                assert np.shares_memory(getattr(step, f"{name}_grad"), net.grad[start:])
+    assert_array_equal(net.hidden_steps[1][1].scale, 1.0)  # its slot's initial value
+    assert net.bn_gammas[1] is net.hidden_steps[1][0].gamma
+    net.hidden_steps[0][1].scale[...] = 3.0
+    net.initialize(np.random.RandomState(0))
+    assert_array_equal(net.hidden_steps[0][1].scale, 1.0)
+    assert_array_equal(net.weight_mask()[dense:], 0.0)  # never penalised nor decayed
+
+
+@pytest.mark.parametrize("batch_norm", [False, True])
+def test_the_learnable_scale_passes_the_gradient_check(learnable_scale, batch_norm):
+    rng = np.random.RandomState(0)
+    net = Network((3, 4, 5, 2), "tanh", "identity", batch_norm=batch_norm)
+    net.initialize(rng)
+    for steps in net.hidden_steps:
+        steps[-2].scale[...] = rng.uniform(0.5, 2.0, size=steps[-2].units)
+    X, Y = rng.normal(size=(7, 3)), rng.normal(size=(7, 2))
+
+    def objective(params):
+        return net.loss_gradient(X, Y, "squared_error", alpha=0.1, training=True,
+                                 update_stats=False)
+
+    objective(net.params)
+    scale_grad = net.hidden_steps[0][-2].scale_grad
+    assert np.abs(scale_grad).max() > 1e-3  # the step writes its gradient
+    check_gradient(objective, net.params, net.grad.copy())
+
+
+def test_the_learnable_scale_trains_clones_and_pickles(learnable_scale, circles):
+    X, y = circles
+    est = FCNNClassifier(hidden_layer_sizes=(6, 4), batch_norm=True, max_iter=300,
+                         learning_rate_init=0.01, random_state=0).fit(X, y)
+    assert est.score(X, y) > 0.95
+    scales = [steps[1].scale for steps in est._network.hidden_steps]
+    assert all(isinstance(steps[1], LearnableScale) for steps in est._network.hidden_steps)
+    assert not np.allclose(scales[0], 1.0)  # trained with the weights
+    check_gradients(est, X[:20], y[:20])
+    assert clone(est).get_params() == est.get_params()
+    saved = pickle.dumps(est)
+    loaded = pickle.loads(saved)
+    assert_array_equal(loaded.predict_proba(X), est.predict_proba(X))
+    assert_array_equal(loaded._network.hidden_steps[0][1].scale, scales[0])
+    layers.LAYER_STEPS.remove(LearnableScale)  # a process without the step
+    with pytest.raises(ValueError, match=r"_network\.params has shape"):
+        pickle.loads(saved)
+
+
+def test_monte_carlo_dropout_predicts_through_the_learnable_scale(learnable_scale):
+    rng = np.random.RandomState(0)
+    net = Network((3, 6, 2), "relu", "identity", dropout=0.5).initialize(rng)
+    net.hidden_steps[0][0].scale[...] = 0.0  # the layer's output is 0 whatever the mask
+    passes = dropout_passes(net, rng.normal(size=(4, 3)), 5, np.random.default_rng(0))
+    assert_array_equal(passes, np.broadcast_to(net.intercepts[1], passes.shape))
+
+
+def test_the_learnable_scale_exports_to_onnx_with_its_emitter(learnable_scale, regression,
+                                                               monkeypatch):
+    ort = pytest.importorskip("onnxruntime")
+    onnx_export = pytest.importorskip("skfcnn.onnx")
+    X, y = regression
+    est = FCNNRegressor(hidden_layer_sizes=(5,), max_iter=50, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="layer step LearnableScale has no ONNX form"):
+        onnx_export.to_onnx(est, X[:1])
+    monkeypatch.setitem(onnx_export.ONNX_LAYER_STEPS, LearnableScale, learnable_scale_onnx)
+    session = ort.InferenceSession(onnx_export.to_onnx(est, X[:1]).SerializeToString(),
+                                   providers=["CPUExecutionProvider"])
+    (predicted,) = session.run(None, {session.get_inputs()[0].name: X})
+    assert_allclose(predicted.ravel(), est.predict(X), rtol=1e-10, atol=1e-12)
+
+
+def test_estimators_with_the_learnable_scale_pass_the_estimator_checks(learnable_scale):
+    from sklearn.utils.estimator_checks import check_estimator
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for est in (FCNNClassifier(hidden_layer_sizes=(16,)), FCNNRegressor(batch_norm=True)):
+            check_estimator(est)

@@ -3,6 +3,7 @@ every registered name builds (and trains with) exactly the registered object, a 
 that is not registered is refused, and the docstrings list every registered name."""
 
 import copy
+import re
 
 import numpy as np
 import pytest
@@ -124,3 +125,92 @@ def test_the_docstrings_list_every_registered_name(cls):
               or n == "squared_error"]
     missing = [name for name in names if f"``'{name}'``" not in doc]
     assert not missing
+
+
+# -- the registries and their views ----------------------------------------------------------
+#: The five extension points' registries (DESIGN.md): module -> registry name.
+REGISTRIES = {"activations": "ACTIVATIONS", "losses": "LOSSES", "layers": "LAYER_STEPS",
+              "optimizers": "OPTIMIZERS", "schedules": "SCHEDULES"}
+
+
+@pytest.mark.parametrize("module, name", REGISTRIES.items())
+def test_every_registry_is_exported_from_skfcnn_nn(module, name):
+    import importlib
+
+    import skfcnn.nn
+
+    registry = getattr(importlib.import_module(f"skfcnn.nn.{module}"), name)
+    assert isinstance(registry, (dict, list)) and registry  # LAYER_STEPS: an ordered list
+    assert name in skfcnn.nn.__all__
+    assert getattr(skfcnn.nn, name) is registry  # the registry itself, not a copy
+    namespace = {}
+    exec("from skfcnn.nn import *", namespace)
+    assert namespace[name] is registry
+
+
+class _Cube(activations.Activation):
+    name, needs_preactivation = "cube_view_test", True
+
+    def forward(self, Z):
+        return np.power(Z, 3, out=Z)
+
+    def derivative(self, Z, A, delta):
+        delta *= 3 * Z**2
+        return delta
+
+
+def _views():
+    import skfcnn.nn
+
+    return {"HIDDEN_ACTIVATIONS": activations.HIDDEN_ACTIVATIONS,
+            "DERIVATIVES": activations.DERIVATIVES,
+            "NEEDS_PREACTIVATION": activations.NEEDS_PREACTIVATION,
+            "skfcnn.nn.DERIVATIVES": skfcnn.nn.DERIVATIVES}
+
+
+def test_the_activation_views_follow_the_registry():
+    views = _views()
+    before = {name: list(view) for name, view in views.items()}
+    cube = _Cube()
+    activations.ACTIVATIONS[cube.name] = cube
+    try:
+        for name, view in _views().items():
+            assert cube.name in view and cube.name in list(view), name
+        assert activations.DERIVATIVES[cube.name] == cube.derivative
+        assert activations.HIDDEN_ACTIVATIONS[-1] == cube.name
+        assert cube.name not in activations.OUTPUT_ACTIVATIONS  # not an output activation
+        assert set(activations.HIDDEN_ACTIVATIONS) == set(activations.DERIVATIVES)
+    finally:
+        del activations.ACTIVATIONS[cube.name]
+    for name, view in _views().items():
+        assert cube.name not in view and list(view) == before[name], name
+    with pytest.raises(KeyError):
+        activations.DERIVATIVES[cube.name]
+
+
+def test_an_output_activation_registered_later_is_an_output_view_name(monkeypatch):
+    softmax2 = copy.copy(activations.ACTIVATIONS["softmax"])
+    monkeypatch.setitem(activations.ACTIVATIONS, "softmax2", softmax2)
+    assert activations.OUTPUT_ACTIVATIONS[-1] == "softmax2"
+    assert "softmax2" not in activations.HIDDEN_ACTIVATIONS
+    assert "softmax2" not in activations.DERIVATIVES
+
+
+def test_the_views_compare_as_their_values_and_are_read_only():
+    hidden = tuple(name for name, a in activations.ACTIVATIONS.items() if a.hidden)
+    assert activations.HIDDEN_ACTIVATIONS == hidden and repr(activations.HIDDEN_ACTIVATIONS) \
+        == repr(hidden)
+    assert activations.NEEDS_PREACTIVATION == {"gelu", "swish"}
+    assert dict(activations.DERIVATIVES) == {name: activations.ACTIVATIONS[name].derivative
+                                             for name in hidden}
+    with pytest.raises(TypeError):
+        activations.DERIVATIVES["relu"] = activations.DERIVATIVES["tanh"]
+    with pytest.raises(TypeError):
+        activations.HIDDEN_ACTIVATIONS[0] = "tanh"
+
+
+def test_the_solver_list_of_partial_fits_error_follows_the_registry(monkeypatch, small_circles):
+    monkeypatch.setitem(optimizers.OPTIMIZERS, "sgd2", optimizers.SGD)
+    with pytest.raises(AttributeError, match="partial_fit") as caught:
+        FCNNClassifier(solver="lbfgs").partial_fit(*small_circles, classes=[0, 1])
+    assert re.search(r"stochastic solvers \(.*'adamw', 'sgd2'\)", str(caught.value.__cause__))

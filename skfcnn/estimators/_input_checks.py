@@ -249,7 +249,7 @@ def warn_if_unscaled_features(X, feature_names, estimator_name):
         f"{_describe(labels, mean, mean_square, columns)}. The network trains poorly on "
         "them (a root mean square above 100, or a mean more than 10 standard deviations "
         "from 0); scale the features first, e.g. make_pipeline(StandardScaler(), "
-        f"{estimator_name}())."), stacklevel=4)
+        f"{estimator_name}())."), stacklevel=7)  # fit -> ... -> _fit -> _warn_if_unscaled
 
 
 def warn_if_unscaled_target(Y, estimator_name):
@@ -272,4 +272,4 @@ def warn_if_unscaled_target(Y, estimator_name):
         "parameters by about learning_rate_init per step, reaches such outputs slowly or "
         "never; scale the targets, e.g. TransformedTargetRegressor(regressor="
         f"{estimator_name}(), transformer=StandardScaler()) (sklearn.compose), which "
-        "predicts on the original scale."), stacklevel=4)
+        "predicts on the original scale."), stacklevel=7)  # as above

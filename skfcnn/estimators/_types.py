@@ -1,8 +1,11 @@
 """The types of the estimators' parameters and arguments, for annotations.
 
 Aliases only: nothing here is checked at run time (``_parameter_constraints``
-does that).  ``ArrayLike`` is what ``X`` may be: NumPy's array-likes or a SciPy
-sparse matrix or array (``SparseMatrix``).  SciPy ships no annotations: mypy
+does that), but every name resolves at run time, so that the modules import
+these at their top and ``typing.get_type_hints`` reads their annotations
+(sphinx-autodoc-typehints, beartype, typeguard, pydantic).  ``ArrayLike`` is
+what ``X`` may be: NumPy's array-likes or a SciPy sparse matrix or array
+(``SparseMatrix``).  SciPy ships no annotations: mypy
 sees a sparse matrix as ``Any``, while pyright reads SciPy's source and needs
 it accepted.
 
@@ -14,8 +17,9 @@ registers is valid at run time, so a ``Literal`` of the built-in names would
 reject correct code.
 """
 
+import sys
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike as NumpyArrayLike
@@ -25,10 +29,20 @@ from ..nn._protocols import Activation, Loss
 from ..nn.optimizers import Optimizer
 from ..training.callbacks import Callback
 
+if sys.version_info >= (3, 11):
+    from typing import Self
+elif TYPE_CHECKING:
+    from typing_extensions import Self
+else:  # Python 3.10 at run time: typing_extensions is not a dependency
+    try:
+        from typing_extensions import Self
+    except ImportError:  # what typing.get_type_hints then reports for the estimators' fit
+        Self = Any
+
 __all__ = ["ActivationParam", "ArrayLike", "BatchSizeParam", "CallbackParam",
            "ClassWeightParam", "DropoutParam", "FloatArray", "HiddenLayerSizes", "InitParam",
            "LossParam", "Method", "MonitorParam", "RandomStateParam", "RestoreParam",
-           "ScheduleParam", "SolverParam", "SparseMatrix"]
+           "ScheduleParam", "Self", "SolverParam", "SparseMatrix"]
 
 
 class SparseMatrix(Protocol):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import warnings
 from numbers import Integral
-from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.sparse import issparse
@@ -27,14 +26,12 @@ from ..nn.optimizers import take_legacy_state
 from ..training.loop import all_finite
 from ._input_checks import check_feature_columns, explain_strings
 from ._load_checks import check_loaded_state
+from ._types import ArrayLike, FloatArray
 from ._compat import CallbackSupportMixin, _check_sample_weight, _wrap_data_with_container
 from .docstrings import substitute
 from .fitting import FitMixin
 from .params import PARAMETER_CONSTRAINTS, STOCHASTIC_SOLVERS, check_input_values
 from .persistence import from_plain, saved_format, to_plain
-
-if TYPE_CHECKING:
-    from ._types import ArrayLike, FloatArray
 
 FLOAT_DTYPES = (np.float64, np.float32)
 SPARSE_FORMATS = ["csr", "csc"]
@@ -106,7 +103,7 @@ def _warn_if_on_another_scale(X, X_val):
             f"({int(other.sum())} of {int(varies.sum())} features differ so). If this estimator is the last step "
             "of a Pipeline, X_val reaches it without the earlier steps' transforms: pass "
             "pipeline[:-1].transform(X_val), or use validation_fraction instead.",
-            UserWarning)
+            UserWarning, stacklevel=6)  # fit -> _fit_context -> fit -> _validate_validation_set
 
 
 class _ParameterViews(list):
@@ -188,7 +185,7 @@ class BaseFCNN(FitMixin, CallbackSupportMixin, TransformerMixin, BaseEstimator,
         if version != __version__:
             warnings.warn(InconsistentVersionWarning(
                 estimator_name=type(self).__name__, current_version=__version__,
-                original_version=version))
+                original_version=version), stacklevel=2)  # pickle.loads(...)
         if pickle_format >= 3:
             state = from_plain(state)
         state.pop("coefs_", None), state.pop("intercepts_", None)  # 0.1.0 kept the views
@@ -307,6 +304,9 @@ class BaseFCNN(FitMixin, CallbackSupportMixin, TransformerMixin, BaseEstimator,
                 "probably of a much larger magnitude than the training data. Scale the "
                 "features (e.g. with StandardScaler in a Pipeline).",
                 RuntimeWarning,
+                # predict, predict_proba, transform -> here; the regressor's own _forward
+                # adds a frame
+                stacklevel=3 if type(self)._forward is BaseFCNN._forward else 4,
             )
         return out
 

@@ -216,21 +216,32 @@ def check_solver(estimator):
                          f"(epochs to save between); got solver={estimator.solver!r}.")
 
 
-def bind(estimator, config, fit, arrays):
-    """Replace the :class:`Checkpoint` callbacks of this ``fit`` call's ``config`` by
-    their writers; return the unfinished checkpoint to resume, if any."""
-    specs = [callback for callback in config.callbacks if isinstance(callback, Checkpoint)]
+def bind(estimator, callbacks, fit, arrays):
+    """The callbacks of this ``fit`` call, each :class:`Checkpoint` replaced by its
+    writer, and the unfinished checkpoint to resume (``None`` if none): both go into
+    the call's training config when it is built (it is never changed after)."""
+    specs = [callback for callback in callbacks if isinstance(callback, Checkpoint)]
     if not specs:
-        return None
+        return callbacks, None
     data, content, writers = fingerprint(*arrays), None, {}
     for spec in specs:
         path = spec._checked()
         if content is None and spec.resume and path.exists():
             content = _resumable(_read(path), path, estimator, data)
         writers[id(spec)] = _Writer(spec, path, estimator, fit, data)
-    config.callbacks = tuple(writers.get(id(callback), callback)
-                             for callback in config.callbacks)
-    return content
+    return tuple(writers.get(id(callback), callback) for callback in callbacks), content
+
+
+def first_epoch(content, max_epochs):
+    """The epoch of the call a resumed fit starts at: the checkpoint's (0 without one);
+    :class:`~skfcnn.estimators._load_checks.StateError` unless 1 to ``max_epochs``."""
+    if content is None:
+        return 0
+    first = content["resume"]["first_epoch"]
+    if not (isinstance(first, Integral) and 0 < first <= max_epochs):
+        raise StateError("resume.first_epoch", f"is {first!r}; expected 1 to "
+                                               f"max_iter={max_epochs}")
+    return int(first)
 
 
 def _resumable(content, path, estimator, data):
@@ -257,7 +268,7 @@ def _resumable(content, path, estimator, data):
 
 
 def _arrays(network):
-    return [network.params, *network.running_means, *network.running_vars]
+    return [network.params, *network.running_state]
 
 
 def _copy_arrays(targets, sources, field):
@@ -271,24 +282,21 @@ def _copy_arrays(targets, sources, field):
 
 
 def apply_resume(content, fit, config, n_rows):
-    """Put the checkpoint's training state into this call's ``fit`` and ``config``;
-    return the optimiser state (with the gradient transforms' states) and the row
-    order to train on with."""
+    """Put the checkpoint's training state into this call's ``fit`` (``config``, built
+    with the checkpoint's ``first_epoch``, is only read); return the optimiser state
+    (with the gradient transforms' states) and the row order to train on with."""
     model, resume = content["model"], content["resume"]
     _copy_arrays(_arrays(fit.network), _arrays(model._network), "model._network")
-    order, first = resume["order"], resume["first_epoch"]
+    order = resume["order"]
     if config.shuffle and not (isinstance(order, np.ndarray) and
                                np.array_equal(np.sort(order), np.arange(n_rows))):
         raise StateError("resume.order", f"is not an order of the {n_rows} training rows")
-    if not (isinstance(first, Integral) and 0 < first <= config.max_epochs):
-        raise StateError("resume.first_epoch", f"is {first!r}; expected 1 to "
-                                               f"max_iter={config.max_epochs}")
     state = model._state
     if resume["best"] is not None:
         arrays, state.best = resume["best"][0], _Arrays(fit.network)
         _copy_arrays([saved for _, saved in state.best.pairs], arrays, "resume.best")
         state.best.epoch = resume["best"][1]
-    fit.state, config.first_epoch = state, first
+    fit.state = state
     fit.rng.set_state(model._rng.get_state())
     if fit.mask_rng is not None:
         fit.mask_rng.bit_generator.state = model._mask_rng.bit_generator.state

@@ -6,7 +6,6 @@ The shared parameters and fitting steps are in :mod:`skfcnn.estimators.base`.
 from __future__ import annotations
 
 from numbers import Real
-from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.special import expit
@@ -18,18 +17,14 @@ from sklearn.utils.validation import column_or_1d
 from ..nn.activations import softmax
 from ..nn.losses import check_loss_output
 from ._compat import StrOptions, _fit_context, available_if
+from ._types import (ActivationParam, ArrayLike, BatchSizeParam, CallbackParam,
+                     ClassWeightParam, DropoutParam, FloatArray, HiddenLayerSizes, InitParam,
+                     LossParam, MonitorParam, RandomStateParam, RestoreParam, ScheduleParam,
+                     Self, SolverParam)
 from .base import BaseFCNN, _check_stochastic, _store_params
 from .docstrings import CLASSIFIER_DOC, substitute
 from .fitting import transaction
 from .params import LOSS_OBJECT, loss_names
-
-if TYPE_CHECKING:
-    from typing_extensions import Self
-
-    from ._types import (ActivationParam, ArrayLike, BatchSizeParam, CallbackParam,
-                         ClassWeightParam, DropoutParam, FloatArray, HiddenLayerSizes,
-                         InitParam, LossParam, MonitorParam, RandomStateParam,
-                         RestoreParam, ScheduleParam, SolverParam)
 
 __all__ = ["FCNNClassifier"]
 

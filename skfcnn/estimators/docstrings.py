@@ -7,13 +7,10 @@ every public fitted attribute is documented.
 
 import inspect
 import textwrap
-from typing import TYPE_CHECKING
 
 from ..nn import activations, losses, optimizers, schedules
 from ._loss_docs import CLASSIFIER_PARAMETERS, REGRESSOR_PARAMETERS
-
-if TYPE_CHECKING:
-    from ._types import Method
+from ._types import Method
 
 
 def _summary(obj):
@@ -299,12 +296,12 @@ _OPTION_PARAMETERS = """
         not clip.  Stochastic solvers only; the clipping comes before the
         weight decay and the step.
     callbacks : list of callable, default=None
-        Called after every epoch of the stochastic solvers (in ``fit`` and
-        ``partial_fit``) as ``callback(history)``, with a new dict with keys
-        ``'epoch'`` (``n_iter_``), ``'loss'``, ``'loss_curve'``,
+        Called after every epoch (in ``fit`` and ``partial_fit``; every
+        iteration of ``'lbfgs'``) as ``callback(history)``, with a new dict with
+        keys ``'epoch'`` (``n_iter_``), ``'loss'``, ``'loss_curve'``,
         ``'validation_score'``, ``'validation_loss'`` (``None`` without early
-        stopping), ``'learning_rate'`` (the rate of the *next* epoch) and
-        ``'fit_time'``.  A truthy return value stops training after this
+        stopping), ``'learning_rate'`` (the rate of the *next* epoch; ``None``
+        for ``'lbfgs'``) and ``'fit_time'``.  A truthy return value stops training after this
         epoch.  Callbacks are cloned and pickled with the estimator: use
         module-level functions or classes."""
 
@@ -334,8 +331,8 @@ _ATTRIBUTES = """
         ``early_stopping`` (whichever quantity ``monitor`` watches), else
         None.
     fit_time_ : list of float
-        Wall-clock seconds of every epoch of the stochastic solvers, across
-        calls like ``loss_curve_`` (empty for ``'lbfgs'``).
+        Wall-clock seconds of every epoch (iteration of ``'lbfgs'``), across
+        calls like ``loss_curve_``.
     t_ : int
         Number of training samples seen by the solver.
     coefs_ : list of ndarray

@@ -16,14 +16,13 @@ before the call (:func:`transaction`).
 import copy
 import functools
 from types import SimpleNamespace
-from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.base import is_classifier
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 
-from ..nn.losses import get_loss, loss_value
+from ..nn.losses import get_loss, loss_rule, loss_value
 from ..nn.network import PREDICT_CHUNK, Network
 from ..nn.transforms import chain
 from ..training.lbfgs import train_lbfgs
@@ -41,9 +40,7 @@ from .params import (
     make_schedule,
     make_transforms,
 )
-
-if TYPE_CHECKING:
-    from ._types import Method
+from ._types import Method
 
 __all__ = ["FitMixin", "transaction"]
 
@@ -105,6 +102,16 @@ class _Fit:
 
 class FitMixin:
     """The fitting steps the classifier and the regressor share."""
+
+    @property
+    def _loss(self):
+        """The loss object of the fitted (or being fitted) model, from ``_loss_name``.
+
+        ``_loss_name`` is what is pickled: the loss as the fit resolved it, a
+        registered name (as in 0.1.0's files) or the (configured) loss object;
+        every rule of the loss is read from this object
+        (:func:`~skfcnn.nn.losses.loss_rule`), never from its name."""
+        return get_loss(self._loss_name)
 
     def _network_options(self):
         """Keyword arguments of ``Network`` that differ from plain dense layers."""
@@ -205,7 +212,8 @@ class FitMixin:
         stochastic = self.solver != "lbfgs"
         if not incremental or not hasattr(self, "_network"):
             self._warn_if_unscaled(X, Y, stochastic)
-        config = self._training_config(incremental) if stochastic else None
+        schedule = make_schedule(self) if stochastic else None
+        callbacks = check_callbacks(self.callbacks)
         optimizer = make_optimizer(self) if stochastic else None
         fit = self._new_fit(X, Y, incremental)
         if not incremental:
@@ -214,8 +222,9 @@ class FitMixin:
         if not stochastic:
             checkpoint.check_solver(self)
         elif not incremental:  # checkpoints of a fit; and the unfinished one to go on from
-            fit.resume = checkpoint.bind(self, config, fit,
-                                         (X, Y, sample_weight, *(validation_set or ())))
+            callbacks, fit.resume = checkpoint.bind(
+                self, callbacks, fit, (X, Y, sample_weight, *(validation_set or ())))
+        config = self._training_config(incremental, schedule, callbacks, fit)
         X = X.astype(fit.network.dtype, copy=False)
         Y = Y.astype(fit.network.dtype, copy=False)
         extra = self._sklearn_callbacks(X, y, sample_weight, config)
@@ -225,7 +234,7 @@ class FitMixin:
                 self._fit_stochastic(fit, optimizer, config, X, Y, sample_weight,
                                      validation_set, extra)
             else:
-                self._fit_lbfgs(fit, X, Y, sample_weight, extra)
+                self._fit_lbfgs(fit, config, X, Y, sample_weight, extra)
         except DivergenceError as error:
             # an epoch (L-BFGS iteration: scipy records non-finite ones too) of this call
             trained = any(map(np.isfinite, fit.state.loss_curve[n_iter_before:]))
@@ -260,23 +269,31 @@ class FitMixin:
         with np.errstate(all="ignore"):
             return all_finite(network.predict(X[:PREDICT_CHUNK]))
 
-    def _fit_lbfgs(self, fit, X, Y, sample_weight, callbacks):
-        train_lbfgs(fit.network, X, Y, sample_weight, fit.state, loss=self._loss_name,
-                    alpha=self.alpha, max_iter=self.max_iter, max_fun=self.max_fun,
-                    tol=self.tol, verbose=self.verbose, callbacks=callbacks)
+    def _fit_lbfgs(self, fit, config, X, Y, sample_weight, callbacks):
+        train_lbfgs(fit.network, X, Y, sample_weight, fit.state, config, callbacks)
 
-    def _training_config(self, incremental):
-        """The plain settings of a stochastic call (schedule and callbacks checked)."""
+    def _training_config(self, incremental, schedule, callbacks, fit):
+        """The settings of this call, complete (never changed after): ``schedule`` is
+        ``None`` for L-BFGS (full batch, no epochs: its iterations are counted as
+        epochs); ``callbacks`` are the checked ones with their checkpoint writers;
+        ``fit`` gives the masks' generator and the checkpoint to resume."""
+        stochastic = schedule is not None
         restore = self.restore_best_weights
-        validating = self.early_stopping and not incremental
+        validating = stochastic and self.early_stopping and not incremental
+        training_mode = stochastic and bool(self._network_options())
         return TrainingConfig(
-            loss=self._loss_name, alpha=self.alpha, schedule=make_schedule(self),
-            batch_size=self.batch_size, shuffle=self.shuffle,
+            loss=self._loss_name, alpha=self.alpha, schedule=schedule,
+            batch_size=self.batch_size if stochastic else None,
+            shuffle=stochastic and self.shuffle,
             max_epochs=1 if incremental else self.max_iter, tol=self.tol,
             n_iter_no_change=self.n_iter_no_change, verbose=int(self.verbose),
             check_convergence=not incremental, monitor=self._monitored(),
-            restore_best=not incremental and (validating if restore == "auto" else restore),
-            callbacks=check_callbacks(self.callbacks),
+            restore_best=stochastic and not incremental and (
+                validating if restore == "auto" else restore),
+            callbacks=callbacks,
+            forward_kwargs={"training": True, "rng": fit.mask_rng} if training_mode else {},
+            first_epoch=checkpoint.first_epoch(fit.resume, self.max_iter),
+            max_fun=None if stochastic else self.max_fun,
         )
 
     def _monitored(self):
@@ -285,7 +302,7 @@ class FitMixin:
         the mean), else ``'score'``, scikit-learn's."""
         if self.monitor != "auto":
             return self.monitor
-        return getattr(get_loss(self._loss_name), "monitor", "score")
+        return loss_rule(self._loss_name, "monitor")
 
     def _optimizer_for(self, fit, optimizer):
         """``optimizer`` with its state (the kept one when it is of the same kind), behind
@@ -310,8 +327,6 @@ class FitMixin:
             validation = Validation(X_val.astype(X.dtype, copy=False),
                                     Y_val.astype(X.dtype, copy=False), w_val,
                                     self._validation_score, self._validation_loss)
-        if self._network_options():
-            config.forward_kwargs = {"training": True, "rng": fit.mask_rng}
         step, step_state = self._optimizer_for(fit, optimizer)
         order = None
         if fit.resume is not None:  # an unfinished checkpoint of this fit: go on from it
@@ -400,11 +415,12 @@ class FitMixin:
         """The bridge to callbacks set with ``set_callbacks`` (none: an empty tuple)."""
         if not getattr(self, "_skl_callbacks", None):
             return ()
-        n_subtasks = config.max_epochs if config is not None else self.max_iter + 1
+        stochastic = config.schedule is not None  # L-BFGS: iterations, one more begun
+        n_subtasks = config.max_epochs if stochastic else self.max_iter + 1
         context = self._init_callback_context(max_subtasks=n_subtasks)
         metadata = None if sample_weight is None else {"sample_weight": sample_weight}
         context.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
-        task_name = "epoch" if config is not None else "iteration"
+        task_name = "epoch" if stochastic else "iteration"
         return (SklearnCallbacks(self, context, X, y, metadata, self._model_attributes,
                                  task_name),)
 

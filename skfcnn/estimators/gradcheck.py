@@ -6,18 +6,16 @@ import copy
 import math
 import warnings
 from numbers import Real
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.base import clone
 from sklearn.utils import check_random_state
 
 from ..nn.gradcheck import compare_gradients, numerical_gradient
-from ..nn.losses import get_loss
-
-if TYPE_CHECKING:
-    from ._types import ArrayLike, RandomStateParam
-    from .base import BaseFCNN
+from ..nn.losses import get_loss, loss_rule
+from ._types import ArrayLike, RandomStateParam
+from .base import BaseFCNN
 
 __all__ = ["GradientCheckResult", "check_gradients"]
 
@@ -146,8 +144,8 @@ def check_gradients(estimator: BaseFCNN, X: ArrayLike, y: ArrayLike,
         kwargs = {"training": True, "fixed_masks": True, "update_stats": False}
 
     loss = get_loss(problem.loss)
-    if hasattr(loss, "frozen"):  # the adaptive Huber threshold, held at this point's
-        loss = loss.frozen(Y, network.forward(X, **kwargs)[-1].copy(), sample_weight)
+    # the adaptive Huber threshold held at this point's (any other loss: itself)
+    loss = loss_rule(loss, "frozen")(Y, network.forward(X, **kwargs)[-1].copy(), sample_weight)
 
     def objective(params):
         return network.loss_gradient(X, Y, loss, problem.alpha, sample_weight, **kwargs)

@@ -13,6 +13,7 @@ import numpy as np
 from scipy.sparse import issparse
 
 from ..nn import losses, optimizers, schedules, transforms
+from ..nn._views import Names
 from ..nn.activations import ACTIVATIONS, check_hidden_activations
 from ..nn.initializers import INITIALIZERS
 from ..training.callbacks import HOOKS, has_hooks
@@ -21,8 +22,8 @@ from ._compat import HasMethods, Interval, Options, StrOptions, _assert_all_fini
 __all__ = ["PARAMETER_CONSTRAINTS", "REGRESSOR_LOSS_CONSTRAINTS", "hidden_layer_sizes",
            "make_loss", "make_optimizer", "make_schedule", "make_transforms"]
 
-STOCHASTIC_SOLVERS = tuple(optimizers.OPTIMIZERS)
-SCHEDULE_NAMES = tuple(schedules.SCHEDULES)
+#: The stochastic solvers' names, read from the registry at each use.
+STOCHASTIC_SOLVERS = Names(optimizers.OPTIMIZERS, lambda optimizer: True)
 
 
 class _RegistryNames(StrOptions):

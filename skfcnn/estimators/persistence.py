@@ -9,8 +9,9 @@ which skops trusts).
 What is not plain is turned into a tagged dict ``{"__skfcnn__": kind, ...}``:
 
 * the :class:`~skfcnn.nn.network.Network`: its options, its flat parameter
-  vector and its batch-norm running statistics (the gradient vector, a
-  buffer, is not stored but rebuilt as zeros: the file is half as large);
+  vector and its layer steps' running state (batch norm's running statistics,
+  in the lists the steps name; the gradient vector, a buffer, is not stored
+  but rebuilt as zeros: the file is half as large);
 * the :class:`~skfcnn.training.state.TrainingState` and the
   :class:`~skfcnn.nn.optimizers.OptimizerState`: their attributes;
 * NumPy dtypes: their ``str``;

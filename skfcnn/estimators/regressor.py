@@ -5,30 +5,24 @@ The shared parameters and fitting steps are in :mod:`skfcnn.estimators.base`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal, overload
+from collections.abc import Sequence
+from typing import Literal, overload
 
 import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils.validation import column_or_1d
 
-from ..nn.losses import get_loss
+from ..nn.losses import Loss, get_loss, loss_rule
 from ._compat import _fit_context, available_if
+from ._types import (ActivationParam, ArrayLike, BatchSizeParam, CallbackParam, DropoutParam,
+                     FloatArray, HiddenLayerSizes, InitParam, LossParam, MonitorParam,
+                     RandomStateParam, RestoreParam, ScheduleParam, Self, SolverParam)
 from .base import BaseFCNN, _check_stochastic, _store_params
 from .uncertainty import mc_dropout_predict
 from .docstrings import REGRESSOR_DOC, substitute
 from .fitting import transaction
 from .params import LOSS_OBJECT, REGRESSOR_LOSS_CONSTRAINTS, loss_names, make_loss
-
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-    from typing_extensions import Self
-
-    from ._types import (ActivationParam, ArrayLike, BatchSizeParam, CallbackParam,
-                         DropoutParam, FloatArray, HiddenLayerSizes, InitParam, LossParam,
-                         MonitorParam, RandomStateParam, RestoreParam, ScheduleParam,
-                         SolverParam)
 
 __all__ = ["FCNNRegressor"]
 
@@ -94,25 +88,22 @@ class FCNNRegressor(RegressorMixin, BaseFCNN):
             X, y, sample_weight, reset, input_name="X_val" if validation is True else "X")
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        if self.loss == "poisson" and np.any(y < 0):
-            raise ValueError(
-                f"loss='poisson' requires non-negative targets y; got min(y)={y.min()!r}. "
-                "Use loss='squared_error' or shift the targets."
-            )
         if not validation:  # the output is the loss's canonical one
             self._loss_name = make_loss(self)  # a name, or the configured loss object
-            loss = get_loss(self._loss_name)
-            self.out_activation_ = getattr(loss, "output_activation", "identity")
+            self.out_activation_ = loss_rule(self._loss_name, "output_activation")
+        loss = self._loss
+        name = validation if isinstance(validation, str) else "y_val" if validation else "y"
+        loss_rule(loss, "check_targets")(y, name=name)  # the loss's rule (Poisson: y >= 0)
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
-        targets = getattr(get_loss(self._loss_name), "targets", None)  # several quantiles
-        return X, (Y if targets is None else targets(Y)), sample_weight
+        return X, loss_rule(loss, "targets")(Y), sample_weight  # several quantiles: repeated
 
     def _forward(self, X, raw_output=False, n_layers=None):
-        """The network's output; each row sorted for a loss with ``sorted_outputs``
-        (several quantiles: the monotone rearrangement keeps them from crossing)."""
+        """The network's output, post-processed by the loss's ``postprocess`` (several
+        quantiles: each row sorted, the monotone rearrangement that keeps them from
+        crossing)."""
         out = super()._forward(X, raw_output, n_layers)
-        if n_layers is None and getattr(get_loss(self._loss_name), "sorted_outputs", False):
-            out.sort(axis=1)
+        if n_layers is None:
+            out = loss_rule(self._loss, "postprocess")(out)
         return out
 
     def _encode(self, Y):
@@ -250,17 +241,20 @@ class FCNNRegressor(RegressorMixin, BaseFCNN):
         score : float
             :math:`R^2` of ``self.predict(X)`` against ``y``.
         """
-        loss = get_loss(self._loss_name) if hasattr(self, "_network") else None
-        if not getattr(loss, "sorted_outputs", False):
+        loss = self._loss if hasattr(self, "_network") else None
+        if loss is None or loss_rule(loss, "multi_output"):
             return super().score(X, y, sample_weight)
-        Y = loss.targets(np.asarray(y, dtype=np.float64).reshape(len(y), -1))
+        Y = loss_rule(loss, "targets")(np.asarray(y, dtype=np.float64).reshape(len(y), -1))
         return float(r2_score(Y, self.predict(X), sample_weight=sample_weight))
 
     def __sklearn_tags__(self):
+        """The loss's tags: ``multi_output`` (not for several quantiles, several outputs
+        of one target column) and ``positive_only`` (Poisson), from the loss's rules."""
         tags = super().__sklearn_tags__()
-        # several quantiles are several outputs of one target column
-        several = self.loss == "quantile" and np.ndim(self.quantile) == 1 \
-            and len(self.quantile) > 1
-        tags.target_tags.multi_output = not several
-        tags.target_tags.positive_only = self.loss == "poisson"
+        try:
+            loss = get_loss(make_loss(self))
+        except (KeyError, TypeError, ValueError):  # invalid parameters: fit will say so;
+            loss = Loss()  # the tags are the protocol's defaults
+        tags.target_tags.multi_output = bool(loss_rule(loss, "multi_output"))
+        tags.target_tags.positive_only = bool(loss_rule(loss, "positive_only"))
         return tags

@@ -5,7 +5,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ..nn.losses import get_loss
+from ..nn.losses import loss_rule
 from ..nn.mc_dropout import dropout_mean_std
 
 __all__ = ["mc_dropout_predict"]
@@ -29,7 +29,7 @@ def mc_dropout_predict(estimator, X, n_passes):
             "BaggingRegressor) for an uncertainty without dropout.")
     seed = check_random_state(estimator.random_state).randint(np.iinfo(np.int32).max)
     X = estimator._validated_input(X).astype(network.dtype, copy=False)
-    sort_outputs = getattr(get_loss(estimator._loss_name), "sorted_outputs", False)
+    sort_outputs = loss_rule(estimator._loss_name, "sorted_outputs")
     with np.errstate(over="ignore", invalid="ignore"):
         return dropout_mean_std(network, X, n_passes, np.random.default_rng(seed),
                                 sort_outputs=sort_outputs)

@@ -1,6 +1,9 @@
 """The pure-NumPy core: activations, losses, layer steps, the network, initialisers,
 optimisers, gradient transforms, learning-rate schedules and the gradient
-check.  Nothing here imports scikit-learn."""
+check.  Nothing here imports scikit-learn.
+
+The five registries, where the package grows, are here beside the classes:
+``ACTIVATIONS``, ``LOSSES``, ``LAYER_STEPS``, ``OPTIMIZERS`` and ``SCHEDULES``."""
 
 from .activations import ACTIVATIONS, DERIVATIVES, Activation, get_activation
 from .gradcheck import (GradientCheckError, check_activation, check_gradient, check_loss,
@@ -8,8 +11,9 @@ from .gradcheck import (GradientCheckError, check_activation, check_gradient, ch
 from .layers import LAYER_STEPS, ActivationStep, BatchNormStep, DropoutStep, LayerStep
 from .losses import LOSSES, OUTPUT_ACTIVATION_OF, Loss, get_loss, loss_value, output_delta
 from .network import Network
-from .optimizers import SGD, Adagrad, Adam, AdamW, Optimizer, OptimizerState, RMSprop
-from .schedules import (Constant, CosineAnnealing, ExponentialDecay, InverseScaling,
+from .optimizers import (OPTIMIZERS, SGD, Adagrad, Adam, AdamW, Optimizer, OptimizerState,
+                         RMSprop)
+from .schedules import (SCHEDULES, Constant, CosineAnnealing, ExponentialDecay, InverseScaling,
                         LinearWarmup, ReduceOnPlateau, StepDecay, schedule_unit)
 from .transforms import ClipByGlobalNorm, DecoupledWeightDecay, chain
 
@@ -18,7 +22,9 @@ __all__ = [
     "DERIVATIVES",
     "LAYER_STEPS",
     "LOSSES",
+    "OPTIMIZERS",
     "OUTPUT_ACTIVATION_OF",
+    "SCHEDULES",
     "Activation",
     "ActivationStep",
     "Adagrad",

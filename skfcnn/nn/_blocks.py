@@ -1,10 +1,13 @@
 """Cache-sized blocks: the element-wise passes of an optimiser step or of the L2
 term run over one block of each vector at a time, so that every pass finds
-the block still in the core's cache."""
+the block still in the core's cache.  :class:`OptimizerState` holds the
+state vectors of an optimiser or gradient transform and its scratch rows
+(public in :mod:`skfcnn.nn.optimizers`)."""
 
 import numpy as np
 
-__all__ = ["BLOCK_BYTES", "block_length", "blocks", "matmul_into", "row_views", "scratch_buffers"]
+__all__ = ["BLOCK_BYTES", "OptimizerState", "block_length", "blocks", "matmul_into", "row_views",
+           "scratch_buffers"]
 
 #: Bytes per block of each vector an update reads or writes: a block of each
 #: (parameters, gradient, state, scratch) fits together in a core's L2 cache.
@@ -39,3 +42,48 @@ def matmul_into(left, right, out):
 def row_views(buffers, n_rows):
     """The first ``n_rows`` rows of each buffer (``None`` stays ``None``)."""
     return [None if buf is None else buf[:n_rows] for buf in buffers]
+
+
+class OptimizerState:
+    """What an optimiser changes while it trains one parameter vector.
+
+    Named entries become attributes: the state vectors (same layout as the
+    parameters), the step count ``t`` where there is one, a decay mask, ...
+    ``scratch`` holds the scratch rows of the update; they are not pickled
+    (nor deep-copied) but rebuilt empty, of the same shape and dtype.
+
+    Parameters
+    ----------
+    scratch : ndarray of shape (n_rows, block_length) or None, default=None
+        Scratch buffers, e.g. from ``scratch_buffers(params, n_rows)``.
+    **entries
+        The named state, e.g. ``velocity=np.zeros_like(params)``.
+    """
+
+    # public, documented and pickled as skfcnn.nn.optimizers.OptimizerState, its name
+    # before it moved here (below the gradient transforms, which build it too)
+    __module__ = "skfcnn.nn.optimizers"
+
+    def __init__(self, scratch=None, **entries):
+        self.__dict__.update(entries)
+        self.scratch = scratch
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        scratch = state.pop("scratch")
+        if scratch is not None:
+            state["_scratch_layout"] = (scratch.shape, scratch.dtype.str)
+        return state
+
+    def __setstate__(self, state):
+        layout = state.pop("_scratch_layout", None)
+        self.__dict__.update(state)
+        self.scratch = None if layout is None else np.empty(layout[0], np.dtype(layout[1]))
+
+    def __repr__(self):
+        def show(value):
+            if isinstance(value, np.ndarray):
+                return f"<{value.dtype} array of shape {value.shape}>"
+            return repr(value)
+        args = ", ".join(f"{name}={show(value)}" for name, value in vars(self).items())
+        return f"{type(self).__name__}({args})"

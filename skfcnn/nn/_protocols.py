@@ -1,7 +1,8 @@
 r"""The base classes of two extension points, activations and losses.
 
 Each documents its protocol; subclassing also gives ``repr``, equality and
-hashing from the object's attributes (:class:`ValueObject`), so that a user's
+hashing from the object's fields (:class:`ValueObject`, the base of every
+extension point's objects, in ``_hyperparameters``), so that a user's
 object pickles, deep-copies and clones as scikit-learn expects of a parameter.
 They are public as :class:`skfcnn.nn.Activation` and :class:`skfcnn.nn.Loss`.
 """
@@ -11,15 +12,9 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from ._hyperparameters import ValueObject
+
 __all__ = ["Activation", "Loss", "ValueObject", "resolve"]
-
-
-def _same(a, b):
-    """``a == b`` as one bool, also for arrays (same dtype, shape and values)."""
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return (type(a) is type(b) and a.dtype == b.dtype and a.shape == b.shape
-                and bool(np.array_equal(a, b)))
-    return bool(a == b)
 
 
 def resolve(spec, registry, methods, protocol, name, names):
@@ -54,31 +49,6 @@ def resolve(spec, registry, methods, protocol, name, names):
     if not isinstance(spec, type) and all(callable(getattr(spec, m, None)) for m in methods):
         return spec
     raise TypeError(f"{name} must be a name from {names()} or {protocol}; got {spec!r}.")
-
-
-class ValueObject:
-    """Equality, hashing and ``repr`` from the class and ``vars(self)``.
-
-    Two objects are equal when they are of the same class with equal instance
-    attributes, so an object equals its pickled copy, its ``copy.deepcopy``
-    and its ``sklearn.base.clone`` (which deep-copies parameters).
-    """
-
-    def __eq__(self, other):
-        if type(other) is not type(self):
-            return NotImplemented
-        mine, theirs = vars(self), vars(other)
-        return mine.keys() == theirs.keys() and all(_same(v, theirs[k]) for k, v in mine.items())
-
-    def __hash__(self):
-        try:
-            return hash((type(self), tuple(sorted(vars(self).items()))))
-        except TypeError:  # an unhashable attribute (an array, a list): equal objects agree
-            return hash(type(self))
-
-    def __repr__(self):
-        attributes = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
-        return f"{type(self).__name__}({attributes})"
 
 
 class Activation(ValueObject):
@@ -152,11 +122,67 @@ class Loss(ValueObject):
         :data:`~skfcnn.nn.activations.ACTIVATIONS`.
     outputs : frozenset of str, default={output_activation}
         The output activations the loss may follow.
+
+    The rules an estimator follows for a loss are the loss's own (the
+    estimators never name a loss); each has a default here, and
+    :func:`~skfcnn.nn.losses.loss_rule` gives it for any loss object:
+
+    monitor : {"score", "loss"}, default="score"
+        What early stopping watches for ``monitor='auto'``: the validation
+        score (R², accuracy) or the validation loss.
+    positive_only : bool, default=False
+        Whether the targets must be non-negative; :meth:`check_targets`
+        enforces it, and it is scikit-learn's ``target_tags.positive_only``.
+    multi_output : bool, default=True
+        Whether the targets may have several columns
+        (``target_tags.multi_output``).
+    sorted_outputs : bool, default=False
+        Whether :meth:`postprocess` sorts each row of the outputs (Monte Carlo
+        dropout sorts each pass the same way).
+    adaptive_scale : bool, default=False
+        Whether the loss holds a scale that adapts to the residuals, which
+        :meth:`frozen` holds fixed (L-BFGS and gradient checks hold it).
     """
 
     name = None
     output_activation = "identity"
     outputs = _CanonicalOutputs()
+    monitor = "score"
+    positive_only = False
+    multi_output = True
+    sorted_outputs = False
+    adaptive_scale = False
+
+    def check_targets(self, y: NDArray, name: str = "y") -> None:
+        r"""Raise ``ValueError`` naming ``name`` unless the loss accepts targets ``y``.
+
+        Called by ``fit`` (and for ``y_val``) with the validated, finite targets,
+        before they are encoded.  By default the only rule is
+        ``positive_only``: :math:`\min_i y_i \ge 0`.
+        """
+        if self.positive_only and np.any(y < 0):
+            raise ValueError(
+                f"loss={self.name or self!r} requires non-negative targets {name}; got "
+                f"min({name})={y.min().item()!r}. Use loss='squared_error' or shift the targets.")
+
+    def targets(self, Y: NDArray) -> NDArray:
+        """The network's targets for ``Y`` of shape (n_samples, n_columns): one column
+        per output (so the network gets as many outputs as this has columns).
+        By default ``Y`` itself; several quantiles repeat the one column per level."""
+        return Y
+
+    def postprocess(self, outputs: NDArray) -> NDArray:
+        """The predictions from the network's ``outputs`` (rows along the last axis),
+        changed in place: each row sorted with ``sorted_outputs``, else as they are."""
+        if self.sorted_outputs:
+            outputs.sort(axis=-1)
+        return outputs
+
+    def frozen(self, y_true: NDArray, y_pred: NDArray,
+               sample_weight: NDArray | None = None) -> Loss:
+        """This loss with any scale that adapts to the residuals held at this batch's
+        (``adaptive_scale``); by default the loss itself."""
+        return self
 
     def per_sample(self, y_true: NDArray, y_pred: NDArray) -> NDArray:
         r"""The loss :math:`\ell_i` of each sample, an ndarray of shape (n_samples,)."""

@@ -9,10 +9,12 @@ bias of shape ``(1,)``, broadcast silently).
 """
 
 import numbers
+from types import SimpleNamespace
 
 import numpy as np
 
-from ._layout import n_parameters
+from . import layers
+from ._layout import n_parameters, n_step_parameters, slot_lists, step_slots
 from ._protocols import Activation
 from .activations import ACTIVATIONS, check_hidden_activations
 from .dropout import check_dropout
@@ -84,30 +86,54 @@ def checked_network_state(state):
         state["hidden_activations"] = check_hidden_activations(
             state.get("hidden_activation"), n_hidden)
     for field, default in (("dropout", 0.0), ("dropout_rates", (0.0,) * n_hidden),
-                           ("batch_norm", False), ("running_means", []),
-                           ("running_vars", [])):
+                           ("batch_norm", False)):
         state.setdefault(field, default)
     _options(state, n_hidden)
     dtype = state.get("dtype")
     if not isinstance(dtype, np.dtype) or dtype not in FLOAT_DTYPES:
         raise StateError("_network.dtype", f"is {dtype!r}; expected float64 or float32")
-    hidden = layer_sizes[1:-1] if state["batch_norm"] is True else ()
     if not isinstance(state["batch_norm"], bool):
         raise StateError("_network.batch_norm", f"is {state['batch_norm']!r}, not a bool")
-    size = n_parameters(layer_sizes) + 2 * sum(hidden)
+    steps = _planned_steps(state, layer_sizes)
+    size = n_parameters(layer_sizes) + n_step_parameters(steps)
     for field in ("params", "grad") if "grad" in state else ("params",):
         _array(state.get(field), f"_network.{field}", (size,), dtype)
     state.setdefault("grad", np.zeros_like(state["params"]))  # not saved: a buffer
-    for field in ("running_means", "running_vars"):
-        values = state[field]
-        if not isinstance(values, list) or len(values) != len(hidden):
-            raise StateError(f"_network.{field}", f"holds {_count(values)} arrays; "
-                                                  f"expected {len(hidden)}")
-        for i, n in enumerate(hidden):
-            _array(values[i], f"_network.{field}[{i}]", (n,), dtype)
-    if any((var < 0).any() for var in state["running_vars"]):
-        raise StateError("_network.running_vars", "holds negative variances")
+    _check_running_state(state, steps, dtype)
     return state
+
+
+def _planned_steps(state, layer_sizes):
+    """The layer steps the state's options build (:data:`~skfcnn.nn.layers.LAYER_STEPS`),
+    whose slots say what the parameter vector and the running state hold."""
+    options = SimpleNamespace(**state)
+    options.layer_sizes, options.n_hidden = layer_sizes, len(layer_sizes) - 2
+    try:
+        return [layers.build_steps(options, layer) for layer in range(options.n_hidden)]
+    except (AttributeError, TypeError, ValueError) as error:
+        raise StateError("_network", f"does not build its layer steps: {error}") from None
+
+
+def _check_running_state(state, steps, dtype):
+    """Each step's running-state list (e.g. ``running_means``): one array per step
+    that has it, of its slot's shape and the state's dtype, finite, and what the
+    step's ``check_running`` asks (batch norm: no negative variance)."""
+    for name in slot_lists(layers.LAYER_STEPS, (), "running"):
+        state.setdefault(name, [])  # pickled before the step existed: no such steps
+    expected = {}
+    for step, slot, shape in step_slots(steps, "running"):
+        expected.setdefault(slot.views, []).append((type(step), slot, shape))
+    for name in slot_lists(layers.LAYER_STEPS, (), "running"):
+        values, wanted = state[name], expected.get(name, [])
+        if not isinstance(values, list) or len(values) != len(wanted):
+            raise StateError(f"_network.{name}", f"holds {_count(values)} arrays; "
+                                                 f"expected {len(wanted)}")
+        for i, (_, _, shape) in enumerate(wanted):
+            _array(values[i], f"_network.{name}[{i}]", shape, dtype)
+        for value, (step_class, slot, _) in zip(values, wanted):
+            problem = step_class.check_running(slot, value)
+            if problem:
+                raise StateError(f"_network.{name}", problem)
 
 
 def _count(values):

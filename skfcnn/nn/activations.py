@@ -28,7 +28,9 @@ activation is accepted, ``Network(..., hidden_activation=Cube())``, or register
 it by name, ``ACTIVATIONS["cube"] = Cube()``.  Any object with callable
 ``forward`` and ``derivative`` will do (:func:`get_activation`); the base class
 adds calling, and ``repr``, equality and hashing from the attributes, so that
-the object pickles, deep-copies and clones as scikit-learn expects.
+the object pickles, deep-copies and clones as scikit-learn expects.  The
+derived views (:data:`DERIVATIVES`, :data:`HIDDEN_ACTIVATIONS`, ...) read the
+registry each time, so they list a registered name at once.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ import numpy as np
 from scipy.special import expit
 
 from ._protocols import Activation, resolve
+from ._views import Names, NameSet, ValueView
 
 __all__ = ["ACTIVATIONS", "DERIVATIVES", "ELU", "GELU", "HIDDEN_ACTIVATIONS", "Activation",
            "Exp", "Identity", "LeakyReLU", "Logistic", "NEEDS_PREACTIVATION",
@@ -381,18 +384,20 @@ ACTIVATIONS = {activation.name: activation for activation in (
     Softmax(), Exp(),
 )}
 
-#: The derivative of each hidden activation (its bound ``derivative`` method).
-DERIVATIVES = {name: a.derivative for name, a in ACTIVATIONS.items() if a.hidden}
+# The views below read ACTIVATIONS at every use: a name registered later is in them.
+#: The derivative of each hidden activation (its bound ``derivative`` method),
+#: a read-only mapping.
+DERIVATIVES = ValueView(ACTIVATIONS, lambda a: getattr(a, "hidden", True),
+                        lambda a: a.derivative)
 
 #: Activations whose derivative reads the pre-activation ``Z``; every other
-#: derivative is called with ``Z=None``.
-NEEDS_PREACTIVATION = frozenset(name for name, a in ACTIVATIONS.items()
-                                if a.needs_preactivation)
+#: derivative is called with ``Z=None``.  A read-only set.
+NEEDS_PREACTIVATION = NameSet(ACTIVATIONS, lambda a: getattr(a, "needs_preactivation", False))
 
 #: The names of the activations a hidden layer may have, in registry order.
-HIDDEN_ACTIVATIONS = tuple(name for name, a in ACTIVATIONS.items() if a.hidden)
+HIDDEN_ACTIVATIONS = Names(ACTIVATIONS, lambda a: getattr(a, "hidden", True))
 #: The names of the activations an output layer may have, in registry order.
-OUTPUT_ACTIVATIONS = tuple(name for name, a in ACTIVATIONS.items() if a.output)
+OUTPUT_ACTIVATIONS = Names(ACTIVATIONS, lambda a: getattr(a, "output", False))
 
 # The module-level functions of earlier versions: the built-ins' bound methods.
 identity, identity_derivative = ACTIVATIONS["identity"].forward, DERIVATIVES["identity"]
@@ -412,7 +417,7 @@ softmax, exp = ACTIVATIONS["softmax"].forward, ACTIVATIONS["exp"].forward
 
 def _hidden_names():
     """The hidden activations registered now (the registry may have grown)."""
-    return sorted(name for name, a in ACTIVATIONS.items() if getattr(a, "hidden", True))
+    return sorted(HIDDEN_ACTIVATIONS)
 
 
 def _is_activation(value):

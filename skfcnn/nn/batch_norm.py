@@ -41,8 +41,8 @@ With fixed (running) statistics the map is affine and
 
 import numpy as np
 
-__all__ = ["EPSILON", "MOMENTUM", "backward", "batch_fractions", "forward", "forward_eval",
-           "forward_train", "normalize", "update_running_stats"]
+__all__ = ["EPSILON", "MOMENTUM", "affine", "backward", "batch_fractions", "forward",
+           "forward_eval", "forward_train", "normalize", "update_running_stats"]
 
 #: :math:`\epsilon`, added to the variance before the square root.
 EPSILON = 1e-5
@@ -131,6 +131,16 @@ def normalize(Z, gamma, beta, running_mean, running_var):
     Z *= scale
     Z += beta - running_mean * scale
     return Z
+
+
+def affine(gamma, beta, running_mean, running_var):
+    r"""``(s, t)`` of :func:`normalize`, :math:`y = z s + t`, computed in float64.
+
+    .. math:: s = \frac{\gamma}{\sqrt{\bar\sigma^2 + \epsilon}}, \qquad t = \beta - \bar\mu s
+    """
+    scale = np.asarray(gamma, np.float64) / np.sqrt(np.asarray(running_var, np.float64)
+                                                    + EPSILON)
+    return scale, np.asarray(beta, np.float64) - np.asarray(running_mean, np.float64) * scale
 
 
 def update_running_stats(running_mean, running_var, mean, var, n_samples):

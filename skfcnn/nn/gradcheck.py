@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from ._protocols import Activation
 from .activations import ACTIVATIONS, get_activation
-from .losses import check_loss_output, get_loss
+from .losses import check_loss_output, get_loss, loss_rule
 
 __all__ = ["GradientCheckError", "check_activation", "check_gradient", "check_loss",
            "compare_gradients", "numerical_gradient"]
@@ -187,8 +187,8 @@ def check_loss(loss, y_true, Z, output_activation=None, sample_weight=None, eps=
     The gradient is with respect to the output pre-activation ``Z``:
     ``gradient(y_true, f(Z), sample_weight, None, output_activation)`` against
     the central differences of ``value(y_true, f(Z), sample_weight)``, with
-    :math:`f` the output activation.  A loss with a method ``frozen(y_true,
-    y_pred, sample_weight)`` is checked as the loss it returns, with its
+    :math:`f` the output activation.  The loss is checked as its ``frozen(y_true,
+    y_pred, sample_weight)`` (:class:`~skfcnn.nn.Loss`; itself by default), with its
     data-dependent settings held at their values at ``Z`` (the adaptive
     threshold of :class:`~skfcnn.nn.robust_losses.Huber`, which its gradient
     holds constant).
@@ -221,12 +221,12 @@ def check_loss(loss, y_true, Z, output_activation=None, sample_weight=None, eps=
     """
     loss = get_loss(loss)
     if output_activation is None:
-        output_activation = getattr(loss, "output_activation", "identity")
+        output_activation = loss_rule(loss, "output_activation")
     check_loss_output(loss, output_activation)
     forward = ACTIVATIONS[output_activation].forward
-    frozen = getattr(loss, "frozen", None)
-    if frozen is not None:  # data-dependent settings (the adaptive Huber threshold) held
-        loss = frozen(y_true, forward(np.array(Z, dtype=np.float64)), sample_weight)
+    # data-dependent settings (the adaptive Huber threshold) held; others: the loss itself
+    loss = loss_rule(loss, "frozen")(y_true, forward(np.array(Z, dtype=np.float64)),
+                                     sample_weight)
     return _weighted_sum_check(
         lambda Z: float(loss.value(y_true, forward(Z), sample_weight)),
         lambda Z: loss.gradient(y_true, forward(Z), sample_weight, None, output_activation),

@@ -44,12 +44,22 @@ batch-norm :math:`\hat Z`, the dropout mask) on itself, and its buffers,
 allocated by :meth:`LayerStep.allocate` for the largest batch seen.  It may
 overwrite its input in place, except after the activation, whose derivative
 reads the activation's output: a step there writes into a buffer of its own,
-as dropout does.  Steps are rebuilt, never pickled: what must persist
-(parameters, running statistics) belongs to the network, whose views a step
-takes in ``build``; ``predict`` defaults to ``forward`` in evaluation mode.
+as dropout does.  Steps are rebuilt, never pickled.
+
+A step declares what must persist, and the network keeps it for it
+(:class:`Slot`): its *parameters*, vectors of the layer's width in the flat
+parameter vector (after every weight and bias, layer by layer, step by step,
+in the order declared), trained with the rest and never penalised; and its
+*running state* (the batch-norm running statistics), kept beside it, pickled,
+checked on load and restored with the parameters when training diverges.  The
+network binds each slot to the step as an attribute of the slot's name (the
+gradient's as ``<name>_grad``) before the first pass.  ``predict`` defaults to
+``forward`` in evaluation mode, ``mc_forward`` (Monte Carlo dropout) to
+``predict``.
 """
 
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 
@@ -58,7 +68,31 @@ from .activations import get_activation
 from .dropout import draw_mask, stored_mask
 
 __all__ = ["LAYER_STEPS", "ActivationStep", "BatchNormStep", "DropoutStep", "ForwardPass",
-           "LayerStep", "build_steps"]
+           "LayerStep", "Slot", "build_steps"]
+
+
+class Slot(NamedTuple):
+    """A vector a layer step owns, of the layer's width (:meth:`LayerStep.slot_shape`).
+
+    Attributes
+    ----------
+    name : str
+        The step's attribute that holds it once bound (and ``<name>_grad``, its
+        gradient, for a parameter).
+    initial : float
+        Its value in a new network and after :meth:`~skfcnn.nn.Network.initialize`.
+    views : str, default=None
+        A list attribute of the network gathering this slot of every layer
+        (e.g. ``"bn_gammas"``); required for running state, which the network
+        pickles under it.
+    grad_views : str, default=None
+        The same for a parameter's gradient (e.g. ``"bn_gamma_grads"``).
+    """
+
+    name: str
+    initial: float
+    views: str | None = None
+    grad_views: str | None = None
 
 
 class ForwardPass:
@@ -92,10 +126,19 @@ class LayerStep:
         The step acts only in training mode (dropout); otherwise it is skipped.
     scratch_width : int, default=0
         Columns of the work space, shared by all steps, that its passes need.
+    parameters : tuple of Slot, default=()
+        Its trained vectors, in their order in the flat parameter vector.
+    running : tuple of Slot, default=()
+        Its running state (not trained; pickled with the network).
+    units : int
+        The layer's width, which sizes the slots (set it in ``build`` when the
+        step has slots).
     """
 
     training_only = False
     scratch_width = 0
+    parameters = ()
+    running = ()
 
     @classmethod
     def build(cls, network, layer):
@@ -124,6 +167,22 @@ class LayerStep:
         in evaluation mode."""
         return self.forward(Z, ForwardPass(False))
 
+    def mc_forward(self, Z, rng):
+        """The step in a Monte Carlo dropout pass (:mod:`skfcnn.nn.mc_dropout`),
+        drawing what it draws from ``rng``; by default :meth:`predict`."""
+        return self.predict(Z)
+
+    def slot_shape(self, slot):
+        """The shape of ``slot`` (of ``parameters`` or ``running``): ``(units,)`` by
+        default."""
+        return (self.units,)
+
+    @classmethod
+    def check_running(cls, slot, array):
+        """What is wrong with a loaded running-state ``array`` of ``slot`` (a
+        sentence), or ``None``; shape, dtype and finiteness are checked already."""
+        return None
+
     def cancels_bias(self, training):
         """Whether the layer's bias has exactly no effect through this step (its
         gradient is then set to 0 rather than to rounding noise)."""
@@ -133,19 +192,24 @@ class LayerStep:
 class BatchNormStep(LayerStep):
     """Batch normalisation of the pre-activation, before the activation."""
 
-    def __init__(self, gamma, beta, gamma_grad, beta_grad, running_mean, running_var):
-        self.gamma, self.beta, self.gamma_grad, self.beta_grad = gamma, beta, gamma_grad, beta_grad
-        self.running_mean, self.running_var = running_mean, running_var
-        self.scratch_width = gamma.size
+    parameters = (Slot("gamma", 1.0, "bn_gammas", "bn_gamma_grads"),
+                  Slot("beta", 0.0, "bn_betas", "bn_beta_grads"))
+    running = (Slot("running_mean", 0.0, "running_means"),
+               Slot("running_var", 1.0, "running_vars"))
+
+    def __init__(self, units):
+        self.units = self.scratch_width = units
         self.normalized = self.inv_std = self._scratch = None
 
     @classmethod
     def build(cls, network, layer):
-        if not network.batch_norm:
-            return None
-        return cls(network.bn_gammas[layer], network.bn_betas[layer],
-                   network.bn_gamma_grads[layer], network.bn_beta_grads[layer],
-                   network.running_means[layer], network.running_vars[layer])
+        return cls(network.layer_sizes[layer + 1]) if network.batch_norm else None
+
+    @classmethod
+    def check_running(cls, slot, array):
+        if slot.name == "running_var" and (array < 0).any():
+            return "holds negative variances"
+        return None
 
     def allocate(self, n_rows, scratch):
         self.normalized = np.empty((n_rows, self.gamma.size), self.gamma.dtype)
@@ -169,6 +233,11 @@ class BatchNormStep(LayerStep):
 
     def cancels_bias(self, training):
         return training  # the batch mean removes any shift
+
+    def prediction_affine(self):
+        """``(s, t)`` in float64: :meth:`predict` is :math:`z s + t`
+        (:func:`~skfcnn.nn.batch_norm.affine`), e.g. to fold it into the dense part."""
+        return batch_norm.affine(self.gamma, self.beta, self.running_mean, self.running_var)
 
 
 class ActivationStep(LayerStep):
@@ -241,6 +310,10 @@ class DropoutStep(LayerStep):
         return delta
 
     def predict(self, Z):
+        return Z
+
+    def mc_forward(self, Z, rng):
+        Z *= draw_mask(rng, self.rate, np.empty_like(Z))
         return Z
 
 

@@ -54,6 +54,11 @@ derived from it.  To add a loss, subclass :class:`~skfcnn.nn.Loss` (``name``,
 the object wherever a loss is accepted, or register it,
 ``LOSSES["name"] = MyLoss()``.  Any object with callable ``value`` and
 ``gradient`` will do (:func:`get_loss`).
+
+A loss carries the rules the estimators follow for it (:data:`LOSS_RULES`:
+the targets it accepts, its outputs and their post-processing, its default
+monitor, its frozen form, its tags), each with a default on
+:class:`~skfcnn.nn.Loss`; :func:`loss_rule` reads one from any loss object.
 """
 
 from __future__ import annotations
@@ -65,9 +70,9 @@ from scipy.special import xlogy
 from ._protocols import Loss, resolve
 from .robust_losses import AbsoluteError, Huber, Quantile
 
-__all__ = ["LOSSES", "OUTPUT_ACTIVATION_OF", "VALID_OUTPUTS", "AbsoluteError", "BinaryLogLoss",
-           "Huber", "LogLoss", "Loss", "Poisson", "Quantile", "SquaredError",
-           "check_loss_output", "get_loss", "loss_value", "output_delta"]
+__all__ = ["LOSSES", "LOSS_RULES", "OUTPUT_ACTIVATION_OF", "VALID_OUTPUTS", "AbsoluteError",
+           "BinaryLogLoss", "Huber", "LogLoss", "Loss", "Poisson", "Quantile", "SquaredError",
+           "check_loss_output", "get_loss", "loss_rule", "loss_value", "output_delta"]
 
 
 # Sums are np.add.reduce, the ufunc that ndarray.sum calls, without its Python
@@ -165,6 +170,8 @@ class Poisson(_CanonicalLoss):
     :math:`\ell_i = \sum_k [t_{ik} \log (t_{ik} / y_{ik}) - t_{ik} + y_{ik}]`; after ``exp``."""
     name, output_activation = "poisson", "exp"
     outputs = frozenset({output_activation})
+    #: Counts and rates: a negative target is refused by ``fit`` (``check_targets``).
+    positive_only = True
 
     def _terms(self, y_true, y_pred):
         # 0 when y_pred == y_true, xlogy(0, .) = 0; the prediction is floored at
@@ -223,6 +230,49 @@ def get_loss(spec: str | Loss, name: str = "loss") -> Loss:
     """
     return resolve(spec, LOSSES, ("value", "gradient"), _PROTOCOL, name,
                    lambda: sorted(LOSSES))
+
+
+#: The rules a loss carries for the estimators (:class:`~skfcnn.nn.Loss` documents each).
+LOSS_RULES = ("output_activation", "monitor", "positive_only", "multi_output",
+              "sorted_outputs", "adaptive_scale", "check_targets", "targets", "postprocess",
+              "frozen")
+
+
+class _Defaults(Loss):
+    """The :class:`~skfcnn.nn.Loss` defaults for a bare protocol object (no subclass)."""
+
+    def __init__(self, loss):
+        self.loss = loss
+
+    def frozen(self, y_true, y_pred, sample_weight=None):
+        return self.loss
+
+
+def loss_rule(loss: str | Loss, rule: str):
+    """What ``loss`` says for ``rule``, one of :data:`LOSS_RULES`.
+
+    Its own attribute or method, or for an object that does not define it (a
+    bare protocol object with ``value`` and ``gradient`` only) the default of
+    :class:`~skfcnn.nn.Loss`.
+
+    Parameters
+    ----------
+    loss : str or Loss
+        A key of :data:`LOSSES` or a loss object (:func:`get_loss`).
+    rule : str
+        A name of :data:`LOSS_RULES`.
+
+    Raises
+    ------
+    ValueError
+        For a ``rule`` that is not one of :data:`LOSS_RULES`.
+    """
+    if rule not in LOSS_RULES:
+        raise ValueError(f"rule={rule!r} is not a rule of a loss; allowed are {list(LOSS_RULES)}.")
+    loss = get_loss(loss)
+    if isinstance(loss, Loss) or hasattr(loss, rule):
+        return getattr(loss, rule)
+    return getattr(_Defaults(loss), rule)
 
 
 def _outputs_of(loss):

@@ -10,7 +10,8 @@ unit) approximate a predictive distribution (Gal & Ghahramani, 2016):
     \hat\sigma(x) = \Big(\frac1T \sum_{t=1}^T
         \big(f_{M_t}(x) - \hat\mu(x)\big)^2\Big)^{1/2}.
 
-The masks are drawn as in training (inverted dropout, :mod:`skfcnn.nn.dropout`);
+The masks are drawn as in training (inverted dropout, :mod:`skfcnn.nn.dropout`),
+each layer step in its ``mc_forward`` form (:class:`~skfcnn.nn.layers.LayerStep`);
 batch normalisation uses its running statistics, as at prediction time, so the
 only randomness is dropout's.  The passes run together: each chunk of rows is
 repeated :math:`T` times and goes through every layer after the first as one
@@ -34,8 +35,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .activations import get_activation
-from .dropout import draw_mask
-from .layers import DropoutStep
 from .network import PREDICT_CHUNK
 
 __all__ = ["dropout_passes", "dropout_mean_std"]
@@ -63,10 +62,7 @@ def _stochastic_forward(network, first, rng):
         if layer == network.n_layers - 1:
             return output.forward(out)
         for step in network.hidden_steps[layer]:
-            if isinstance(step, DropoutStep):
-                out *= draw_mask(rng, step.rate, np.empty_like(out))
-            else:
-                out = step.predict(out)
+            out = step.mc_forward(out, rng)  # dropout draws a new mask, the rest predict
     return out
 
 

@@ -39,9 +39,11 @@ default (and then costing nothing: the loops call the activations directly):
   :math:`\Delta_l` is multiplied by the same mask;
 * batch normalisation of every hidden pre-activation before its activation
   (:mod:`skfcnn.nn.batch_norm`): :math:`A_l = f_l(\gamma_l \hat Z_l + \beta_l)`.
-  :math:`\gamma_l, \beta_l` are appended to ``params`` after all weights and
-  biases (layout ``..., W_L, b_L, gamma_1, beta_1, gamma_2, beta_2, ...``), so
-  the dense part keeps its layout; they are never penalised.
+
+The steps' own parameters (:class:`~skfcnn.nn.layers.Slot`; batch norm's
+:math:`\gamma_l, \beta_l`) follow all weights and biases in ``params`` (``...,
+W_L, b_L, gamma_1, beta_1, gamma_2, ...``), never penalised; their running state
+lives in lists named by the step (``running_means``), pickled with the network.
 
 Training mode (dropout, batch statistics) is ``training=True``; :meth:`Network.predict`
 never drops units and uses the running statistics.  The loss is a registered
@@ -57,14 +59,15 @@ import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
 from . import layers
+from ._blocks import block_length, matmul_into, row_views
+from ._layout import (_layer_views, bind_steps, n_parameters, n_step_parameters,
+                      new_running_state, reset_steps, slot_lists)
+from ._protocols import Activation
+from ._state_checks import checked_network_state
 from .activations import ACTIVATIONS, _is_activation, check_hidden_activations, get_activation
 from .dropout import check_dropout
 from .initializers import INITIALIZERS
-from ._layout import _batch_norm_views, _layer_views, n_parameters  # noqa: F401 (re-exported)
-from ._protocols import Activation
-from ._state_checks import checked_network_state
 from .losses import Loss, check_loss_output, get_loss, output_delta
-from ._blocks import block_length, matmul_into, row_views
 from .penalty import add_weight_decay, l2_penalty
 
 __all__ = ["Network"]
@@ -73,11 +76,11 @@ __all__ = ["Network"]
 #: for a chunk stays in cache between the product, the bias and the activation.
 PREDICT_CHUNK = 4096
 
-#: Attributes that are views, steps, buffers or per-batch state: rebuilt, never pickled.
+#: Views, steps, buffers, per-batch state (and the ``_view_names`` lists): never pickled.
 _TRANSIENT = frozenset({
-    "coefs", "intercepts", "coef_grads", "intercept_grads", "bn_gammas", "bn_betas",
-    "bn_gamma_grads", "bn_beta_grads", "hidden_steps", "_modes", "_mode", "_plain", "_pass",
-    "_output", "_activations", "_deltas", "_scratch", "_row_views", "_decay_scratch", "_ones",
+    "coefs", "intercepts", "coef_grads", "intercept_grads", "hidden_steps", "_modes", "_mode",
+    "_plain", "_pass", "_output", "_activations", "_deltas", "_scratch", "_row_views",
+    "_decay_scratch", "_ones", "_view_names",
 })
 
 
@@ -108,13 +111,15 @@ class Network:
     Attributes
     ----------
     params : ndarray of shape (n_params,)
-        All weights and biases, then the batch-norm :math:`\gamma, \beta`; contiguous.
+        All weights and biases, then the steps' parameters (batch-norm
+        :math:`\gamma, \beta`); contiguous.
     coefs : list of ndarray
         ``coefs[l]`` is a view of shape ``(layer_sizes[l], layer_sizes[l+1])``.
     intercepts : list of ndarray
         ``intercepts[l]`` is a view of shape ``(layer_sizes[l+1],)``.
     bn_gammas, bn_betas : list of ndarray
-        Views of one vector per hidden layer (empty without ``batch_norm``).
+        Views of one vector per hidden layer (empty without ``batch_norm``): the
+        lists a step's slots name (:class:`~skfcnn.nn.layers.Slot`).
     grad, coef_grads, intercept_grads, bn_gamma_grads, bn_beta_grads
         The gradient vector and its views, same layout as the parameters.
     hidden_activations : tuple of str or Activation
@@ -129,7 +134,7 @@ class Network:
         without dropout), read from the dropout steps.
     running_means, running_vars : list of ndarray
         Batch-norm running statistics of each hidden layer (pickled, not in
-        ``params``); empty without ``batch_norm``.
+        ``params``; empty without ``batch_norm``), in :attr:`running_state`.
     """
 
     def __init__(self, layer_sizes: Sequence[int],
@@ -147,28 +152,27 @@ class Network:
         self.output_activation = output_activation
         self.dtype = np.dtype(dtype)
         self.batch_norm = bool(batch_norm)
-        hidden_sizes = self.layer_sizes[1:-1] if self.batch_norm else ()
-        size = n_parameters(self.layer_sizes) + 2 * sum(hidden_sizes)
+        steps = [layers.build_steps(self, layer) for layer in range(self.n_hidden)]
+        size = n_parameters(self.layer_sizes) + n_step_parameters(steps)
         self.params = np.zeros(size, dtype=self.dtype)
         self.grad = np.zeros(size, dtype=self.dtype)
-        self.running_means = [np.zeros(n, dtype=self.dtype) for n in hidden_sizes]
-        self.running_vars = [np.ones(n, dtype=self.dtype) for n in hidden_sizes]
+        self.__dict__.update(slot_lists(layers.LAYER_STEPS, (), "running"))
+        self.__dict__.update(new_running_state(steps, self.dtype))
         self._build_views()
-        for gamma in self.bn_gammas:
-            gamma[...] = 1
+        reset_steps(self.hidden_steps)
 
     def _build_views(self):
         """The views of the flat vectors, then the steps and buffers built from them."""
         self.coefs, self.intercepts = _layer_views(self.params, self.layer_sizes)
         self.coef_grads, self.intercept_grads = _layer_views(self.grad, self.layer_sizes)
-        hidden_sizes = self.layer_sizes[1:-1] if self.batch_norm else ()
-        start = n_parameters(self.layer_sizes)
-        self.bn_gammas, self.bn_betas = _batch_norm_views(self.params[start:], hidden_sizes)
-        self.bn_gamma_grads, self.bn_beta_grads = _batch_norm_views(self.grad[start:],
-                                                                    hidden_sizes)
         self._activations = self._deltas = self._decay_scratch = self._ones = None
         self._scratch, self._row_views = None, (None, None, None)  # the views hold buffers
-        self.hidden_steps = [layers.build_steps(self, layer) for layer in range(self.n_hidden)]
+        self.hidden_steps = steps = [layers.build_steps(self, layer)
+                                     for layer in range(self.n_hidden)]
+        views = bind_steps(layers.LAYER_STEPS, steps, self.params, self.grad,
+                           n_parameters(self.layer_sizes), self.__dict__)
+        self.__dict__.update(views)
+        self._view_names = frozenset(views)
         self._modes = {training: layers.Mode(self.hidden_steps, training)
                        for training in (False, True)}
         self._output = get_activation(self.output_activation, "output_activation")
@@ -190,7 +194,8 @@ class Network:
         return self
 
     def __getstate__(self):
-        return {k: v for k, v in self.__dict__.items() if k not in _TRANSIENT}
+        views = self.__dict__.get("_view_names", ())
+        return {k: v for k, v in self.__dict__.items() if k not in _TRANSIENT and k not in views}
 
     def __setstate__(self, state):  # from outside: every field checked
         self._restore(checked_network_state(state))
@@ -200,9 +205,14 @@ class Network:
         self._build_views()
 
     @property
+    def running_state(self):
+        """Every step's running-state array, list by list (``running_means + running_vars``)."""
+        return [a for n in slot_lists(layers.LAYER_STEPS, (), "running") for a in getattr(self, n)]
+
+    @property
     def dropout_masks(self):
-        """The dropout masks of the last training-mode pass, ``None`` where none."""
-        return [next((s.mask for s in steps if isinstance(s, layers.DropoutStep)), None)
+        """The dropout masks (a step's ``mask``) of the last training pass, or ``None``."""
+        return [next((s.mask for s in steps if hasattr(s, "mask")), None)
                 for steps in self.hidden_steps]
 
     def copy(self) -> Network:
@@ -219,7 +229,7 @@ class Network:
 
     def weight_mask(self):
         """A vector like ``params``: 1 at every weight of ``coefs``, 0 at the biases
-        and the batch-norm parameters (e.g. for decoupled weight decay)."""
+        and the steps' parameters (e.g. for decoupled weight decay)."""
         mask = np.zeros_like(self.params)
         for coef in _layer_views(mask, self.layer_sizes)[0]:
             coef[...] = 1
@@ -236,13 +246,9 @@ class Network:
         return len(self.layer_sizes) - 2
 
     def _init_activation(self, layer):
-        """The activation that sets layer ``layer``'s Glorot factor.
-
-        A hidden layer's own; for the output layer the hidden activation (as in
-        scikit-learn, which uses ``activation`` for every layer), i.e. the last
-        hidden layer's when there is one per layer.  An object's ``name`` stands
-        for it.
-        """
+        """The activation that sets layer ``layer``'s Glorot factor: a hidden layer's
+        own; for the output layer the hidden activation (as scikit-learn does), the
+        last hidden layer's when there is one per layer; an object by its ``name``."""
         if layer < self.n_hidden:
             spec = self.hidden_activations[layer]
         elif not isinstance(self.hidden_activation, list):
@@ -267,8 +273,9 @@ class Network:
         Returns
         -------
         self
-            With batch-norm :math:`\\gamma = 1`, :math:`\\beta = 0` and
-            running statistics reset to mean 0, variance 1.
+            With every step's parameters and running state at their initial
+            values (batch norm: :math:`\\gamma = 1`, :math:`\\beta = 0`, running
+            mean 0, variance 1).
         """
         if init not in INITIALIZERS:
             raise ValueError(f"init {init!r} is not supported; allowed are "
@@ -278,9 +285,7 @@ class Network:
             coef[...], intercept[...] = initializer(
                 *coef.shape, rng, self.dtype, self._init_activation(layer), scale=scale
             )
-        for gamma, beta, mean, var in zip(self.bn_gammas, self.bn_betas,
-                                          self.running_means, self.running_vars):
-            gamma[...], beta[...], mean[...], var[...] = 1, 0, 0, 1
+        reset_steps(self.hidden_steps)
         return self
 
     # -- buffers -----------------------------------------------------------------------
@@ -383,8 +388,7 @@ class Network:
             Stop after this many weight layers and return that layer's
             activations (hidden-layer outputs); ``None`` means all of them.
 
-        More than :data:`PREDICT_CHUNK` rows are processed chunk by chunk (each
-        row's numbers are the same; 60000 MNIST-shaped rows take 17% less time).
+        More than :data:`PREDICT_CHUNK` rows go chunk by chunk (the same numbers, faster).
         """
         if X.shape[0] <= PREDICT_CHUNK:
             return self._predict_rows(X, raw_output, n_layers)

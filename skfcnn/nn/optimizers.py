@@ -37,57 +37,17 @@ the object; loading one moves it aside, for :func:`take_legacy_state`.
 
 from __future__ import annotations
 
-
 import numpy as np
 from numpy.typing import NDArray
 
-from ._blocks import BLOCK_BYTES, block_length, blocks, scratch_buffers  # noqa: F401
-from ._hyperparameters import HyperParameters
+from ._blocks import (BLOCK_BYTES, OptimizerState, block_length, blocks,  # noqa: F401
+                      scratch_buffers)
+from ._hyperparameters import ValueObject
 from ._hyperparameters import check_real as _check_real
+from .transforms import DecoupledWeightDecay, check_decay_mask, decay  # noqa: F401
 
 __all__ = ["BLOCK_BYTES", "OPTIMIZERS", "SGD", "Adam", "AdamW", "Adagrad", "Optimizer",
            "OptimizerState", "RMSprop", "take_legacy_state"]
-
-
-class OptimizerState:
-    """What an optimiser changes while it trains one parameter vector.
-
-    Named entries become attributes: the state vectors (same layout as the
-    parameters), the step count ``t`` where there is one, a decay mask, ...
-    ``scratch`` holds the scratch rows of the update; they are not pickled
-    (nor deep-copied) but rebuilt empty, of the same shape and dtype.
-
-    Parameters
-    ----------
-    scratch : ndarray of shape (n_rows, block_length) or None, default=None
-        Scratch buffers, e.g. from ``scratch_buffers(params, n_rows)``.
-    **entries
-        The named state, e.g. ``velocity=np.zeros_like(params)``.
-    """
-
-    def __init__(self, scratch=None, **entries):
-        self.__dict__.update(entries)
-        self.scratch = scratch
-
-    def __getstate__(self):
-        state = dict(self.__dict__)
-        scratch = state.pop("scratch")
-        if scratch is not None:
-            state["_scratch_layout"] = (scratch.shape, scratch.dtype.str)
-        return state
-
-    def __setstate__(self, state):
-        layout = state.pop("_scratch_layout", None)
-        self.__dict__.update(state)
-        self.scratch = None if layout is None else np.empty(layout[0], np.dtype(layout[1]))
-
-    def __repr__(self):
-        def show(value):
-            if isinstance(value, np.ndarray):
-                return f"<{value.dtype} array of shape {value.shape}>"
-            return repr(value)
-        args = ", ".join(f"{name}={show(value)}" for name, value in vars(self).items())
-        return f"{type(self).__name__}({args})"
 
 
 #: Attributes of the optimisers of skfcnn 0.1.0 that were their state.
@@ -115,7 +75,7 @@ def take_legacy_state(optimizer):
     return getattr(optimizer, "__dict__", {}).pop("_legacy_state", None)
 
 
-class Optimizer(HyperParameters):
+class Optimizer(ValueObject):
     """Base class: the state vectors and the update by cache-sized blocks.
 
     A subclass lists its state vectors (same layout as the parameters, zero
@@ -277,11 +237,16 @@ class Adam(Optimizer):
 
 
 class AdamW(Adam):
-    r"""Adam with decoupled weight decay (Loshchilov & Hutter, 2019).
+    r"""Adam with decoupled weight decay (Loshchilov & Hutter, 2019): Adam behind
+    :class:`~skfcnn.nn.transforms.DecoupledWeightDecay`.
 
-    Each step first shrinks the parameters selected by the mask :math:`d`
-    (1 = decay, 0 = keep) by the *scheduled* learning rate :math:`\eta` times
-    the decay :math:`\lambda` (PyTorch's order: decay first), then takes the
+    The decay is the transform's own step (there is one implementation of
+    it), so ``AdamW(beta_1, beta_2, epsilon, weight_decay)`` takes the steps
+    of ``chain(DecoupledWeightDecay(weight_decay), Adam(beta_1, beta_2,
+    epsilon))`` bit for bit, as one object with one state.  Each step first
+    shrinks the parameters selected by the mask :math:`d` (1 = decay, 0 =
+    keep) by the *scheduled* learning rate :math:`\eta` times the decay
+    :math:`\lambda` (PyTorch's order: decay first), then takes the
     :class:`Adam` step from the gradient :math:`g` of the loss alone:
 
     .. math::
@@ -311,11 +276,10 @@ class AdamW(Adam):
 
     def __init__(self, beta_1=0.9, beta_2=0.999, epsilon=1e-8, weight_decay=0.01):
         super().__init__(beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
-        _check_real("weight_decay", weight_decay, 0, None)
-        self.weight_decay = weight_decay
+        self.weight_decay = DecoupledWeightDecay(weight_decay).weight_decay  # checked there
 
     def init(self, params, decay_mask=None):
-        """Zero moments and step count ``t`` for ``params``, and the decay mask.
+        """Adam's state for ``params`` (zero moments, ``t``) with the decay's mask.
 
         Parameters
         ----------
@@ -329,47 +293,18 @@ class AdamW(Adam):
         -------
         state : OptimizerState
             ``t``, ``first_moment``, ``second_moment`` and ``decay_mask``
-            (``None`` or in the dtype of ``params``).
+            (``None`` or in the dtype of ``params``); its first scratch row
+            serves the decay too.
         """
         state = super().init(params)
         state.decay_mask = check_decay_mask(decay_mask, params)
         return state
 
     def update(self, params, grad, learning_rate, state):
-        """Decay the masked parameters, then one in-place Adam step."""
-        if self.weight_decay != 0:
-            decay(params, float(learning_rate) * self.weight_decay, state.decay_mask,
-                  state.scratch[0])
+        """:class:`~skfcnn.nn.transforms.DecoupledWeightDecay`'s step on this state
+        (its mask and first scratch row), then Adam's; returns ``params``."""
+        DecoupledWeightDecay(self.weight_decay).apply(params, grad, learning_rate, state)
         return super().update(params, grad, learning_rate, state)
-
-
-def check_decay_mask(decay_mask, params):
-    """``decay_mask`` in the dtype of ``params`` (``None`` stays ``None``), checked."""
-    if decay_mask is None:
-        return None
-    mask = np.asarray(decay_mask)
-    if mask.shape != params.shape:
-        raise ValueError(f"decay_mask must have the shape of params {params.shape}; "
-                         f"got shape {mask.shape}.")
-    if not np.isin(mask, (0, 1)).all():
-        raise ValueError("decay_mask must hold only booleans or 0 and 1.")
-    return mask.astype(params.dtype)
-
-
-def decay(params, factor, mask, scratch):
-    r"""Shrink ``params`` in place, block by block, through one ``scratch`` row:
-
-    .. math:: \theta \leftarrow \theta - f \, d \odot \theta
-
-    with :math:`f` = ``factor`` (a Python float) and :math:`d` = ``mask``
-    (``None`` for all ones, or a vector of ``params``' layout).
-    """
-    for block in blocks(params.size, scratch.size):
-        part = params[block]
-        shrink = np.multiply(part, factor, out=scratch[: part.size])
-        if mask is not None:
-            shrink *= mask[block]
-        part -= shrink
 
 
 class RMSprop(Optimizer):

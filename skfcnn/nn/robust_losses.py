@@ -229,6 +229,11 @@ class Huber(_Configurable):
         delta = (HUBER_TUNING / MAD_NORMAL) * scale
         return np.maximum(delta, np.finfo(delta.dtype).tiny, out=delta)  # never 0
 
+    @property
+    def adaptive_scale(self):
+        """Whether the threshold adapts to the residuals (``delta=None``)."""
+        return self.delta is None
+
     def frozen(self, y_true, y_pred, sample_weight=None):
         """This loss with its threshold held at this batch's (itself when fixed)."""
         if self.delta is not None:
@@ -256,6 +261,8 @@ class Huber(_Configurable):
 
 class _FrozenHuber(Huber):
     """A Huber loss with one threshold per output, held fixed (for gradient checks)."""
+
+    adaptive_scale = False
 
     def __init__(self, thresholds):
         self.delta, self.thresholds = None, np.asarray(thresholds)
@@ -325,6 +332,12 @@ class Quantile(_Configurable):
     def sorted_outputs(self):
         """Whether each row's predictions are sorted: for more than one quantile."""
         return isinstance(self.quantile, tuple)
+
+    @property
+    def multi_output(self):
+        """Whether the target may have several columns: not for several quantiles
+        (one output per level, for one target column)."""
+        return not self.sorted_outputs
 
     def targets(self, Y):
         """The one target column ``Y`` repeated once per quantile (``Y`` for one)."""

@@ -40,7 +40,7 @@ To add a schedule, register its class, ``SCHEDULES["name"] = MySchedule``.
 import math
 from numbers import Integral
 
-from ._hyperparameters import HyperParameters
+from ._hyperparameters import ValueObject
 from ._hyperparameters import check_real as _check_real
 
 __all__ = ["SCHEDULES", "Constant", "CosineAnnealing", "ExponentialDecay", "InverseScaling",
@@ -76,7 +76,7 @@ def _check_int(name, value, low):
     return value
 
 
-class _Schedule(HyperParameters):
+class _Schedule(ValueObject):
     """Equality, hash and ``repr`` from the constructor arguments; the default
     ``build`` and ``solvers``."""
 

@@ -25,9 +25,8 @@ import math
 
 import numpy as np
 
-from ._blocks import scratch_buffers
-from ._hyperparameters import HyperParameters, check_real
-from .optimizers import OptimizerState, check_decay_mask, decay
+from ._blocks import OptimizerState, blocks, scratch_buffers
+from ._hyperparameters import ValueObject, check_real
 
 __all__ = ["Chain", "ClipByGlobalNorm", "DecoupledWeightDecay", "Transform", "chain",
            "clip_gradient"]
@@ -56,7 +55,36 @@ def clip_gradient(grad, max_norm):
     return grad
 
 
-class Transform(HyperParameters):
+def check_decay_mask(decay_mask, params):
+    """``decay_mask`` in the dtype of ``params`` (``None`` stays ``None``), checked."""
+    if decay_mask is None:
+        return None
+    mask = np.asarray(decay_mask)
+    if mask.shape != params.shape:
+        raise ValueError(f"decay_mask must have the shape of params {params.shape}; "
+                         f"got shape {mask.shape}.")
+    if not np.isin(mask, (0, 1)).all():
+        raise ValueError("decay_mask must hold only booleans or 0 and 1.")
+    return mask.astype(params.dtype)
+
+
+def decay(params, factor, mask, scratch):
+    r"""Shrink ``params`` in place, block by block, through one ``scratch`` row:
+
+    .. math:: \theta \leftarrow \theta - f \, d \odot \theta
+
+    with :math:`f` = ``factor`` (a Python float) and :math:`d` = ``mask``
+    (``None`` for all ones, or a vector of ``params``' layout).
+    """
+    for block in blocks(params.size, scratch.size):
+        part = params[block]
+        shrink = np.multiply(part, factor, out=scratch[: part.size])
+        if mask is not None:
+            shrink *= mask[block]
+        part -= shrink
+
+
+class Transform(ValueObject):
     """Base class of the gradient transforms: ``repr``, equality and hashing from
     the constructor arguments, and an ``init`` that needs no state."""
 
@@ -150,7 +178,7 @@ def _accepted(method, options):
     return {name: value for name, value in options.items() if name in parameters}
 
 
-class Chain(HyperParameters):
+class Chain(ValueObject):
     """Transforms, then an optimiser: an object with the optimiser protocol.
 
     Built by :func:`chain`.  The state is a tuple: one state per transform,

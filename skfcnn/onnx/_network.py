@@ -2,8 +2,9 @@ r"""The network's forward pass at prediction time as ONNX nodes.
 
 Step for step what :meth:`skfcnn.nn.Network.predict` computes: each layer's
 dense part :math:`Z_l = A_{l-1} W_l + b_l`, then each hidden layer's steps that
-act at prediction time (dropout, training-only, has none).  A batch norm right
-after the dense part is folded into it,
+act at prediction time (dropout, training-only, has none).  A step right after
+the dense part whose prediction form is affine (it has a ``prediction_affine``
+method returning :math:`(s, t)`, as batch norm does) is folded into it,
 
 .. math:: (A W + b)\, s + t = A\, (W \operatorname{diag} s) + (b s + t),
 
@@ -13,7 +14,7 @@ so the graph has one ``MatMul`` and one ``Add`` per layer whatever the options.
 import numpy as np
 
 from ..nn.activations import get_activation
-from ..nn.layers import ActivationStep, BatchNormStep
+from ..nn.layers import ActivationStep
 from ._registry import NoOnnxForm, activation_emitter, batch_norm_affine, step_emitter
 
 __all__ = ["emit_logits", "emit_output_activation", "prediction_steps"]
@@ -29,7 +30,7 @@ def prediction_steps(network, layer):
 
 
 def _folded(weights, bias, step):
-    """``weights`` and ``bias`` with the batch norm ``step`` folded in (float64)."""
+    """``weights`` and ``bias`` with the affine ``step`` folded in (float64)."""
     scale, shift = batch_norm_affine(step)
     return (np.asarray(weights, np.float64) * scale,
             np.asarray(bias, np.float64) * scale + shift)
@@ -61,7 +62,7 @@ def emit_logits(builder, name, network):
         weights, bias = network.coefs[layer], network.intercepts[layer]
         steps = prediction_steps(network, layer)
         emitters = [_emitter(step, layer) for step in steps]
-        if steps and type(steps[0]) is BatchNormStep:
+        if steps and hasattr(steps[0], "prediction_affine"):
             weights, bias = _folded(weights, bias, steps[0])
             steps, emitters = steps[1:], emitters[1:]
         name = builder.dense(name, weights, bias)

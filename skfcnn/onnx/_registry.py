@@ -18,7 +18,6 @@ onnxruntime kernel, float32 and float64 alike.
 import numpy as np
 
 from ..nn.activations import _GELU_CLIP, ACTIVATIONS, GELU_CUBIC, GELU_SCALE, LEAKY_SLOPE
-from ..nn.batch_norm import EPSILON
 from ..nn.layers import ActivationStep, BatchNormStep, DropoutStep
 
 __all__ = ["MIN_OPSET", "ONNX_ACTIVATIONS", "ONNX_LAYER_STEPS", "NoOnnxForm",
@@ -116,16 +115,14 @@ ONNX_ACTIVATIONS = {
 
 # ----------------------------------------------------------- the built-in steps
 def batch_norm_affine(step):
-    r"""The prediction-time batch norm of ``step`` as :math:`y = z s + t`, in float64.
+    r"""The prediction-time form of ``step``, one with a ``prediction_affine`` method
+    (batch norm), as :math:`y = z s + t` in float64: returns ``(s, t)``.
 
     .. math:: s = \frac{\gamma}{\sqrt{\bar\sigma^2 + \epsilon}}, \qquad t = \beta - \bar\mu s
 
-    (:func:`skfcnn.nn.batch_norm.normalize`), returns ``(s, t)``.
+    for batch norm (:func:`skfcnn.nn.batch_norm.affine`).
     """
-    scale = np.asarray(step.gamma, np.float64) / np.sqrt(
-        np.asarray(step.running_var, np.float64) + EPSILON)
-    return scale, np.asarray(step.beta, np.float64) - np.asarray(step.running_mean,
-                                                                 np.float64) * scale
+    return step.prediction_affine()
 
 
 def _batch_norm(builder, name, step):

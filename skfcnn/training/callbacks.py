@@ -38,7 +38,7 @@ from .state import Checkpoint, learning_rate, monitored_value
 
 __all__ = ["HOOKS", "Callback", "FunctionCallback", "PlateauRule", "PrintProgress",
            "ProgressBar", "ProgressTracker", "ValidationMonitor", "has_hooks",
-           "standard_callbacks"]
+           "lbfgs_callbacks", "standard_callbacks"]
 
 #: Every hook of the protocol, in the order a call runs them.
 HOOKS = ("on_fit_begin", "on_epoch_begin", "on_gradient", "on_epoch_end", "on_fit_end")
@@ -139,7 +139,9 @@ class ProgressBar(Callback):
         try:
             tqdm = import_optional("tqdm.auto", "verbose=2's progress bar").tqdm
         except ImportError as error:
-            warnings.warn(f"{error}; training goes on without the bar.", UserWarning)
+            # the user's fit: ... -> train -> fit_hooks (a context manager) -> here
+            warnings.warn(f"{error}; training goes on without the bar.", UserWarning,
+                          stacklevel=10)
             return
         total = self.total if self.total is not None else run.config.max_epochs
         self.bar = tqdm(total=total, desc=f"{self.unit}s", unit=self.unit, leave=False,
@@ -286,8 +288,26 @@ def standard_callbacks(config, validation, extra=()):
     if validation is not None:
         callbacks.append(ValidationMonitor(config.verbose))
     callbacks.append(ProgressTracker(config.tol, config.restore_best))
-    for callback in (*config.callbacks, *extra):
-        callbacks.append(callback if has_hooks(callback) else FunctionCallback(callback))
+    callbacks.extend(_users(config, extra))
     if config.check_convergence:
         callbacks.append(PlateauRule(config.n_iter_no_change, config.tol, config.verbose))
     return callbacks
+
+
+def _users(config, extra):
+    """The user's callbacks (plain callables as :class:`FunctionCallback`), then ``extra``."""
+    return [callback if has_hooks(callback) else FunctionCallback(callback)
+            for callback in (*config.callbacks, *extra)]
+
+
+def lbfgs_callbacks(config, extra=()):
+    """The callbacks of an L-BFGS call, in the order they run: the progress bar
+    (``verbose >= 2``, over ``config.max_epochs`` iterations), the loss line
+    (``verbose``), then the user's callbacks and ``extra`` ones, as for the
+    stochastic solvers (:func:`standard_callbacks`); each iteration is an epoch."""
+    callbacks = []
+    if config.verbose >= 2:
+        callbacks.append(ProgressBar(total=config.max_epochs, unit="iteration"))
+    if config.verbose:
+        callbacks.append(PrintProgress())
+    return callbacks + _users(config, extra)

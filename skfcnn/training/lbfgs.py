@@ -16,6 +16,7 @@ made a (64, 64, 64) regression on 1000 rows five times faster.
 
 import os
 import threading
+import time
 import warnings
 from contextlib import contextmanager
 from functools import lru_cache
@@ -30,9 +31,9 @@ try:  # a dependency of scikit-learn
 except ImportError:  # pragma: no cover
     ThreadpoolController = None
 
-from ..nn.losses import get_loss
-from .callbacks import PrintProgress, ProgressBar
-from .loop import TrainingRun, _diverged_error, _Hooks, fit_hooks
+from ..nn.losses import get_loss, loss_rule
+from .callbacks import lbfgs_callbacks
+from .loop import TrainingRun, _diverged_error, _epoch_end, _Hooks, fit_hooks
 
 __all__ = ["RESCALE_ROUNDS", "train_lbfgs"]
 
@@ -44,38 +45,45 @@ RESCALE_ROUNDS = 5
 class _Objective:
     """``fun(x) -> (J, dJ/dx)`` of the whole data set, for scipy."""
 
-    def __init__(self, network, X, Y, sample_weight, loss, alpha):
+    def __init__(self, network, X, Y, sample_weight, loss, alpha, run=None, gradient_hooks=()):
         self.network, self.X, self.Y, self.sample_weight = network, X, Y, sample_weight
         self.loss, self.alpha = loss, alpha
+        self.run, self.gradient_hooks = run, gradient_hooks
 
     def __call__(self, x):
         self.network.params[...] = x
         with np.errstate(over="ignore", invalid="ignore"):
             value = self.network.loss_gradient(self.X, self.Y, self.loss, self.alpha,
                                                self.sample_weight)
+        for hook in self.gradient_hooks:  # the callbacks' on_gradient, once per evaluation
+            hook(self.run, self.network.grad)
         return value, self.network.grad.astype(np.float64)
 
 
 class _Recorder:
-    """scipy callback: records every iteration's objective and the last iterate, and
-    runs the hooks, one "epoch" per iteration (a true answer stops the minimisation)."""
+    """scipy callback: records every iteration's objective, duration and the last
+    iterate, and runs the hooks, one "epoch" per iteration (a true answer from
+    ``on_epoch_end`` stops the minimisation after every hook has seen it)."""
 
     def __init__(self, run, hooks):
         self.run, self.hooks = run, hooks
         self.last_x = None
         self.stopped = False
+        self.start = time.perf_counter()
 
     def __call__(self, intermediate_result):
         self.last_x = intermediate_result.x.copy()
         state = self.run.state
         state.loss_curve.append(float(intermediate_result.fun))
         state.n_iter += 1
-        for hook in self.hooks.on_epoch_end:
-            self.stopped = bool(hook(self.run)) or self.stopped
-        if self.stopped:
+        now = time.perf_counter()
+        state.fit_times.append(now - self.start)
+        if _epoch_end(self.run, self.hooks):
+            self.stopped = True
             raise StopIteration
         for hook in self.hooks.on_epoch_begin:
             hook(self.run)
+        self.start = time.perf_counter()  # the hooks' own time is not the iteration's
 
 
 def _inside(path, folders):
@@ -134,26 +142,33 @@ def scipy_own_blas_one_thread():
                 _LIMITS["restore"] = None
 
 
-def train_lbfgs(network, X, Y, sample_weight, state, *, loss, alpha, max_iter, max_fun, tol,
-                verbose, callbacks=()):
+def train_lbfgs(network, X, Y, sample_weight, state, config, callbacks=()):
     """Minimise the full-batch objective with L-BFGS-B, in place.
 
-    ``max_iter`` bounds the iterations, ``max_fun`` the objective evaluations
-    and ``tol`` is scipy's ``gtol`` (scikit-learn's meaning).  Each iteration's
-    objective is appended to ``state.loss_curve``; the hooks of ``callbacks``
-    (:mod:`skfcnn.training.callbacks`, with the loss line when ``verbose`` and a
-    progress bar when ``verbose >= 2``) see
-    each iteration as an epoch, and a true answer from ``on_epoch_end`` stops
-    the minimisation there.  ``KeyboardInterrupt`` keeps the last finished
-    iteration and warns; a non-finite final objective raises ``ValueError``.
+    ``config`` (a :class:`~skfcnn.training.state.TrainingConfig`) gives the
+    loss, ``alpha``, ``verbose`` and the user's callbacks; its ``max_epochs``
+    bounds the iterations, ``max_fun`` the objective evaluations and ``tol`` is
+    scipy's ``gtol`` (scikit-learn's meaning).  Each iteration's objective is
+    appended to ``state.loss_curve`` and its duration to ``state.fit_times``.
+    The hooks (:func:`~skfcnn.training.callbacks.lbfgs_callbacks`: the
+    progress bar and line of ``verbose``, ``config.callbacks``, then
+    ``callbacks``) run as for the stochastic solvers, each iteration an epoch:
+    ``on_fit_begin`` once; ``on_epoch_begin`` before the first iteration and
+    after each one (scipy does not say in advance which is the last: one
+    more than the iterations); ``on_gradient`` after each objective
+    evaluation's gradient (line-search trials included), which it may change
+    in place before L-BFGS sees it; ``on_epoch_end`` after each iteration, a
+    true answer stopping the minimisation there; ``on_fit_end`` once.
+    ``KeyboardInterrupt`` keeps the last finished iteration and warns; a
+    non-finite final objective raises ``ValueError``.
     """
-    run = TrainingRun(network, None, None, state, None, None)
-    bar = [ProgressBar(total=max_iter, unit="iteration")] if verbose >= 2 else []
-    hooks = _Hooks([*bar, *[PrintProgress()] * bool(verbose), *callbacks])
+    run = TrainingRun(network, None, None, state, config, None)
+    hooks = _Hooks(lbfgs_callbacks(config, callbacks))
+    loss, alpha = config.loss, config.alpha
     with fit_hooks(run, hooks):
         for hook in hooks.on_epoch_begin:
             hook(run)
-        options = {"maxiter": max_iter, "maxfun": max_fun, "gtol": tol}
+        options = {"maxiter": config.max_epochs, "maxfun": config.max_fun, "gtol": config.tol}
         if _held_loss(loss, network, X, Y, sample_weight) is None:
             _warn_unconverged(_minimize(run, hooks, X, Y, sample_weight, loss, alpha, options))
         else:
@@ -164,10 +179,10 @@ def _held_loss(loss, network, X, Y, sample_weight):
     """``loss`` with its adaptive scale (Huber's default threshold) held at the
     network's residuals now; ``None`` for a loss without one."""
     obj = get_loss(loss)
-    if not hasattr(obj, "frozen"):
+    if not loss_rule(obj, "adaptive_scale"):  # spares a prediction over every row
         return None
     with np.errstate(over="ignore", invalid="ignore"):
-        held = obj.frozen(Y, network.predict(X), sample_weight)
+        held = loss_rule(obj, "frozen")(Y, network.predict(X), sample_weight)
     return None if held is obj else held
 
 
@@ -194,10 +209,10 @@ def _minimize_rescaled(run, hooks, X, Y, sample_weight, loss, alpha, options):
         if np.allclose(new.thresholds, held.thresholds, rtol=0.01, atol=0):
             break
         held = new
-    _warn_unconverged(result)
+    _warn_unconverged(result, stacklevel=9)  # one frame deeper than train_lbfgs's call
 
 
-def _warn_unconverged(result):
+def _warn_unconverged(result, stacklevel=8):
     """scikit-learn's ``ConvergenceWarning`` for a minimisation that did not converge."""
     if result is not None and result.status != 0:
         warnings.warn(
@@ -205,6 +220,7 @@ def _warn_unconverged(result):
             f"(status={result.status}): {result.message}. Increase max_iter or "
             "max_fun, or scale the data.",
             ConvergenceWarning,
+            stacklevel=stacklevel,  # the user's fit: ... -> train_lbfgs [-> rescaled] -> here
         )
 
 
@@ -214,7 +230,7 @@ def _minimize(run, hooks, X, Y, sample_weight, loss, alpha, options):
     Returns scipy's result, or ``None`` when a callback stopped it or the user
     interrupted it (nothing to warn about)."""
     network, state = run.network, run.state
-    objective = _Objective(network, X, Y, sample_weight, loss, alpha)
+    objective = _Objective(network, X, Y, sample_weight, loss, alpha, run, hooks.on_gradient)
     recorder = _Recorder(run, hooks)
     x0 = network.params.astype(np.float64)
     try:
@@ -224,7 +240,8 @@ def _minimize(run, hooks, X, Y, sample_weight, loss, alpha, options):
     except KeyboardInterrupt:
         network.params[...] = x0 if recorder.last_x is None else recorder.last_x
         warnings.warn("Training interrupted by user; the parameters of the last "
-                      f"finished iteration ({state.n_iter}) were kept.")
+                      f"finished iteration ({state.n_iter}) were kept.",
+                      stacklevel=8)  # the user's fit (one frame short via _minimize_rescaled)
         return None
     if not np.isfinite(result.fun):
         network.params[...] = x0 if recorder.last_x is None else recorder.last_x

@@ -40,7 +40,8 @@ def resolve_batch_size(batch_size, n_samples):
     if batch_size > n_samples:
         warnings.warn(
             f"Got `batch_size`={batch_size} larger than the number of samples "
-            f"({n_samples}); it is clipped to {n_samples}."
+            f"({n_samples}); it is clipped to {n_samples}.",
+            stacklevel=8,  # fit -> transactional -> _fit_context -> fit -> _fit -> ... -> train
         )
     return int(np.clip(batch_size, 1, n_samples))
 
@@ -103,7 +104,7 @@ def run_epoch(run, gradient_hooks, batches, order, rate):
     params, grad, loss_gradient = network.params, network.grad, network.loss_gradient
     update, optimizer_state = run.optimizer.update, run.optimizer_state
     loss, alpha, save = get_loss(config.loss), config.alpha, last_good.save
-    statistics = network.running_means + network.running_vars  # batch norm only
+    statistics = network.running_state  # the steps' running state (batch norm)
     for X_batch, Y_batch, w_batch in batches(order):
         if w_batch is not None and not w_batch.any():
             continue  # a batch of zero weight carries no information
@@ -162,7 +163,8 @@ def _diverged_with_validation(run, error, n_samples, seconds):
     warnings.warn(
         f"{error.what} at iteration {error.iteration}: training diverged and was stopped; "
         f"{kept}. Try scaling the inputs (e.g. with StandardScaler) or lowering "
-        "learning_rate_init.", ConvergenceWarning)
+        "learning_rate_init.", ConvergenceWarning,
+        stacklevel=9)  # the user's fit: train -> _train_epochs -> here
 
 
 def _epoch(run, gradient_hooks, batches, order):
@@ -336,10 +338,12 @@ def _train_epochs(run, hooks, batches, n_samples, order, rng):
                     f"Stochastic Optimizer: Maximum iterations ({config.max_epochs}) "
                     "reached and the optimization hasn't converged yet.",
                     ConvergenceWarning,
+                    stacklevel=8,  # the user's fit or partial_fit call
                 )
     except KeyboardInterrupt:
         run.interrupted = True
         if in_epoch:
             epoch_start.restore()
         warnings.warn("Training interrupted by user; the parameters of the "
-                      f"last finished iteration ({state.n_iter}) were kept.")
+                      f"last finished iteration ({state.n_iter}) were kept.",
+                      stacklevel=8)  # the user's fit or partial_fit call

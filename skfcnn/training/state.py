@@ -29,7 +29,7 @@ class Checkpoint:
 
     def __init__(self, network):
         self.network = network
-        arrays = [network.params, *network.running_means, *network.running_vars]
+        arrays = [network.params, *network.running_state]
         self.pairs = [(array, array.copy()) for array in arrays]
         if len(self.pairs) == 1:  # a plain np.copyto: the loop calls it once per batch
             self.save = partial(np.copyto, self.pairs[0][1], self.pairs[0][0])
@@ -145,11 +145,20 @@ class TrainingState:
         self.best = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class TrainingConfig:
-    """Plain settings of one training call (see the estimators' parameters)."""
+    """Plain settings of one training call (see the estimators' parameters), built once,
+    complete, before training starts; frozen (assigning a field raises
+    ``dataclasses.FrozenInstanceError``), so nothing changes it afterwards.
 
-    loss: str
+    For L-BFGS (:func:`~skfcnn.training.lbfgs.train_lbfgs`) ``schedule`` is
+    ``None`` (there is no learning rate: ``history``'s ``learning_rate`` is
+    ``None``), ``max_epochs`` bounds the iterations, ``max_fun`` the objective
+    evaluations, and ``batch_size``, ``shuffle``, ``restore_best`` and
+    ``forward_kwargs`` are unused.
+    """
+
+    loss: object  # a key of LOSSES or a loss object
     alpha: float
     schedule: object  # callable: step -> learning rate, with a `unit`; maybe `on_plateau`
     batch_size: object
@@ -164,6 +173,7 @@ class TrainingConfig:
     callbacks: tuple = ()
     forward_kwargs: dict = field(default_factory=dict)
     first_epoch: int = 0  # epochs of the call already run (by a resumed checkpoint)
+    max_fun: object = None  # L-BFGS only: at most this many objective evaluations
 
 
 @dataclass
@@ -212,7 +222,8 @@ def monitored_value(state, config, validation):
 
 
 def history(state, config):
-    """What a callback sees after each epoch (a fresh dict; lists are copies)."""
+    """What a callback sees after each epoch, or L-BFGS iteration (a fresh dict; lists
+    are copies; ``learning_rate`` is ``None`` for L-BFGS, which has none)."""
     return {
         "epoch": state.n_iter,
         "loss": state.loss_curve[-1],
@@ -220,6 +231,6 @@ def history(state, config):
         "validation_score": state.validation_scores[-1] if state.validation_scores else None,
         "validation_loss": (state.validation_loss_curve[-1]
                             if state.validation_loss_curve else None),
-        "learning_rate": learning_rate(state, config),
+        "learning_rate": None if config.schedule is None else learning_rate(state, config),
         "fit_time": state.fit_times[-1],
     }

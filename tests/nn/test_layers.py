@@ -123,13 +123,23 @@ def test_the_forward_pass_computes_the_batch_fractions_once():
 # ------------------------------------ the numbers of the previous implementation
 
 
+def _batch_norm_views(flat, hidden_sizes):
+    """0.1.0's layout after the dense parameters: gamma_1, beta_1, gamma_2, beta_2, ..."""
+    gammas, betas, start = [], [], 0
+    for size in hidden_sizes:
+        gammas.append(flat[start : start + size])
+        betas.append(flat[start + size : start + 2 * size])
+        start += 2 * size
+    return gammas, betas
+
+
 def reference_loss_gradient(net, X, Y, loss, alpha, sample_weight, training, rng,
                             fixed_masks, masks):
     """``Network.loss_gradient`` as skfcnn 0.1.0 wrote it (network.py at 48295ab):
     the same NumPy calls in the same order, in its own buffers, on a copy of the
     parameters and statistics.  Returns (value, grad, outputs, running stats, masks)."""
     params, grad = net.params.copy(), np.zeros_like(net.params)
-    from skfcnn.nn._layout import _batch_norm_views, _layer_views, n_parameters
+    from skfcnn.nn._layout import _layer_views, n_parameters
 
     coefs, intercepts = _layer_views(params, net.layer_sizes)
     coef_grads, intercept_grads = _layer_views(grad, net.layer_sizes)

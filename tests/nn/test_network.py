@@ -109,7 +109,7 @@ def at_this_point(loss, net, X, Y, sample_weight, P=None):
     obj = losses_module.get_loss(loss)
     P = net.predict(X) if P is None else P
     residual = P - Y
-    if hasattr(obj, "frozen"):
+    if isinstance(obj, losses_module.Huber):  # every Loss has frozen(); Huber's holds delta
         obj = obj.frozen(Y, P, sample_weight)
         near = np.abs(np.abs(residual) - obj.threshold(Y, P)).min() < LOSS_KINK_MARGIN
         return obj, bool(near)
