@@ -133,7 +133,7 @@ def environment_lines(torch_note):
 def load_average():
     """``load average a, b, c`` (1, 5, 15 minutes): how busy the machine was."""
     try:
-        return "load average %.2f, %.2f, %.2f" % os.getloadavg()
+        return "load average {:.2f}, {:.2f}, {:.2f}".format(*os.getloadavg())
     except OSError:
         return "load average unavailable"
 

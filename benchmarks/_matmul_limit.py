@@ -18,10 +18,9 @@ Every product writes into a preallocated ``out=`` buffer.
 import functools
 
 import numpy as np
+from _common import best_of  # a sibling module: run.py put this folder on sys.path
 
 from skfcnn.nn.optimizers import Adam
-
-from _common import best_of  # a sibling module: run.py put this folder on sys.path
 
 __all__ = ["adam_epoch_seconds", "batch_sizes", "epoch_flops", "matmul_epoch_seconds"]
 

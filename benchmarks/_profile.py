@@ -32,7 +32,7 @@ import numpy as np
 
 import skfcnn
 
-__all__ = ["profile_fit", "CATEGORIES"]
+__all__ = ["CATEGORIES", "profile_fit"]
 
 MATMUL = "matrix multiplies (numpy.matmul)"
 DOT = "vector dots (numpy.dot: L2 penalty, weighted loss)"

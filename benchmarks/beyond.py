@@ -18,9 +18,17 @@ from sklearn.preprocessing import StandardScaler
 from skfcnn import FCNNClassifier, FCNNRegressor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import (add_output_argument, benchmark_parser, digits_split,  # noqa: E402
-                     quiet_fit, scaled_target, seed5_data, table_header, table_row,
-                     write_report)
+from _common import (
+    add_output_argument,
+    benchmark_parser,
+    digits_split,
+    quiet_fit,
+    scaled_target,
+    seed5_data,
+    table_header,
+    table_row,
+    write_report,
+)
 
 FUNCTION = dict(hidden_layer_sizes=(64, 64, 64), learning_rate_init=0.01, batch_size=64,
                 max_iter=300, tol=0.0, n_iter_no_change=1000, random_state=0)

@@ -41,10 +41,22 @@ from sklearn.preprocessing import StandardScaler
 from skfcnn import FCNNClassifier, FCNNRegressor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import (THREAD_VARIABLES, add_output_argument, benchmark_parser,  # noqa: E402
-                     best_alternating, digits_split, load_average, markdown,
-                     no_convergence_warnings, quiet_fit, scaled_target, seconds, seed5_data,
-                     versions_line, write_report)
+from _common import (
+    THREAD_VARIABLES,
+    add_output_argument,
+    benchmark_parser,
+    best_alternating,
+    digits_split,
+    load_average,
+    markdown,
+    no_convergence_warnings,
+    quiet_fit,
+    scaled_target,
+    seconds,
+    seed5_data,
+    versions_line,
+    write_report,
+)
 
 # ---------------------------------------------------------------------------------------
 # The settings of every row.  Both libraries get exactly these keyword arguments.

@@ -44,9 +44,17 @@ import skfcnn.onnx  # noqa: F401 (registers our converters with skl2onnx)
 from skfcnn import FCNNClassifier
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import (add_output_argument, benchmark_parser, blas_threads,  # noqa: E402
-                     environment_lines, load_average, log, markdown, no_convergence_warnings,
-                     write_report)
+from _common import (
+    add_output_argument,
+    benchmark_parser,
+    blas_threads,
+    environment_lines,
+    load_average,
+    log,
+    markdown,
+    no_convergence_warnings,
+    write_report,
+)
 
 HIDDEN = (100,)
 N_FEATURES, N_CLASSES = 784, 10

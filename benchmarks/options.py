@@ -22,9 +22,17 @@ import numpy as np
 from skfcnn import FCNNClassifier
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import (benchmark_parser, best_of, environment_lines, log,  # noqa: E402
-                     markdown, no_convergence_warnings, parse_epoch_arguments, torch_peer)
-from run import MNIST, mnist_data, torch_model  # noqa: E402
+from _common import (
+    benchmark_parser,
+    best_of,
+    environment_lines,
+    log,
+    markdown,
+    no_convergence_warnings,
+    parse_epoch_arguments,
+    torch_peer,
+)
+from run import MNIST, mnist_data, torch_model
 
 #: (label, skfcnn parameters, PyTorch options or None where it has no such option)
 OPTIONS = [

@@ -47,12 +47,23 @@ from sklearn.preprocessing import StandardScaler
 from skfcnn import FCNNClassifier
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import (add_output_argument, benchmark_parser, best_alternating,  # noqa: E402
-                     environment_lines, load_average, log, markdown, no_convergence_warnings,
-                     parse_epoch_arguments, quiet_fit, seconds, torch_peer, write_report)
-from _matmul_limit import (adam_epoch_seconds, batch_sizes, epoch_flops,  # noqa: E402
-                           matmul_epoch_seconds)
-from _profile import CATEGORIES, profile_fit  # noqa: E402
+from _common import (
+    add_output_argument,
+    benchmark_parser,
+    best_alternating,
+    environment_lines,
+    load_average,
+    log,
+    markdown,
+    no_convergence_warnings,
+    parse_epoch_arguments,
+    quiet_fit,
+    seconds,
+    torch_peer,
+    write_report,
+)
+from _matmul_limit import adam_epoch_seconds, batch_sizes, epoch_flops, matmul_epoch_seconds
+from _profile import CATEGORIES, profile_fit
 
 HIDDEN = (256, 128)
 LAYER_SIZES = (784, *HIDDEN, 10)
@@ -146,7 +157,7 @@ def tiny_network(repeats):
     """Best fit seconds and train accuracy of each library on make_circles (CIRCLES)."""
     X, y = make_circles(n_samples=100, factor=0.3, noise=0.1, random_state=0)
     best, scores = {}, {}
-    for name, cls in LIBRARIES.items():  # warm-up
+    for cls in LIBRARIES.values():  # warm-up
         quiet_fit(cls(**CIRCLES), X, y)
     for _ in range(repeats):
         for name, cls in LIBRARIES.items():

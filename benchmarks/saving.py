@@ -24,9 +24,9 @@ from sklearn.datasets import make_classification
 from sklearn.neural_network import MLPClassifier
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import _common  # noqa: E402
+import _common
 
-from skfcnn import FCNNClassifier  # noqa: E402
+from skfcnn import FCNNClassifier
 
 TRUSTED = {"skfcnn": ["skfcnn.estimators.classifier.FCNNClassifier"],
            "scikit-learn": ["sklearn.neural_network._stochastic_optimizers.AdamOptimizer"]}
@@ -59,6 +59,7 @@ def _formats(X, models):
                 lambda data, t=TRUSTED[library]: sio.loads(data, trusted=t))
     try:
         import onnxruntime
+
         import skfcnn.onnx
     except ImportError:
         _common.log("skl2onnx or onnxruntime is not installed: the ONNX row is left out")

@@ -29,14 +29,14 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from scipy.special import expit  # noqa: E402
-from sklearn.datasets import make_circles  # noqa: E402
-from sklearn.exceptions import ConvergenceWarning  # noqa: E402
-from sklearn.neural_network import MLPClassifier  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from scipy.special import expit
+from sklearn.datasets import make_circles
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier
 
-from skfcnn import FCNNClassifier  # noqa: E402
+from skfcnn import FCNNClassifier
 
 # 300 fixed iterations with tol=0 always "reach max_iter": that is intended here.
 warnings.filterwarnings("ignore", category=ConvergenceWarning)

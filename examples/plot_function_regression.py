@@ -31,15 +31,15 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from sklearn.compose import TransformedTargetRegressor  # noqa: E402
-from sklearn.metrics import r2_score  # noqa: E402
-from sklearn.neural_network import MLPRegressor  # noqa: E402
-from sklearn.pipeline import make_pipeline  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.metrics import r2_score
+from sklearn.neural_network import MLPRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
-from skfcnn import FCNNRegressor  # noqa: E402
+from skfcnn import FCNNRegressor
 
 out_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(".")
 out_dir.mkdir(parents=True, exist_ok=True)

@@ -30,15 +30,15 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from sklearn.datasets import make_circles  # noqa: E402
-from sklearn.exceptions import ConvergenceWarning  # noqa: E402
-from sklearn.model_selection import GridSearchCV  # noqa: E402
-from sklearn.pipeline import Pipeline  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.datasets import make_circles
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
 
-from skfcnn import FCNNClassifier  # noqa: E402
+from skfcnn import FCNNClassifier
 
 out_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(".")
 out_dir.mkdir(parents=True, exist_ok=True)
@@ -98,7 +98,7 @@ chunk_size, n_passes = 500, 2
 n_chunks = len(X_train) // chunk_size
 accuracies = []
 start = time.perf_counter()
-for n_pass in range(n_passes):
+for _ in range(n_passes):
     for chunk in range(n_chunks):
         rows = slice(chunk * chunk_size, (chunk + 1) * chunk_size)
         # ``classes`` is required on the first call, when a chunk may not

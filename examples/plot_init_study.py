@@ -28,13 +28,13 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from sklearn.datasets import load_digits  # noqa: E402
-from sklearn.model_selection import train_test_split  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
 
-from skfcnn import FCNNClassifier  # noqa: E402
+from skfcnn import FCNNClassifier
 
 out_dir = Path(sys.argv[1] if len(sys.argv) > 1 else ".")
 out_dir.mkdir(parents=True, exist_ok=True)

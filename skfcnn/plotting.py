@@ -12,7 +12,7 @@ curves, :meth:`~LossCurveDisplay.plot` draws them,
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal, Optional
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from sklearn.base import BaseEstimator, is_classifier
@@ -33,7 +33,7 @@ else:  # the annotations' name at run time too (typing.get_type_hints), where in
 __all__ = ["LossCurveDisplay"]
 
 #: The validation curve to draw (``plot``'s ``validation``).
-Validation = Optional[Literal["auto", "score", "loss"]]
+Validation = Literal["auto", "score", "loss"] | None
 
 #: What ``validation`` may be in :meth:`LossCurveDisplay.plot`.
 VALIDATION_OPTIONS = ("auto", "score", "loss", None)

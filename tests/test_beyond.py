@@ -226,9 +226,11 @@ def test_lbfgs_ignores_dropout_and_keeps_batch_norm_statistics(cls, digits, regr
     ignores the parameters of the solvers it does not use."""
     X, y = data_for(cls, digits, regression)
     plain = cls(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=5, random_state=0).fit(X, y)
-    dropped = cls(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=5, dropout=0.5, random_state=0).fit(X, y)
+    dropped = cls(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=5, dropout=0.5,
+                  random_state=0).fit(X, y)
     np.testing.assert_array_equal(dropped.coefs_[0], plain.coefs_[0])
-    normed = cls(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=5, batch_norm=True, random_state=0).fit(X, y)
+    normed = cls(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=5, batch_norm=True,
+                 random_state=0).fit(X, y)
     assert np.isfinite(normed.loss_) and normed.loss_ < normed.loss_curve_[0]
     np.testing.assert_array_equal(normed._network.running_means[0], 0.0)
     np.testing.assert_array_equal(normed._network.running_vars[0], 1.0)

@@ -8,7 +8,6 @@ import pickle
 import signal
 import subprocess
 import sys
-import textwrap
 import warnings
 from pathlib import Path
 
@@ -249,7 +248,7 @@ def test_a_checkpoint_whose_model_state_is_tampered_is_refused_naming_the_field(
 
 def test_checkpoint_needs_a_stochastic_solver_and_a_valid_every(tmp_path):
     X, y = data()
-    with pytest.raises(ValueError, match="Checkpoint, which needs a stochastic solver.*"
+    with pytest.raises(ValueError, match=r"Checkpoint, which needs a stochastic solver.*"
                                          "solver='lbfgs'"):
         FCNNClassifier(solver="lbfgs", callbacks=[Checkpoint(tmp_path / "c")]).fit(X, y)
     with pytest.raises(ValueError, match="Checkpoint's every must be an int >= 1; got "

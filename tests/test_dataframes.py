@@ -195,7 +195,7 @@ def test_set_output_in_a_pipeline(output, cls, y):
 def test_dates_are_rejected_by_name_in_fit_x_val_and_predict(kind):
     X_dates = FRAMES[kind]()
     X_ok = FRAMES["polars float" if kind.startswith("polars") else "pandas float"]()
-    with pytest.raises(ValueError, match="^X has datetime or timedelta features: 'b'. Convert"):
+    with pytest.raises(ValueError, match=r"^X has datetime or timedelta features: 'b'. Convert"):
         FCNNClassifier(max_iter=2).fit(X_dates, Y_CLASS)
     est = _fit_quietly(FCNNClassifier(hidden_layer_sizes=(3,), max_iter=2, random_state=0),
                        X_ok, Y_CLASS)

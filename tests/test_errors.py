@@ -5,9 +5,9 @@ import pickle
 
 import numpy as np
 import pytest
+from conftest import BOTH, data_for, quiet_fit
 from sklearn.linear_model import LogisticRegression
 
-from conftest import BOTH, data_for, quiet_fit
 from skfcnn import FCNNClassifier, FCNNRegressor, check_gradients
 
 

@@ -37,11 +37,13 @@ def test_same_trajectory_as_scikit_learn(ours, theirs, solver, nesterov, digits,
     np.testing.assert_allclose(a.loss_curve_, b.loss_curve_, rtol=1e-9)
     for mine, peer in zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_):
         np.testing.assert_allclose(mine, peer, rtol=1e-7, atol=1e-10)
-    assert (a.n_iter_, a.t_, a.n_layers_, a.n_outputs_) == (b.n_iter_, b.t_, b.n_layers_, b.n_outputs_)
+    assert ((a.n_iter_, a.t_, a.n_layers_, a.n_outputs_)
+            == (b.n_iter_, b.t_, b.n_layers_, b.n_outputs_))
     assert a.out_activation_ == b.out_activation_
 
 
-@pytest.mark.parametrize("cls, peer", [(FCNNClassifier, MLPClassifier), (FCNNRegressor, MLPRegressor)])
+@pytest.mark.parametrize("cls, peer", [(FCNNClassifier, MLPClassifier),
+                                       (FCNNRegressor, MLPRegressor)])
 def test_defaults_match_scikit_learn(cls, peer):
     ours, theirs = cls().get_params(), peer().get_params()
     shared = set(ours) & set(theirs)
@@ -77,7 +79,8 @@ def test_dtype_follows_the_data(cls, dtype, digits, regression):
     X, y = data_for(cls, digits, regression)
     est = cls(hidden_layer_sizes=(8,), max_iter=3, random_state=0).fit(X.astype(dtype), y)
     assert all(w.dtype == dtype for w in est.coefs_ + est.intercepts_)
-    out = est.predict_proba(X.astype(dtype)) if cls is FCNNClassifier else est.predict(X.astype(dtype))
+    X_dtype = X.astype(dtype)
+    out = est.predict_proba(X_dtype) if cls is FCNNClassifier else est.predict(X_dtype)
     assert out.dtype == dtype
 
 
@@ -226,11 +229,11 @@ def test_non_finite_data_is_rejected(cls, bad, digits, regression):
     X, y = data_for(cls, digits, regression)
     X_bad = X.copy()
     X_bad[3, 2] = bad
-    with pytest.raises(ValueError, match="Input X contains (NaN|infinity)"):
+    with pytest.raises(ValueError, match=r"Input X contains (NaN|infinity)"):
         cls().fit(X_bad, y)
     y_bad = y.astype(float).copy()
     y_bad[0] = bad
-    with pytest.raises(ValueError, match="Input y contains (NaN|infinity)"):
+    with pytest.raises(ValueError, match=r"Input y contains (NaN|infinity)"):
         cls().fit(X, y_bad)
 
 
@@ -242,7 +245,7 @@ def test_one_pass_input_check_finds_every_non_finite_value(layout, row, bad):
     X = np.random.default_rng(0).standard_normal((3000, 50))  # several chunks
     X[row, 7] = bad
     X = scipy.sparse.csr_matrix(X) if layout == "csr" else np.asarray(X, order=layout)
-    with pytest.raises(ValueError, match="Input X contains (NaN|infinity)"):
+    with pytest.raises(ValueError, match=r"Input X contains (NaN|infinity)"):
         check_input_values(X, "FCNNRegressor")
 
 
@@ -389,8 +392,9 @@ def test_lbfgs_limits_only_scipys_own_blas_to_one_thread():
     from skfcnn.training.lbfgs import _inside
 
     package = os.path.dirname(scipy.__file__)
+    scipy_blas = (package, package + ".libs")
     own = {info["filepath"] for info in threadpool_info()
-           if info["user_api"] == "blas" and _inside(info["filepath"], (package, package + ".libs"))}
+           if info["user_api"] == "blas" and _inside(info["filepath"], scipy_blas)}
     before = {info["filepath"]: info["num_threads"] for info in threadpool_info()}
     with skfcnn.training.lbfgs.scipy_own_blas_one_thread():
         during = {info["filepath"]: info["num_threads"] for info in threadpool_info()}
@@ -456,7 +460,7 @@ def test_assigned_coefs_and_intercepts_are_the_model(cls, digits, regression):
 @pytest.mark.parametrize("cls", BOTH)
 def test_assigning_coefs_of_the_wrong_shape_or_count_is_an_error(cls, digits, regression):
     X, y = data_for(cls, digits, regression)
-    with pytest.raises(AttributeError, match="coefs_.*set by fit"):
+    with pytest.raises(AttributeError, match=r"coefs_.*set by fit"):
         cls().coefs_ = []
     est = cls(hidden_layer_sizes=(6,), max_iter=2, random_state=0)
     with warnings.catch_warnings():

@@ -53,7 +53,8 @@ def test_a_user_activation_trains_and_passes_the_gradient_check(activation, circ
     assert est.score(X, y) > 0.95
     check_gradients(est, X[:20], y[:20])
     network = Network((3, 4, 2), Softsign(), "identity").initialize(np.random.RandomState(0))
-    X, Y = np.random.RandomState(1).normal(size=(5, 3)), np.random.RandomState(2).normal(size=(5, 2))
+    X = np.random.RandomState(1).normal(size=(5, 3))
+    Y = np.random.RandomState(2).normal(size=(5, 2))
 
     def objective(params):
         return network.loss_gradient(X, Y, "squared_error")

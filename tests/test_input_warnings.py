@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse
+from conftest import quiet_fit
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.datasets import load_digits, make_circles, make_regression
 from sklearn.model_selection import train_test_split
@@ -15,7 +16,6 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.utils.estimator_checks import _regression_dataset
 
-from conftest import quiet_fit
 from skfcnn import FCNNClassifier, FCNNRegressor
 from skfcnn.estimators._input_checks import column_moments, far_from_unit_scale
 from skfcnn.exceptions import DataScaleWarning
@@ -95,7 +95,8 @@ def test_one_huge_value_warns(circles):
     X, y = circles[0].copy(), circles[1]
     X[17, 1] = -3e9
     messages = _scale_warnings(lambda: FCNNClassifier(max_iter=2).fit(X, y))
-    assert len(messages) == 1 and "feature 1 (root mean square 2.12e+08, mean -1.5e+07" in messages[0]
+    assert len(messages) == 1
+    assert "feature 1 (root mean square 2.12e+08, mean -1.5e+07" in messages[0]
 
 
 def test_sparse_features_use_their_zeros():
@@ -215,7 +216,7 @@ def test_string_features_of_an_array_are_named_by_index(circles):
     model = quiet_fit(FCNNClassifier(hidden_layer_sizes=(3,), max_iter=2, random_state=0),
                       X, y)
     X_text = np.hstack([X[:, :1].astype(str), cities])
-    with pytest.raises(ValueError, match="^X has string features .*: feature 1 "):
+    with pytest.raises(ValueError, match=r"^X has string features .*: feature 1 "):
         model.predict(X_text)
     with pytest.raises(ValueError, match=r"validation set.*X_val has string features .*: "
                                          r"feature 1 "):
@@ -239,5 +240,5 @@ def test_other_objects_keep_scikit_learns_type_error(circles):
     """scikit-learn's check_dtype_object expects a TypeError for a dict in X."""
     X = circles[0].astype(object)
     X[0, 0] = {"foo": "bar"}
-    with pytest.raises(TypeError, match="argument must be a string.* number"):
+    with pytest.raises(TypeError, match=r"argument must be a string.* number"):
         FCNNClassifier(max_iter=2).fit(X, circles[1])

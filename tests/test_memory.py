@@ -118,7 +118,7 @@ def test_partial_fit_peaks_with_its_batches(large):
 
 @pytest.mark.parametrize("method", ["predict", "predict_proba"])
 def test_predictions_peak_with_their_output_and_one_chunk(method, large):
-    X, y, labels = large
+    X, _, labels = large
     est = FCNNClassifier(hidden_layer_sizes=(64, 32), max_iter=1, random_state=0)
     measured(lambda: est.fit(X[:2000], labels[:2000]))
     s, W, _, k = sizes(est)

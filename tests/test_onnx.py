@@ -26,7 +26,11 @@ ort = pytest.importorskip("onnxruntime", reason="running the ONNX graphs needs o
 
 import skfcnn.onnx  # noqa: E402 (it imports skl2onnx)
 from skfcnn.onnx import (  # noqa: E402
-    MIN_OPSET, ONNX_ACTIVATIONS, ONNX_LAYER_STEPS, register_activation, register_layer_step,
+    MIN_OPSET,
+    ONNX_ACTIVATIONS,
+    ONNX_LAYER_STEPS,
+    register_activation,
+    register_layer_step,
 )
 from skfcnn.onnx._convert import label_array  # noqa: E402
 

@@ -150,7 +150,7 @@ def test_sample_weight_matches_scikit_learn(ours, theirs, digits, regression):
 
 def test_sample_weight_errors_and_partial_fit(regression):
     X, y = regression
-    with pytest.raises(ValueError, match="(?i)negative"):
+    with pytest.raises(ValueError, match=r"(?i)negative"):
         FCNNRegressor().fit(X, y, sample_weight=-np.ones(len(y)))
     with pytest.raises(ValueError, match="non-zero"):
         FCNNRegressor().fit(X, y, sample_weight=np.zeros(len(y)))
@@ -221,7 +221,7 @@ def test_partial_fit_follows_one_rule_for_lbfgs(cls):
     assert not hasattr(cls(solver="lbfgs"), "partial_fit")
     assert hasattr(cls(solver="sgd"), "partial_fit")
     with pytest.raises(AttributeError, match="has no attribute 'partial_fit'") as error:
-        cls(solver="lbfgs").partial_fit
+        _ = cls(solver="lbfgs").partial_fit
     message = str(error.value.__cause__)
     assert "only available for the stochastic solvers" in message
     assert all(f"'{name}'" in message for name in OPTIMIZERS)

@@ -44,7 +44,7 @@ def test_there_are_legacy_pickles():
 
 @pytest.mark.parametrize("path", LEGACY, ids=lambda p: p.stem)
 def test_a_legacy_model_predicts_as_it_did(path):
-    est, X, y, expected, _ = _load(path)
+    est, X, _, expected, _ = _load(path)
     np.testing.assert_array_equal(_predict(est, X), expected)
 
 

@@ -22,7 +22,7 @@ from skfcnn.plotting import LossCurveDisplay
 
 matplotlib = pytest.importorskip("matplotlib", reason="LossCurveDisplay draws with matplotlib")
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt
+import matplotlib.pyplot as plt  # noqa: E402 (after choosing the backend)
 
 SMALL = {"hidden_layer_sizes": (8,), "random_state": 0, "learning_rate_init": 0.01}
 

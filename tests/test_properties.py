@@ -275,7 +275,7 @@ def test_a_fit_retains_no_training_sized_buffer_and_predicts_in_chunks():
         _, _, retained = measured(lambda: est.fit(X, y))
         assert retained <= retained_bound(est), (retained, retained_bound(est))
         s, W, _, k = sizes(est)
-        out, peak, _ = measured(lambda: est.predict(X))
+        _, peak, _ = measured(lambda: est.predict(X))
         assert peak <= 2 * n_rows * k * s + 2 * CHUNK * W * s + 2 * MB
 
     check()

@@ -7,9 +7,9 @@ import re
 
 import numpy as np
 import pytest
+from conftest import quiet_fit
 from sklearn.utils._param_validation import InvalidParameterError
 
-from conftest import quiet_fit
 from skfcnn import FCNNClassifier, FCNNRegressor
 from skfcnn.nn import activations, losses, optimizers, schedules
 

@@ -13,11 +13,11 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import quiet_fit
 from sklearn.base import clone
 from sklearn.metrics import mean_absolute_error, mean_pinball_loss, r2_score
 from sklearn.utils._param_validation import InvalidParameterError
 
-from conftest import quiet_fit
 from skfcnn import FCNNRegressor, check_gradients
 from skfcnn.nn import LOSSES, check_loss
 from skfcnn.nn.robust_losses import Huber, Quantile, weighted_quantile

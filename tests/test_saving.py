@@ -165,7 +165,7 @@ def test_an_object_of_an_unregistered_entry_is_named_when_loading(monkeypatch):
     assert b"HalfCosine" not in saved  # stored by its registry entry's name
     assert type(pickle.loads(saved).learning_rate) is HalfCosine
     monkeypatch.delitem(SCHEDULES, "half_cosine")
-    with pytest.raises(ValueError, match="'schedules' entry 'half_cosine'.*register it"):
+    with pytest.raises(ValueError, match=r"'schedules' entry 'half_cosine'.*register it"):
         pickle.loads(saved)
 
 

@@ -89,7 +89,7 @@ def test_streaming_partial_fit_over_chunks():
     X_test, y_test = make_circles(n_samples=500, factor=0.3, noise=0.1, random_state=2)
     clf = FCNNClassifier(hidden_layer_sizes=(16,), learning_rate_init=0.01, random_state=0)
     scores = []
-    for epoch in range(20):
+    for _ in range(20):
         for start in range(0, 3000, 500):
             chunk = slice(start, start + 500)
             clf.partial_fit(X[chunk], y[chunk], classes=[0, 1])

@@ -89,7 +89,7 @@ def _indented_body(lines, start, indent):
         body.append(lines[end])
         end += 1
     options, first = {}, 0
-    for first, line in enumerate(body):
+    for first, line in enumerate(body):  # noqa: B007 (read after the loop)
         option = re.match(r"\s*:([\w-]+):\s*(.*)$", line)
         if not option:
             break

@@ -218,7 +218,7 @@ def mlflow(monkeypatch, workdir):
             "with mlflow-skinny, install them too)"))
     mlflow = pytest.importorskip("mlflow", minversion="3.14", reason=(
         "the MLflow sections need mlflow 3.14 or later (skops by default)"))
-    import mlflow.sklearn  # noqa: F401  (the snippets use mlflow.sklearn, mlflow.pyfunc)
+    importlib.import_module("mlflow.sklearn")  # the flavour, as an attribute of mlflow
     from sklearn.pipeline import Pipeline
 
     pipeline_fit = Pipeline.fit
@@ -328,7 +328,7 @@ def check_logging_with_skops(mlflow, tmp_path, monkeypatch):
 
     text = PAGE.read_text()
     ns = run_section("Logging a model with skops")
-    model, X_train, y_train, X_test = ns["model"], ns["X_train"], ns["y_train"], ns["X_test"]
+    model, X_train, X_test = ns["model"], ns["X_train"], ns["X_test"]
 
     # the default fails with skops' untrusted-type error, naming our class
     with mlflow.start_run(), pytest.raises(

@@ -111,7 +111,7 @@ def test_a_failed_partial_fit_with_an_unknown_label_changes_nothing(circles):
     X, y = circles
     est = FCNNClassifier(hidden_layer_sizes=(5,), random_state=0).partial_fit(X, y, classes=[0, 1])
     before = snapshot(est)
-    with pytest.raises(ValueError, match="not in `self.classes_`"):
+    with pytest.raises(ValueError, match=r"not in `self.classes_`"):
         est.partial_fit(X, np.where(y == 1, 2, y))
     assert snapshot(est) == before
 

@@ -30,7 +30,7 @@ def sine():
 
 
 def test_the_spread_grows_outside_the_training_range(sine):
-    est, X, y = sine
+    est, _, _ = sine
     inside = np.linspace(-1.5, 1.5, 31).reshape(-1, 1)
     outside = np.array([[-4.0], [-3.5], [3.5], [4.0]])
     _, std_inside = est.predict(inside, return_std=True)

@@ -24,10 +24,10 @@ from .. import __version__
 from ..exceptions import InconsistentVersionWarning
 from ..nn.optimizers import take_legacy_state
 from ..training.loop import all_finite
+from ._compat import CallbackSupportMixin, _check_sample_weight, _wrap_data_with_container
 from ._input_checks import check_feature_columns, explain_strings
 from ._load_checks import check_loaded_state
 from ._types import ArrayLike, FloatArray
-from ._compat import CallbackSupportMixin, _check_sample_weight, _wrap_data_with_container
 from .docstrings import substitute
 from .fitting import FitMixin
 from .params import PARAMETER_CONSTRAINTS, STOCHASTIC_SOLVERS, check_input_values
@@ -100,8 +100,9 @@ def _warn_if_on_another_scale(X, X_val):
         warnings.warn(
             f"X_val is on another scale than X: feature {j} has mean {mean_val[j]:.4g} and "
             f"std {std_val[j]:.4g} in X_val, {mean[j]:.4g} and {std[j]:.4g} in X "
-            f"({int(other.sum())} of {int(varies.sum())} features differ so). If this estimator is the last step "
-            "of a Pipeline, X_val reaches it without the earlier steps' transforms: pass "
+            f"({int(other.sum())} of {int(varies.sum())} features differ so). If this "
+            "estimator is the last step of a Pipeline, X_val reaches it without the earlier "
+            "steps' transforms: pass "
             "pipeline[:-1].transform(X_val), or use validation_fraction instead.",
             UserWarning, stacklevel=6)  # fit -> _fit_context -> fit -> _validate_validation_set
 

@@ -17,10 +17,24 @@ from sklearn.utils.validation import column_or_1d
 from ..nn.activations import softmax
 from ..nn.losses import check_loss_output
 from ._compat import StrOptions, _fit_context, available_if
-from ._types import (ActivationParam, ArrayLike, BatchSizeParam, CallbackParam,
-                     ClassWeightParam, DropoutParam, FloatArray, HiddenLayerSizes, InitParam,
-                     LossParam, MonitorParam, RandomStateParam, RestoreParam, ScheduleParam,
-                     Self, SolverParam)
+from ._types import (
+    ActivationParam,
+    ArrayLike,
+    BatchSizeParam,
+    CallbackParam,
+    ClassWeightParam,
+    DropoutParam,
+    FloatArray,
+    HiddenLayerSizes,
+    InitParam,
+    LossParam,
+    MonitorParam,
+    RandomStateParam,
+    RestoreParam,
+    ScheduleParam,
+    Self,
+    SolverParam,
+)
 from .base import BaseFCNN, _check_stochastic, _store_params
 from .docstrings import CLASSIFIER_DOC, substitute
 from .fitting import transaction

@@ -63,13 +63,14 @@ def _registry_lists():
                               for n, c in schedules.SCHEDULES.items()),
         "CLASSIFIER_LOSS_NAMES": _names([n for n, loss in losses.LOSSES.items()
                                          if _classifier_loss(loss)]),
-        "CLASSIFIER_LOSSES": _bullets((n, f"{_summary(l)} ({_link(l)});")
-                                      for n, l in losses.LOSSES.items() if _classifier_loss(l)),
-        "REGRESSOR_LOSS_NAMES": _names([n for n, l in losses.LOSSES.items()
-                                        if l.output_activation not in ("softmax", "logistic")]),
-        "REGRESSOR_LOSSES": _bullets((n, f"{_summary(l)} ({_link(l)});")
-                                     for n, l in losses.LOSSES.items()
-                                     if l.output_activation not in ("softmax", "logistic")),
+        "CLASSIFIER_LOSSES": _bullets((n, f"{_summary(loss)} ({_link(loss)});")
+                                      for n, loss in losses.LOSSES.items()
+                                      if _classifier_loss(loss)),
+        "REGRESSOR_LOSS_NAMES": _names([n for n, loss in losses.LOSSES.items()
+                                        if loss.output_activation not in ("softmax", "logistic")]),
+        "REGRESSOR_LOSSES": _bullets((n, f"{_summary(loss)} ({_link(loss)});")
+                                     for n, loss in losses.LOSSES.items()
+                                     if loss.output_activation not in ("softmax", "logistic")),
     }
 
 

@@ -28,9 +28,10 @@ from ..nn.transforms import chain
 from ..training.lbfgs import train_lbfgs
 from ..training.loop import KEPT, DivergenceError, all_finite, train
 from ..training.state import TrainingConfig, TrainingState, Validation
-from ._input_checks import warn_if_unscaled_features, warn_if_unscaled_target
 from . import checkpoint
+from ._input_checks import warn_if_unscaled_features, warn_if_unscaled_target
 from ._sklearn_callbacks import SklearnCallbacks
+from ._types import Method
 from .params import (
     check_callbacks,
     check_hidden_activation,
@@ -40,7 +41,6 @@ from .params import (
     make_schedule,
     make_transforms,
 )
-from ._types import Method
 
 __all__ = ["FitMixin", "transaction"]
 

@@ -6,7 +6,7 @@ learning-rate schedule, network options) so that :mod:`~skfcnn.estimators.base` 
 
 import inspect
 import math
-from functools import lru_cache
+from functools import cache
 from numbers import Integral, Real
 
 import numpy as np
@@ -229,7 +229,7 @@ def check_callbacks(callbacks):
 OPTIMIZER_ALIASES = {"nesterov": "nesterovs_momentum"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _argument_names(cls):
     return tuple(name for name, parameter in inspect.signature(cls).parameters.items()
                  if parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY))
@@ -271,7 +271,7 @@ def make_transforms(est, optimizer):
     return steps
 
 
-@lru_cache(maxsize=None)
+@cache
 def _init_takes_mask(cls):
     return "decay_mask" in inspect.signature(cls.init).parameters
 

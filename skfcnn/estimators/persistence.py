@@ -27,9 +27,9 @@ trust its type.
 
 import numpy as np
 
+from ..nn._state_checks import StateError
 from ..nn.activations import ACTIVATIONS
 from ..nn.losses import LOSSES
-from ..nn._state_checks import StateError
 from ..nn.network import Network
 from ..nn.optimizers import OPTIMIZERS, OptimizerState
 from ..nn.schedules import SCHEDULES

@@ -15,14 +15,28 @@ from sklearn.utils.validation import column_or_1d
 
 from ..nn.losses import Loss, get_loss, loss_rule
 from ._compat import _fit_context, available_if
-from ._types import (ActivationParam, ArrayLike, BatchSizeParam, CallbackParam, DropoutParam,
-                     FloatArray, HiddenLayerSizes, InitParam, LossParam, MonitorParam,
-                     RandomStateParam, RestoreParam, ScheduleParam, Self, SolverParam)
+from ._types import (
+    ActivationParam,
+    ArrayLike,
+    BatchSizeParam,
+    CallbackParam,
+    DropoutParam,
+    FloatArray,
+    HiddenLayerSizes,
+    InitParam,
+    LossParam,
+    MonitorParam,
+    RandomStateParam,
+    RestoreParam,
+    ScheduleParam,
+    Self,
+    SolverParam,
+)
 from .base import BaseFCNN, _check_stochastic, _store_params
-from .uncertainty import mc_dropout_predict
 from .docstrings import REGRESSOR_DOC, substitute
 from .fitting import transaction
 from .params import LOSS_OBJECT, REGRESSOR_LOSS_CONSTRAINTS, loss_names, make_loss
+from .uncertainty import mc_dropout_predict
 
 __all__ = ["FCNNRegressor"]
 

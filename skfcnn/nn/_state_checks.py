@@ -15,7 +15,6 @@ import numpy as np
 
 from . import layers
 from ._layout import n_parameters, n_step_parameters, slot_lists, step_slots
-from ._protocols import Activation
 from .activations import ACTIVATIONS, check_hidden_activations
 from .dropout import check_dropout
 

@@ -37,7 +37,7 @@ from numpy.typing import NDArray
 from .activations import get_activation
 from .network import PREDICT_CHUNK
 
-__all__ = ["dropout_passes", "dropout_mean_std"]
+__all__ = ["dropout_mean_std", "dropout_passes"]
 
 
 

@@ -40,14 +40,23 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from ._blocks import (BLOCK_BYTES, OptimizerState, block_length, blocks,  # noqa: F401
-                      scratch_buffers)
+from ._blocks import BLOCK_BYTES, OptimizerState, block_length, blocks, scratch_buffers  # noqa: F401
 from ._hyperparameters import ValueObject
 from ._hyperparameters import check_real as _check_real
 from .transforms import DecoupledWeightDecay, check_decay_mask, decay  # noqa: F401
 
-__all__ = ["BLOCK_BYTES", "OPTIMIZERS", "SGD", "Adam", "AdamW", "Adagrad", "Optimizer",
-           "OptimizerState", "RMSprop", "take_legacy_state"]
+__all__ = [
+    "BLOCK_BYTES",
+    "OPTIMIZERS",
+    "SGD",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Optimizer",
+    "OptimizerState",
+    "RMSprop",
+    "take_legacy_state",
+]
 
 
 #: Attributes of the optimisers of skfcnn 0.1.0 that were their state.

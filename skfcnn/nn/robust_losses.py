@@ -80,8 +80,8 @@ def weighted_quantile(values: NDArray, q: float, sample_weight: NDArray | None =
     .. math:: Q_q = v_{(j^*)}, \qquad j^* = \min\Big\{j : \sum_{l \le j} w_{(l)}
               \ge q \sum_l w_l\Big\},
 
-    scikit-learn's ``_weighted_percentile`` rule: integer weights give exactly the quantile of the rows
-    repeated, and a zero weight that of the row left out.
+    scikit-learn's ``_weighted_percentile`` rule: integer weights give exactly the quantile
+    of the rows repeated, and a zero weight that of the row left out.
 
     Parameters
     ----------

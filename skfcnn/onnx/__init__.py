@@ -43,12 +43,19 @@ skl2onnx = import_optional("skl2onnx", "skfcnn.onnx", extra="onnx")
 
 from ._builder import GraphBuilder  # noqa: E402 (after the checks above)
 from ._convert import (  # noqa: E402
-    CLASSIFIER_OPTIONS, classifier_shapes, convert_classifier, convert_regressor,
+    CLASSIFIER_OPTIONS,
+    classifier_shapes,
+    convert_classifier,
+    convert_regressor,
     regressor_shapes,
 )
 from ._parser import parse_classifier  # noqa: E402
 from ._registry import (  # noqa: E402
-    MIN_OPSET, ONNX_ACTIVATIONS, ONNX_LAYER_STEPS, register_activation, register_layer_step,
+    MIN_OPSET,
+    ONNX_ACTIVATIONS,
+    ONNX_LAYER_STEPS,
+    register_activation,
+    register_layer_step,
 )
 
 __all__ = ["MIN_OPSET", "ONNX_ACTIVATIONS", "ONNX_LAYER_STEPS", "GraphBuilder",

@@ -23,10 +23,14 @@ sorts it.
 import numpy as np
 from onnx import TensorProto, numpy_helper
 from skl2onnx.common.data_types import (
-    DoubleTensorType, FloatTensorType, Int64TensorType, guess_proto_type,
+    DoubleTensorType,
+    FloatTensorType,
+    Int64TensorType,
+    guess_proto_type,
 )
 from skl2onnx.common.shape_calculator import (
-    calculate_linear_classifier_output_shapes, calculate_linear_regressor_output_shapes,
+    calculate_linear_classifier_output_shapes,
+    calculate_linear_regressor_output_shapes,
 )
 from skl2onnx.common.utils_classifier import get_label_classes
 from sklearn.utils.validation import check_is_fitted

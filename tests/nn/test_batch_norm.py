@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from skfcnn.nn import Network, numerical_gradient
-from skfcnn.nn import batch_norm
+from skfcnn.nn import Network, batch_norm, numerical_gradient
 from skfcnn.nn.network import n_parameters
 
 EPS = 1e-5
@@ -284,7 +283,7 @@ def test_float32_batch_norm():
     assert net.grad.dtype == np.float32
     assert all(a.dtype == np.float32 for a in net.running_means + net.running_vars)
     assert net.predict(X).dtype == np.float32
-    net64, X64, Y64 = make_net()
+    net64, X64, _ = make_net()
     net64.params[:] = net.params
     net64.forward(X64, training=True)  # the same single update of the statistics
     for a, b in zip(net.running_means + net.running_vars,

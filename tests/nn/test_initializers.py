@@ -130,7 +130,7 @@ def test_network_initialize_with_each_scheme(name):
     assert net.initialize(np.random.RandomState(0), name) is net
     assert net.params.dtype == np.float32
     rng = np.random.RandomState(0)
-    for layer, (coef, intercept) in enumerate(zip(net.coefs, net.intercepts)):
+    for coef, intercept in zip(net.coefs, net.intercepts):
         expected = INITIALIZERS[name](*coef.shape, rng, np.float32, "relu")
         assert_array_equal(coef, expected[0])
         assert_array_equal(intercept, expected[1])

@@ -7,13 +7,18 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from skfcnn.nn import Network, check_gradient, layers
-from skfcnn.nn import batch_norm
+from skfcnn.nn import Network, batch_norm, check_gradient, layers
 from skfcnn.nn._blocks import block_length
 from skfcnn.nn.activations import ACTIVATIONS, DERIVATIVES
 from skfcnn.nn.dropout import draw_mask, stored_mask
-from skfcnn.nn.layers import (LAYER_STEPS, ActivationStep, BatchNormStep, DropoutStep,
-                              ForwardPass, LayerStep)
+from skfcnn.nn.layers import (
+    LAYER_STEPS,
+    ActivationStep,
+    BatchNormStep,
+    DropoutStep,
+    ForwardPass,
+    LayerStep,
+)
 from skfcnn.nn.losses import loss_value, output_delta
 from skfcnn.nn.penalty import add_weight_decay
 

@@ -140,7 +140,8 @@ def probability_problems(draw):
     y_prob = draw(hnp.arrays(np.float64, (n_samples, n_outputs), elements=element))
     classes = draw(hnp.arrays(np.int64, n_samples, elements=st.integers(0, n_outputs - 1)))
     one_hot = np.eye(n_outputs)[classes]
-    indicators = draw(hnp.arrays(np.float64, (n_samples, n_outputs), elements=st.sampled_from([0.0, 1.0])))
+    indicators = draw(hnp.arrays(np.float64, (n_samples, n_outputs),
+                                 elements=st.sampled_from([0.0, 1.0])))
     weights = draw(
         st.none()
         | hnp.arrays(np.float64, n_samples, elements=st.floats(0.01, 10.0))

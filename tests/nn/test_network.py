@@ -13,12 +13,13 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
 from skfcnn.nn import (
+    Activation,
     GradientCheckError,
+    Loss,
     Network,
     check_gradient,
     numerical_gradient,
 )
-from skfcnn.nn import Activation, Loss
 from skfcnn.nn import activations as activations_module
 from skfcnn.nn import losses as losses_module
 from skfcnn.nn.activations import ACTIVATIONS, DERIVATIVES, HIDDEN_ACTIVATIONS
@@ -198,7 +199,10 @@ def objective_roundoff(net, X, Y, loss, sample_weight, value, P=None):
 # ------------------------------------------- backprop vs central differences
 
 
-def draw_hidden_activation(draw, n_hidden, names=sorted(DERIVATIVES)):
+HIDDEN_NAMES = sorted(DERIVATIVES)
+
+
+def draw_hidden_activation(draw, n_hidden, names=HIDDEN_NAMES):
     """One name for all hidden layers, or a list of one name per layer."""
     if draw(st.booleans()):
         return draw(st.sampled_from(names))
@@ -1210,7 +1214,7 @@ def test_networks_pickled_by_0_1_0_load_and_predict_the_same(path):
     from skfcnn.exceptions import InconsistentVersionWarning
 
     with open(path, "rb") as f, pytest.warns(InconsistentVersionWarning, match="0.1.0"):
-        estimator, X, y, expected, _ = pickle.load(f)
+        estimator, X, _, expected, _ = pickle.load(f)
     network = estimator._network
     assert isinstance(network, Network)
     X = X.astype(network.dtype)

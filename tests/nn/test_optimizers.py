@@ -10,11 +10,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
-from skfcnn.nn import _blocks
-from skfcnn.nn import SGD, Adam, Network
-from skfcnn.nn.optimizers import (BLOCK_BYTES, OPTIMIZERS, Adagrad, AdamW, Optimizer,
-                                  OptimizerState, RMSprop, block_length, blocks,
-                                  take_legacy_state)
+from skfcnn.nn import SGD, Adam, Network, _blocks
+from skfcnn.nn.optimizers import (
+    BLOCK_BYTES,
+    OPTIMIZERS,
+    Adagrad,
+    AdamW,
+    Optimizer,
+    OptimizerState,
+    RMSprop,
+    block_length,
+    blocks,
+    take_legacy_state,
+)
 
 BLOCK_SIZE = block_length(np.float64)  # elements per block in float64
 

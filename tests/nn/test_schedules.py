@@ -8,9 +8,17 @@ import pickle
 import pytest
 from sklearn.base import BaseEstimator, clone
 
-from skfcnn.nn.schedules import (SCHEDULES, Constant, CosineAnnealing, ExponentialDecay,
-                                 InverseScaling, LinearWarmup, ReduceOnPlateau, StepDecay,
-                                 schedule_unit)
+from skfcnn.nn.schedules import (
+    SCHEDULES,
+    Constant,
+    CosineAnnealing,
+    ExponentialDecay,
+    InverseScaling,
+    LinearWarmup,
+    ReduceOnPlateau,
+    StepDecay,
+    schedule_unit,
+)
 
 ETA0, ETA_MIN = 0.1, 0.01
 

@@ -13,8 +13,14 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from skfcnn.nn import _blocks, transforms
 from skfcnn.nn.optimizers import SGD, Adam, AdamW, OptimizerState, RMSprop
-from skfcnn.nn.transforms import (Chain, ClipByGlobalNorm, DecoupledWeightDecay, Transform,
-                                  chain, clip_gradient)
+from skfcnn.nn.transforms import (
+    Chain,
+    ClipByGlobalNorm,
+    DecoupledWeightDecay,
+    Transform,
+    chain,
+    clip_gradient,
+)
 
 THETA0 = np.array([0.5, -1.0, 2.0, 0.0, 3.0])
 GRAD1 = np.array([0.1, -0.2, 0.0, 1.5, -3.0])
