@@ -104,7 +104,7 @@ def run_epoch(run, gradient_hooks, batches, order, rate):
     params, grad, loss_gradient = network.params, network.grad, network.loss_gradient
     update, optimizer_state = run.optimizer.update, run.optimizer_state
     loss, alpha, save = get_loss(config.loss), config.alpha, last_good.save
-    statistics = network.running_state  # the steps' running state (batch norm)
+    statistics = run.running_state  # the steps' running state (batch norm)
     for X_batch, Y_batch, w_batch in batches(order):
         if w_batch is not None and not w_batch.any():
             continue  # a batch of zero weight carries no information
@@ -200,6 +200,9 @@ class TrainingRun:
         What ended the call, when it did not end normally.
     interrupted : bool
         Set when ``KeyboardInterrupt`` stopped training (the call then returns).
+    running_state : list of ndarray
+        The layer steps' running arrays (batch norm's statistics), which every
+        batch checks for overflow.
     rng, order : numpy.random.RandomState, ndarray or None
         The generator that shuffles the rows before each epoch, and the row
         order it permutes in place (``None`` without ``shuffle``).
@@ -214,6 +217,7 @@ class TrainingRun:
         self.state, self.config, self.validation = state, config, validation
         self.stop, self.error, self.interrupted = False, None, False
         self.rng = self.order = None  # the shuffling generator and the order it permutes
+        self.running_state = network.running_state  # once per call: checked every batch
         self.write = print
 
     def record(self):
