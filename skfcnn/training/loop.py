@@ -217,7 +217,8 @@ class TrainingRun:
         self.state, self.config, self.validation = state, config, validation
         self.stop, self.error, self.interrupted = False, None, False
         self.rng = self.order = None  # the shuffling generator and the order it permutes
-        self.running_state = network.running_state  # once per call: checked every batch
+        # once per call (checked every batch); a run may be made without a network
+        self.running_state = [] if network is None else network.running_state
         self.write = print
 
     def record(self):
