@@ -190,3 +190,24 @@ def test_several_quantiles_sort_each_pass_before_the_mean():
     np.testing.assert_allclose(mean, passes.mean(axis=0), rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(std, passes.std(axis=0), rtol=1e-10, atol=1e-14)
     assert np.all(mean[:, 0] <= mean[:, 1])
+
+
+def test_each_pass_goes_through_the_losss_own_postprocess():
+    """Issue 22: MC dropout applied the quantile loss's sorting by name of the rule;
+    a user loss's postprocess (here: predictions of magnitude only) applies too."""
+    from skfcnn.nn.losses import SquaredError
+
+    class Magnitude(SquaredError):
+        def postprocess(self, outputs):
+            return np.abs(outputs)  # a new array, not in place
+
+    rng = np.random.RandomState(4)
+    X = rng.randn(200, 2)
+    est = _fit(FCNNRegressor(hidden_layer_sizes=(16,), loss=Magnitude(), dropout=0.3,
+                             max_iter=20, random_state=0), X, X[:, 0])
+    mean, std = est.predict(X[:6], return_std=True, n_passes=40)
+    seed = np.random.RandomState(0).randint(np.iinfo(np.int32).max)  # as the estimator
+    passes = np.abs(dropout_passes(est._network, X[:6], 40, np.random.default_rng(seed)))
+    np.testing.assert_allclose(mean.ravel(), passes.mean(axis=0).ravel(), rtol=1e-12)
+    np.testing.assert_allclose(std.ravel(), passes.std(axis=0).ravel(), rtol=1e-10, atol=1e-14)
+    assert np.all(mean >= 0)

@@ -17,7 +17,8 @@ def mc_dropout_predict(estimator, X, n_passes):
     The masks come from a generator seeded by ``estimator.random_state`` (an int
     gives the same masks, hence the same numbers, at every call; ``None``
     others each time), so the prediction is reproducible as the fit is.  For
-    several quantiles each pass's row is sorted first, as ``predict`` sorts it.
+    each pass's outputs go through the loss's ``postprocess`` first, as ``predict``'s
+    do (several quantiles: each row sorted).
     """
     check_is_fitted(estimator, "_network")
     network = estimator._network
@@ -29,7 +30,7 @@ def mc_dropout_predict(estimator, X, n_passes):
             "BaggingRegressor) for an uncertainty without dropout.")
     seed = check_random_state(estimator.random_state).randint(np.iinfo(np.int32).max)
     X = estimator._validated_input(X).astype(network.dtype, copy=False)
-    sort_outputs = loss_rule(estimator._loss_name, "sorted_outputs")
+    postprocess = loss_rule(estimator._loss_name, "postprocess")  # as predict's
     with np.errstate(over="ignore", invalid="ignore"):
         return dropout_mean_std(network, X, n_passes, np.random.default_rng(seed),
-                                sort_outputs=sort_outputs)
+                                postprocess=postprocess)

@@ -68,6 +68,7 @@ from numpy.typing import NDArray
 from scipy.special import xlogy
 
 from ._protocols import Loss, resolve
+from ._views import ValueView
 from .robust_losses import AbsoluteError, Huber, Quantile
 
 __all__ = ["LOSSES", "LOSS_RULES", "OUTPUT_ACTIVATION_OF", "VALID_OUTPUTS", "AbsoluteError",
@@ -200,12 +201,13 @@ _JACOBIANS = {"logistic": _logistic_jacobian, "softmax": _softmax_jacobian}
 LOSSES = {loss.name: loss for loss in (SquaredError(), LogLoss(), BinaryLogLoss(), Poisson(),
                                        AbsoluteError(), Huber(), Quantile())}
 
-#: The canonical output activation of each loss.
-OUTPUT_ACTIVATION_OF = {name: loss.output_activation for name, loss in LOSSES.items()}
+# The views below read LOSSES at every use: a loss registered later is in them.
+#: The canonical output activation of each loss, a read-only mapping.
+OUTPUT_ACTIVATION_OF = ValueView(LOSSES, lambda loss: True, lambda loss: loss.output_activation)
 
 #: The output activations each loss may follow: the canonical one, and for
 #: ``squared_error`` also the classifier's logistic and softmax outputs.
-VALID_OUTPUTS = {name: loss.outputs for name, loss in LOSSES.items()}
+VALID_OUTPUTS = ValueView(LOSSES, lambda loss: True, lambda loss: loss.outputs)
 
 _PROTOCOL = ("an object with value(y_true, y_pred, sample_weight) and gradient(y_true, "
              "y_pred, sample_weight, out, output_activation) methods (a Loss)")

@@ -31,6 +31,8 @@ means and squared deviations are merged as they come (Chan, Golub & LeVeque):
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -109,18 +111,23 @@ def dropout_passes(network, X: NDArray, n_passes: int, rng: np.random.Generator)
 
 
 def dropout_mean_std(network, X: NDArray, n_passes: int, rng: np.random.Generator,
-                     sort_outputs: bool = False) -> tuple[NDArray, NDArray]:
+                     postprocess: Callable[[NDArray], NDArray] | None = None,
+                     ) -> tuple[NDArray, NDArray]:
     r"""The mean :math:`\hat\mu` and standard deviation :math:`\hat\sigma` (module
     docstring) over ``n_passes`` stochastic passes, each of shape
     ``(n_samples, n_outputs)``, in memory independent of ``n_passes``; see
-    :func:`dropout_passes` for the parameters.  ``sort_outputs=True`` sorts each
-    pass's outputs along a row first (several quantiles, which never cross)."""
+    :func:`dropout_passes` for the parameters.  ``postprocess`` (a loss's, e.g. sorting
+    several quantiles so that they never cross) turns each pass's outputs, rows of
+    shape ``(n_outputs,)``, into predictions first."""
     _check(network, n_passes)
     shape = (X.shape[0], network.layer_sizes[-1])
     mean, m2 = np.zeros(shape, network.dtype), np.zeros(shape, network.dtype)
     for start, n_a, out in _pass_groups(network, X, n_passes, rng):
-        if sort_outputs:
-            out.sort(axis=2)
+        if postprocess is not None:
+            flat = out.reshape(-1, out.shape[-1])  # a view: every pass's rows
+            result = postprocess(flat)
+            if result is not flat:
+                flat[...] = result
         rows, n_b = slice(start, start + out.shape[1]), out.shape[0]
         mean_b = out.mean(axis=0)
         out -= mean_b
