@@ -53,11 +53,8 @@ def test_the_callbacks_see_the_same_training_as_without_them(data):
     np.testing.assert_array_equal(est._network.params, plain._network.params)
 
 
-class StopAfter:
-    """A scikit-learn callback that asks to stop at the end of subtask ``n``."""
-
-    def __init__(self, n):
-        self.n, self.ended = n, []
+class NoOpCallback:
+    """The hooks of a scikit-learn callback that does nothing but at a task's end."""
 
     def setup(self, estimator, context):
         pass
@@ -67,6 +64,13 @@ class StopAfter:
 
     def on_fit_task_begin(self, estimator, context):
         pass
+
+
+class StopAfter(NoOpCallback):
+    """A scikit-learn callback that asks to stop at the end of subtask ``n``."""
+
+    def __init__(self, n):
+        self.n, self.ended = n, []
 
     def on_fit_task_end(self, estimator, context):
         if context.parent is None:
@@ -121,20 +125,11 @@ def test_the_progress_bar_runs_over_the_epochs_and_changes_nothing(data):
     np.testing.assert_array_equal(est._network.params, plain._network.params)
 
 
-class KeepSnapshots:
+class KeepSnapshots(NoOpCallback):
     """A scikit-learn callback that keeps the ``fitted_estimator`` of every task's end."""
 
     def __init__(self):
         self.snapshots = []
-
-    def setup(self, estimator, context):
-        pass
-
-    def teardown(self, estimator, context):
-        pass
-
-    def on_fit_task_begin(self, estimator, context):
-        pass
 
     def on_fit_task_end(self, estimator, context, *, fitted_estimator):
         self.snapshots.append(fitted_estimator)

@@ -198,7 +198,40 @@ class FitMixin:
                     shared_rngs=going_on)
 
     def _fit(self, X, Y, sample_weight, incremental, validation_set=None, y=None):
-        """Check, train a new state for one epoch or up to ``max_iter``, then commit."""
+        """Check, train a new state for one epoch or up to ``max_iter``, then commit.
+
+        The warnings of the data checks and of training are raised from frames at a
+        fixed depth below the public method (their ``stacklevel`` points at the
+        user's line): keep those calls here.
+        """
+        self._check_call(incremental, sample_weight)
+        stochastic = self.solver != "lbfgs"
+        if not incremental or not hasattr(self, "_network"):
+            self._warn_if_unscaled(X, Y, stochastic)
+        fit, config, optimizer = self._prepare(X, Y, sample_weight, incremental,
+                                               validation_set, stochastic)
+        X = X.astype(fit.network.dtype, copy=False)
+        Y = Y.astype(fit.network.dtype, copy=False)
+        extra = self._sklearn_callbacks(X, y, sample_weight, config)
+        n_iter_before = fit.state.n_iter
+        try:
+            if stochastic:
+                self._fit_stochastic(fit, optimizer, config, X, Y, sample_weight,
+                                     validation_set, extra)
+            else:
+                self._fit_lbfgs(fit, config, X, Y, sample_weight, extra)
+        except DivergenceError as error:
+            self._on_divergence(error, fit, X, n_iter_before)
+            raise
+        except BaseException:
+            fit.rewind()
+            raise
+        self._commit(fit)
+        self._end_sklearn_callbacks(extra, X, y)
+        return self
+
+    def _check_call(self, incremental, sample_weight):
+        """The checks of one call that its parameters alone decide."""
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True; "
                              "pass early_stopping=False or use fit.")
@@ -209,9 +242,10 @@ class FitMixin:
         if total is not None and not np.isfinite(total):
             raise ValueError(f"sample_weight (times class_weight) sums to {total!r}: scale "
                              "the weights down (only their ratios matter).")
-        stochastic = self.solver != "lbfgs"
-        if not incremental or not hasattr(self, "_network"):
-            self._warn_if_unscaled(X, Y, stochastic)
+
+    def _prepare(self, X, Y, sample_weight, incremental, validation_set, stochastic):
+        """``(fit, config, optimizer)``: the state this call trains, with the checkpoint
+        to go on from (if any), its complete settings and its optimiser."""
         schedule = make_schedule(self) if stochastic else None
         callbacks = check_callbacks(self.callbacks)
         optimizer = make_optimizer(self) if stochastic else None
@@ -224,34 +258,19 @@ class FitMixin:
         elif not incremental:  # checkpoints of a fit; and the unfinished one to go on from
             callbacks, fit.resume = checkpoint.bind(
                 self, callbacks, fit, (X, Y, sample_weight, *(validation_set or ())))
-        config = self._training_config(incremental, schedule, callbacks, fit)
-        X = X.astype(fit.network.dtype, copy=False)
-        Y = Y.astype(fit.network.dtype, copy=False)
-        extra = self._sklearn_callbacks(X, y, sample_weight, config)
-        n_iter_before = fit.state.n_iter
-        try:
-            if stochastic:
-                self._fit_stochastic(fit, optimizer, config, X, Y, sample_weight,
-                                     validation_set, extra)
-            else:
-                self._fit_lbfgs(fit, config, X, Y, sample_weight, extra)
-        except DivergenceError as error:
-            # an epoch (L-BFGS iteration: scipy records non-finite ones too) of this call
-            trained = any(map(np.isfinite, fit.state.loss_curve[n_iter_before:]))
-            if trained and self._predicts_finite(fit.network, X):
-                self._commit(fit)
-                error.model_kept = True
-            else:  # nothing trained or nothing usable to keep: the estimator stays as it was
-                fit.rewind()
-                error.args = (error.args[0].replace(KEPT, NOT_KEPT if trained
-                                                    else NOTHING_TRAINED),)
-            raise
-        except BaseException:
+        return fit, self._training_config(incremental, schedule, callbacks, fit), optimizer
+
+    def _on_divergence(self, error, fit, X, n_iter_before):
+        """Commit what trained, or leave the estimator as it was; say which in ``error``."""
+        # an epoch (L-BFGS iteration: scipy records non-finite ones too) of this call
+        trained = any(map(np.isfinite, fit.state.loss_curve[n_iter_before:]))
+        if trained and self._predicts_finite(fit.network, X):
+            self._commit(fit)
+            error.model_kept = True
+        else:  # nothing trained or nothing usable to keep: the estimator stays as it was
             fit.rewind()
-            raise
-        self._commit(fit)
-        self._end_sklearn_callbacks(extra, X, y)
-        return self
+            error.args = (error.args[0].replace(KEPT, NOT_KEPT if trained
+                                                else NOTHING_TRAINED),)
 
     def _warn_if_unscaled(self, X, Y, stochastic):
         """:class:`~skfcnn.exceptions.DataScaleWarning` for features far from unit scale
