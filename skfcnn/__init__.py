@@ -14,6 +14,9 @@ if TYPE_CHECKING:  # what type checkers see of the lazy names below
     from .estimators.gradcheck import GradientCheckResult, check_gradients
     from .estimators.regressor import FCNNRegressor
     from .plotting import LossCurveDisplay
+    from .tabular.estimators import TabularClassifier, TabularRegressor
+    from .tabular.preprocessing import (PiecewiseLinearEncoder, SmoothClipScaler,
+                                        TabularPreprocessor)
 
 #: Public name -> the module that defines it.
 _LAZY = {
@@ -22,6 +25,11 @@ _LAZY = {
     "FCNNRegressor": "skfcnn.estimators.regressor",
     "GradientCheckResult": "skfcnn.estimators.gradcheck",
     "LossCurveDisplay": "skfcnn.plotting",
+    "PiecewiseLinearEncoder": "skfcnn.tabular.preprocessing",
+    "SmoothClipScaler": "skfcnn.tabular.preprocessing",
+    "TabularClassifier": "skfcnn.tabular.estimators",
+    "TabularPreprocessor": "skfcnn.tabular.preprocessing",
+    "TabularRegressor": "skfcnn.tabular.estimators",
     "check_gradients": "skfcnn.estimators.gradcheck",
     "load_checkpoint": "skfcnn.estimators.checkpoint",
 }

@@ -158,11 +158,14 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
     def _set_loss(self):
         """The loss of this call (``loss`` may have changed since the labels were set):
         ``loss`` itself, or for a name its form for the logistic output of binary and
-        multilabel targets (:data:`_LOGISTIC_FORM`); it must suit the output."""
+        multilabel targets (:data:`_LOGISTIC_FORM`); it must suit the output.  A loss
+        object with ``for_output`` is bound to the output (label smoothing's :math:`K`)."""
         loss = self.loss
         if isinstance(loss, str) and self.out_activation_ == "logistic":
             loss = _LOGISTIC_FORM.get(loss, loss)
         check_loss_output(loss, self.out_activation_)
+        if not isinstance(loss, str) and callable(getattr(loss, "for_output", None)):
+            loss = loss.for_output(self.out_activation_)
         self._loss_name = loss
 
     def _validate_targets(self, X, y, sample_weight, reset, validation=False, with_type=False):

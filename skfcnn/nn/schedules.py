@@ -44,7 +44,7 @@ from ._hyperparameters import ValueObject
 from ._hyperparameters import check_real as _check_real
 
 __all__ = ["SCHEDULES", "Constant", "CosineAnnealing", "ExponentialDecay", "InverseScaling",
-           "LinearWarmup", "ReduceOnPlateau", "StepDecay", "schedule_unit"]
+           "LinearWarmup", "MultiCycleCosine", "ReduceOnPlateau", "StepDecay", "schedule_unit"]
 
 UNITS = ("epoch", "sample")
 
@@ -425,6 +425,59 @@ class LinearWarmup(_Schedule):
         return self.schedule.on_plateau
 
 
+class MultiCycleCosine(_Schedule):
+    r"""RealMLP's multi-cycle cosine schedule on a logarithmic time axis ("coslog").
+
+    With training progress :math:`t = (e + \tfrac12) / E` at the middle of
+    epoch :math:`e` of :math:`E` = ``n_epochs``, the rate is
+
+    .. math::
+        \eta_e = \eta_0 \cdot \tfrac12 \Bigl(1 - \cos\bigl(2\pi \log_2(1 + (2^k - 1)\,t)
+        \bigr)\Bigr),
+
+    :math:`k` = ``n_cycles`` cosine cycles that grow twice as long each time:
+    the rate is zero at :math:`t = (2^j - 1)/(2^k - 1)`, :math:`j = 0, \dots, k`
+    (for :math:`k = 4`: :math:`0, 1/15, 3/15, 7/15, 1`), and peaks at
+    :math:`\eta_0` in the middle of each cycle (Holzmüller et al., 2024, whose
+    RealMLP steps it every batch; here it is read once an epoch, at the
+    epoch's middle, so no epoch has a zero rate).  From epoch ``n_epochs`` on
+    the rate is zero.
+
+    Parameters
+    ----------
+    learning_rate_init : float
+        :math:`\eta_0 \ge 0`, the peak rate.
+    n_epochs : int
+        :math:`E \ge 1`, the length of the schedule (the estimators use ``max_iter``).
+    n_cycles : int, default=4
+        :math:`k \ge 1`.
+    """
+
+    unit = "epoch"
+
+    @classmethod
+    def build(cls, learning_rate_init, *, n_epochs, power_t):
+        """Four cycles over ``n_epochs`` with peak ``learning_rate_init``."""
+        return cls(learning_rate_init, n_epochs)
+
+    def __init__(self, learning_rate_init, n_epochs, n_cycles=4):
+        _check_real("learning_rate_init", learning_rate_init)
+        _check_int("n_epochs", n_epochs, 1)
+        _check_int("n_cycles", n_cycles, 1)
+        self.learning_rate_init = learning_rate_init
+        self.n_epochs = n_epochs
+        self.n_cycles = n_cycles
+
+    def __call__(self, step: int) -> float:
+        self._check_step(step)
+        if step >= self.n_epochs:
+            return 0.0
+        t = (step + 0.5) / self.n_epochs
+        phase = math.log2(1.0 + (2.0**self.n_cycles - 1.0) * t)
+        return self.learning_rate_init * 0.5 * (1.0 - math.cos(2.0 * math.pi * phase))
+
+
 #: Every schedule class by name: the estimators' ``learning_rate``.
 SCHEDULES = {"constant": Constant, "invscaling": InverseScaling, "adaptive": ReduceOnPlateau,
-             "cosine": CosineAnnealing, "step": StepDecay, "exponential": ExponentialDecay}
+             "cosine": CosineAnnealing, "step": StepDecay, "exponential": ExponentialDecay,
+             "coslog": MultiCycleCosine}

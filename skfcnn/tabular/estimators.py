@@ -1,0 +1,335 @@
+r"""The tabular mode: one line from a raw DataFrame to an ensemble of tuned networks.
+
+:class:`TabularClassifier` and :class:`TabularRegressor` take a pandas or
+polars frame (numeric, categorical and missing values) or an array, and
+chain the recipe's parts, each usable on its own:
+
+1. :class:`~skfcnn.tabular.TabularPreprocessor`: robust scaling with smooth
+   clipping of the numeric columns, missing-value indicators, one-hot
+   categories (RealMLP's preprocessing, Holzmüller et al., 2024);
+2. ``n_members`` networks (:class:`~skfcnn.FCNNClassifier` /
+   :class:`~skfcnn.FCNNRegressor`), each trained on its own random split of
+   the rows into training and validation parts, so that together they see
+   every row: Adam with :math:`\beta_2 = 0.95`, RealMLP's multi-cycle cosine
+   schedule (:class:`~skfcnn.nn.schedules.MultiCycleCosine`), dropout,
+   decoupled weight decay, label smoothing for classifiers
+   (:class:`~skfcnn.nn.smoothing.LabelSmoothing`);
+3. the stopping rule: every member trains for the whole budget of
+   ``max_iter`` epochs and keeps the epoch with the lowest validation loss
+   (not accuracy, which on a few hundred validation rows stops improving
+   almost at once);
+4. the prediction: the mean of the members' probabilities (classifier) or
+   values (regressor; trained on the standardised targets
+   :math:`(y - \bar y) / s_y` and mapped back).
+
+Every default was chosen by the ablation of ``benchmarks/tabular.py`` (see
+the user guide's tabular page).
+"""
+
+import warnings
+from numbers import Integral, Real
+from typing import ClassVar
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, column_or_1d
+
+from ..estimators._compat import Interval, StrOptions
+from ..estimators.classifier import FCNNClassifier
+from ..estimators.regressor import FCNNRegressor
+from ..nn.schedules import MultiCycleCosine
+from ..nn.smoothing import LabelSmoothing
+from .preprocessing import TabularPreprocessor
+
+__all__ = ["TabularClassifier", "TabularRegressor"]
+
+_SEED_BOUND = np.iinfo(np.int32).max
+
+#: The parameters handed to TabularPreprocessor, under the same names.
+_PREPROCESSING = ("categorical_features", "numeric", "n_bins", "max_categories", "dtype")
+
+
+class _TabularBase(BaseEstimator):
+    """What both tabular estimators share: parameters, preprocessing, members."""
+
+    _parameter_constraints: ClassVar[dict] = {
+        "hidden_layer_sizes": [tuple, list],
+        "activation": [str],
+        "n_members": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "categorical_features": "no_validation",  # TabularPreprocessor checks it
+        "numeric": [StrOptions({"smooth_clip", "quantile", "standard"})],
+        "n_bins": [Interval(Integral, 2, None, closed="left"), None],
+        "max_categories": [Interval(Integral, 2, None, closed="left"), None],
+        "dtype": [StrOptions({"float32", "float64"})],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def _preprocess_fit(self, X):
+        """Fit the preprocessor on ``X``; its output, and the input attributes."""
+        params = {name: getattr(self, name) for name in _PREPROCESSING}
+        self.preprocessor_ = TabularPreprocessor(**params)
+        Xt = self.preprocessor_.fit_transform(X)
+        self.n_features_in_ = self.preprocessor_.n_features_in_
+        if hasattr(self.preprocessor_, "feature_names_in_"):
+            self.feature_names_in_ = self.preprocessor_.feature_names_in_
+        return Xt
+
+    def _member_params(self, seed):
+        """The keyword arguments of one member network."""
+        return dict(
+            hidden_layer_sizes=tuple(self.hidden_layer_sizes), activation=self.activation,
+            solver="adam", alpha=0.0, batch_size=self.batch_size,
+            learning_rate=MultiCycleCosine(self.learning_rate_init, self.max_iter),
+            learning_rate_init=self.learning_rate_init, max_iter=self.max_iter,
+            beta_2=self.beta_2, weight_decay=self.weight_decay or None,
+            dropout=self.dropout, early_stopping=True,
+            validation_fraction=self.validation_fraction, n_iter_no_change=self.max_iter,
+            tol=0.0, monitor="loss", restore_best_weights=True, random_state=seed,
+            verbose=self.verbose)
+
+    def _fit_members(self, make_member, Xt, y, sample_weight):
+        """``n_members`` members, each from its own seed, fitted to ``Xt, y``."""
+        rng = check_random_state(self.random_state)
+        seeds = rng.randint(_SEED_BOUND, size=self.n_members)
+        members = []
+        with warnings.catch_warnings():
+            # the budget is the rule: reaching max_iter is what is asked for
+            warnings.filterwarnings("ignore", category=ConvergenceWarning)
+            # batches of min(batch_size, rows), RealMLP's rule: the clipping is asked for
+            warnings.filterwarnings("ignore", message="Got `batch_size`", category=UserWarning)
+            for seed in seeds:
+                member = make_member(**self._member_params(int(seed)))
+                members.append(member.fit(Xt, y, sample_weight=sample_weight))
+        self.members_ = members
+        self.n_iter_ = [member.n_iter_ for member in members]
+        self.best_epochs_ = [int(np.argmin(member.validation_loss_curve_))
+                             for member in members]
+
+    def _transform(self, X):
+        check_is_fitted(self, "members_")
+        return self.preprocessor_.transform(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
+
+def _common_params(self, hidden_layer_sizes, activation, n_members, max_iter, batch_size,
+                   learning_rate_init, beta_2, weight_decay, dropout, validation_fraction,
+                   categorical_features, numeric, n_bins, max_categories, dtype,
+                   random_state, verbose):
+    """Store the shared keyword arguments verbatim (scikit-learn's rule)."""
+    for name, value in list(locals().items()):
+        if name != "self":
+            setattr(self, name, value)
+
+
+class TabularClassifier(ClassifierMixin, _TabularBase):
+    """An ensemble of networks for tables, from a raw DataFrame (see
+    :mod:`skfcnn.tabular.estimators`).
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default=(256, 256, 256)
+        The hidden layers of every member.
+    activation : str, default="relu"
+        The members' hidden activation (a name of :data:`skfcnn.nn.ACTIVATIONS`).
+    n_members : int, default=5
+        How many networks are trained and averaged.
+    max_iter : int, default=64
+        The epochs each member trains (the whole budget: no early stop).
+    batch_size : int, default=256
+        Rows per batch (all of them when fewer).
+    learning_rate_init : float, default=0.002
+        The peak of the multi-cycle cosine schedule.
+    beta_2 : float, default=0.95
+        Adam's second-moment decay.
+    weight_decay : float, default=0.0
+        Decoupled weight decay (AdamW's); 0 for none.
+    dropout : float, default=0.15
+        Dropout rate of the hidden layers.
+    label_smoothing : float, default=0.1
+        :math:`\\varepsilon` of :class:`~skfcnn.nn.smoothing.LabelSmoothing`.
+    validation_fraction : float, default=0.2
+        The share of rows each member holds out to choose its best epoch.
+    categorical_features, numeric, n_bins, max_categories, dtype
+        Those of :class:`~skfcnn.tabular.TabularPreprocessor`.
+    random_state : int, RandomState instance or None, default=None
+        Draws every member's seed (splits, initialisation, batches, dropout).
+    verbose : int, default=0
+        Passed to the members.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    preprocessor_ : TabularPreprocessor
+    members_ : list of FCNNClassifier
+    n_iter_, best_epochs_ : list of int
+        Each member's epochs run and the epoch it kept (counted from 0: the
+        lowest of its ``validation_loss_curve_``).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when ``X`` has column names.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from skfcnn import TabularClassifier
+    >>> X, y = make_classification(300, random_state=0)
+    >>> clf = TabularClassifier(n_members=2, max_iter=20, random_state=0).fit(X, y)
+    >>> bool(clf.score(X, y) > 0.9)
+    True
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        **_TabularBase._parameter_constraints,
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
+    }
+
+    def __init__(self, *, hidden_layer_sizes=(256, 256, 256), activation="relu", n_members=5,
+                 max_iter=64, batch_size=256, learning_rate_init=0.002, beta_2=0.95,
+                 weight_decay=0.0, dropout=0.15, label_smoothing=0.1,
+                 validation_fraction=0.2, categorical_features="auto", numeric="smooth_clip",
+                 n_bins=None, max_categories=32, dtype="float32", random_state=None,
+                 verbose=0):
+        _common_params(self, hidden_layer_sizes, activation, n_members, max_iter, batch_size,
+                       learning_rate_init, beta_2, weight_decay, dropout, validation_fraction,
+                       categorical_features, numeric, n_bins, max_categories, dtype,
+                       random_state, verbose)
+        self.label_smoothing = label_smoothing
+
+    def _member_params(self, seed):
+        params = super()._member_params(seed)
+        params["loss"] = LabelSmoothing(self.label_smoothing) if self.label_smoothing \
+            else "log_loss"
+        return params
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the preprocessor and the members.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+            Numeric, categorical (category, string, object or bool columns of a
+            frame) and missing values.
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : TabularClassifier
+        """
+        self._validate_params()
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        Xt = self._preprocess_fit(X)
+        self._fit_members(FCNNClassifier, Xt, y, sample_weight)
+        self.classes_ = self.members_[0].classes_
+        return self
+
+    def predict_proba(self, X):
+        """The mean of the members' class probabilities, of shape (n_samples, n_classes)."""
+        Xt = self._transform(X)
+        return np.mean([member.predict_proba(Xt) for member in self.members_], axis=0)
+
+    def predict_log_proba(self, X):
+        """The logarithm of :meth:`predict_proba`."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def predict(self, X):
+        """The class of highest mean probability for each row."""
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+
+class TabularRegressor(RegressorMixin, _TabularBase):
+    """An ensemble of networks for tables, from a raw DataFrame (see
+    :mod:`skfcnn.tabular.estimators`).
+
+    The members learn the standardised targets :math:`(y - \\bar y) / s_y`
+    (per column, :math:`s_y` the standard deviation, 1 where it is 0); the
+    prediction is the members' mean mapped back.
+
+    Parameters
+    ----------
+    hidden_layer_sizes, activation, n_members, max_iter, batch_size
+        As in :class:`TabularClassifier`.
+    learning_rate_init : float, default=0.002
+    beta_2, weight_decay, dropout, validation_fraction
+        As in :class:`TabularClassifier`.
+    categorical_features, numeric, n_bins, max_categories, dtype
+        Those of :class:`~skfcnn.tabular.TabularPreprocessor`.
+    random_state, verbose
+        As in :class:`TabularClassifier`.
+
+    Attributes
+    ----------
+    preprocessor_ : TabularPreprocessor
+    members_ : list of FCNNRegressor
+    target_mean_, target_scale_ : ndarray of shape (n_outputs,)
+    n_iter_, best_epochs_ : list of int
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from skfcnn import TabularRegressor
+    >>> X, y = make_regression(300, n_features=5, noise=1.0, random_state=0)
+    >>> reg = TabularRegressor(n_members=2, max_iter=30, random_state=0).fit(X, y)
+    >>> bool(reg.score(X, y) > 0.9)
+    True
+    """
+
+    def __init__(self, *, hidden_layer_sizes=(256, 256, 256), activation="relu", n_members=5,
+                 max_iter=64, batch_size=256, learning_rate_init=0.002, beta_2=0.95,
+                 weight_decay=0.0, dropout=0.15, validation_fraction=0.2,
+                 categorical_features="auto", numeric="smooth_clip", n_bins=None,
+                 max_categories=32, dtype="float32", random_state=None, verbose=0):
+        _common_params(self, hidden_layer_sizes, activation, n_members, max_iter, batch_size,
+                       learning_rate_init, beta_2, weight_decay, dropout, validation_fraction,
+                       categorical_features, numeric, n_bins, max_categories, dtype,
+                       random_state, verbose)
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the preprocessor and the members (see :meth:`TabularClassifier.fit`).
+
+        Returns
+        -------
+        self : TabularRegressor
+        """
+        self._validate_params()
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y "
+                             "is None.")
+        Xt = self._preprocess_fit(X)
+        y = np.asarray(y, dtype=np.float64)
+        self._y_ndim = y.ndim
+        Y = y.reshape(len(y), -1)
+        self.target_mean_ = Y.mean(axis=0)
+        scale = Y.std(axis=0)
+        self.target_scale_ = np.where(scale > 0, scale, 1.0)
+        Y = (Y - self.target_mean_) / self.target_scale_
+        self._fit_members(FCNNRegressor, Xt, Y[:, 0] if y.ndim == 1 else Y, sample_weight)
+        return self
+
+    def predict(self, X):
+        """The members' mean prediction, in the units of ``y``."""
+        Xt = self._transform(X)
+        mean = np.mean([member.predict(Xt).reshape(len(Xt), -1) for member in self.members_],
+                       axis=0)
+        out = mean * self.target_scale_ + self.target_mean_
+        return out[:, 0] if self._y_ndim == 1 else out

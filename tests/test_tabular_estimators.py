@@ -1,0 +1,152 @@
+"""The tabular mode: TabularClassifier and TabularRegressor on raw frames."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import make_classification, make_regression
+from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skfcnn import FCNNClassifier, TabularClassifier, TabularRegressor
+
+pd = pytest.importorskip("pandas", reason="the tabular tests build pandas frames")
+
+#: Small and quick: the estimator checks fit many times.
+_QUICK = dict(hidden_layer_sizes=(16,), n_members=2, max_iter=30, batch_size=32,
+              learning_rate_init=0.01, random_state=0)
+#: Each member holds out its own random validation rows: a row given twice is not a
+#: row of weight 2 (it may land in both parts), so no split honours that equivalence.
+_EXPECTED_FAILURES = {"check_sample_weight_equivalence_on_dense_data":
+                      "the members' random validation splits see duplicated rows apart"}
+
+
+def _frame(n=600, seed=0, classification=True):
+    """A raw table: two informative numeric columns (one with NaN), a category
+    column that shifts the target, a string column with missing values, a bool."""
+    rng = np.random.RandomState(seed)
+    a, b = rng.normal(size=n), rng.exponential(size=n) * 100
+    colour = rng.choice(["red", "green", "blue"], size=n)
+    shift = pd.Series(colour).map({"red": 1.0, "green": -1.0, "blue": 0.0}).to_numpy()
+    signal = a + np.log1p(b) - 2 + shift
+    b_missing = b.copy()
+    b_missing[rng.uniform(size=n) < 0.1] = np.nan
+    city = rng.choice(["x", "y", None], size=n)
+    X = pd.DataFrame({"a": a, "b": b_missing, "colour": pd.Categorical(colour), "city": city,
+                      "flag": rng.uniform(size=n) > 0.5})
+    y = (signal + 0.3 * rng.normal(size=n) > 0).astype(int) if classification else signal
+    return X, y
+
+
+@parametrize_with_checks([TabularClassifier(**_QUICK), TabularRegressor(**_QUICK)],
+                         expected_failed_checks=lambda estimator: _EXPECTED_FAILURES)
+def test_sklearn_compatible(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check(estimator)
+
+
+def test_classifier_learns_a_raw_frame_with_categories_and_missing_values():
+    X, y = _frame()
+    X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0, stratify=y)
+    clf = TabularClassifier(n_members=2, max_iter=30, random_state=0).fit(X_train, y_train)
+    proba = clf.predict_proba(X_test)
+    assert proba.shape == (len(X_test), 2) and np.all(np.isfinite(proba))
+    assert np.allclose(proba.sum(axis=1), 1.0)
+    assert clf.score(X_test, y_test) > 0.85  # the colour carries a third of the signal
+    assert list(clf.feature_names_in_) == ["a", "b", "colour", "city", "flag"]
+    assert set(clf.classes_) == {0, 1} and len(clf.members_) == 2
+
+
+def test_regressor_learns_a_raw_frame_and_its_scale():
+    X, y = _frame(classification=False)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+    reg = TabularRegressor(n_members=2, max_iter=40, random_state=0).fit(X_train, y_train)
+    r2 = reg.score(X_test, y_test)
+    assert r2 > 0.8
+    # the members learn standardised targets: a target in other units scores the same
+    shifted = clone(reg).fit(X_train, 1e3 * y_train + 1e5)
+    assert shifted.score(X_test, 1e3 * y_test + 1e5) == pytest.approx(r2, abs=0.02)
+
+
+def test_polars_frame_gives_the_pandas_predictions():
+    pl = pytest.importorskip("polars", reason="polars is not installed")
+    X, y = _frame(n=300)
+    clf = TabularClassifier(**_QUICK).fit(X, y)
+    X_polars = pl.from_pandas(X.astype({"colour": str}))
+    from_polars = TabularClassifier(**_QUICK).fit(X_polars, y)
+    assert np.allclose(from_polars.predict_proba(X_polars), clf.predict_proba(X), atol=1e-6)
+
+
+def test_same_seed_same_model_and_members_differ():
+    X, y = _frame(n=300)
+    first = TabularClassifier(**_QUICK).fit(X, y)
+    again = TabularClassifier(**_QUICK).fit(X, y)
+    assert np.array_equal(first.predict_proba(X), again.predict_proba(X))
+    one, two = first.members_
+    assert not np.array_equal(one.coefs_[0], two.coefs_[0])
+
+
+@pytest.mark.parametrize("Estimator", [TabularClassifier, TabularRegressor])
+def test_clone_pickle_and_skops_round_trips_predict_the_same(Estimator, tmp_path):
+    X, y = _frame(n=300, classification=Estimator is TabularClassifier)
+    model = Estimator(**_QUICK).fit(X, y)
+    expected = model.predict(X)
+    assert np.array_equal(pickle.loads(pickle.dumps(model)).predict(X), expected)
+    assert clone(model).get_params() == model.get_params()
+    sio = pytest.importorskip("skops.io", reason="skops is not installed")
+    path = tmp_path / "model.skops"
+    sio.dump(model, path)
+    loaded = sio.load(path, trusted=sio.get_untrusted_types(file=path))
+    assert np.array_equal(loaded.predict(X), expected)
+
+
+def test_grid_search_over_the_recipe():
+    X, y = _frame(n=300)
+    search = GridSearchCV(TabularClassifier(**_QUICK), {"dropout": [0.0, 0.15],
+                                                       "label_smoothing": [0.0, 0.1]}, cv=2)
+    search.fit(X, y)
+    assert len(search.cv_results_["params"]) == 4 and search.best_score_ > 0.7
+
+
+def test_sample_weight_moves_the_probabilities():
+    X, y = _frame(n=400)
+    heavy = np.where(y == 1, 5.0, 1.0)
+    plain = TabularClassifier(**_QUICK).fit(X, y)
+    weighted = TabularClassifier(**_QUICK).fit(X, y, sample_weight=heavy)
+    assert weighted.predict_proba(X)[:, 1].mean() > plain.predict_proba(X)[:, 1].mean() + 0.05
+
+
+def test_multi_output_regression():
+    X, y = make_regression(200, n_features=4, n_targets=2, random_state=0)
+    reg = TabularRegressor(**_QUICK).fit(X, y)
+    assert reg.predict(X).shape == (200, 2) and reg.target_mean_.shape == (2,)
+
+
+def test_small_data_stopping_rule_keeps_training_while_it_improves():
+    """On 1,000 rows scikit-learn's rule (accuracy on 100 validation rows, patience
+    10) stops within a few dozen epochs; the tabular rule runs the whole budget and
+    keeps the epoch of lowest validation loss, which comes late."""
+    X, y = make_classification(1000, n_features=20, n_informative=8, flip_y=0.05,
+                               random_state=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sklearn_rule = FCNNClassifier(early_stopping=True, random_state=0).fit(X, y)
+    tab = TabularClassifier(hidden_layer_sizes=(64, 64), n_members=2, max_iter=60,
+                            random_state=0).fit(X, y)
+    assert tab.n_iter_ == [60, 60]
+    assert min(tab.best_epochs_) > 15
+    for member in tab.members_:
+        curve = member.validation_loss_curve_
+        assert min(curve) < curve[9] - 0.02  # it still improved after epoch 10
+    assert sklearn_rule.n_iter_ < max(tab.best_epochs_)
+
+
+def test_bad_parameters_name_themselves():
+    X, y = _frame(n=100)
+    with pytest.raises(ValueError, match="n_members"):
+        TabularClassifier(n_members=0).fit(X, y)
+    with pytest.raises(ValueError, match="numeric"):
+        TabularRegressor(numeric="log").fit(X, y.astype(float))
