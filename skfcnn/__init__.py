@@ -15,8 +15,11 @@ if TYPE_CHECKING:  # what type checkers see of the lazy names below
     from .estimators.regressor import FCNNRegressor
     from .plotting import LossCurveDisplay
     from .tabular.estimators import TabularClassifier, TabularRegressor
-    from .tabular.preprocessing import (PiecewiseLinearEncoder, SmoothClipScaler,
-                                        TabularPreprocessor)
+    from .tabular.preprocessing import (
+        PiecewiseLinearEncoder,
+        SmoothClipScaler,
+        TabularPreprocessor,
+    )
 
 #: Public name -> the module that defines it.
 _LAZY = {

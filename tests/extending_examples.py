@@ -1,7 +1,8 @@
 r"""The worked examples of the developer guide (``docs/extending.rst`` includes them).
 
 One new object for each extension point: an activation, a loss, an optimiser,
-a learning-rate schedule, a training callback and a layer step with parameters.
+a learning-rate schedule, a training callback, a layer step with parameters and
+an input step.
 They live in a module (not
 in a test function) because the estimators' parameters must pickle, and a
 pickled object is found again by its module and class name.
@@ -11,7 +12,7 @@ gradients, clones and pickles them, and runs scikit-learn's estimator checks.
 
 import numpy as np
 
-from skfcnn.nn import Activation, Loss
+from skfcnn.nn import Activation, InputStep, Loss
 from skfcnn.nn.layers import LayerStep, Slot
 from skfcnn.nn.optimizers import Optimizer
 from skfcnn.nn.schedules import CosineAnnealing
@@ -98,6 +99,40 @@ def learnable_scale_onnx(builder, name, step):
     r"""The step's ONNX form, :math:`z \odot \gamma`; register it with
     ``skfcnn.onnx.register_layer_step(LearnableScale, learnable_scale_onnx)``."""
     return builder.node("Mul", [name, builder.constant(step.scale.reshape(1, -1), "scale")])
+
+
+# -- an input step: before the first dense layer, its parameters in the network -----------
+class LearnedShift(InputStep):
+    r"""A learned shift of every input column, :math:`y = x + t`, with :math:`t`
+    starting at 0:
+
+    .. math:: \frac{\partial J}{\partial t} = \mathbf 1^\top \Delta, \qquad
+              \frac{\partial J}{\partial x} = \Delta.
+
+    The network binds a copy of it: ``stored["shift"]`` and ``grads["shift"]`` are its
+    views of the flat vectors, ``parameter_values()`` gives :math:`t` (``lr_factor``
+    times the stored vector) and ``scale_gradients()`` finishes the gradient.
+    """
+
+    def __init__(self, lr_factor=1.0):
+        self.lr_factor = lr_factor
+
+    def parameter_shapes(self, n_inputs):
+        return {"shift": (n_inputs,)}
+
+    def initial_values(self, rng, n_inputs):
+        return {"shift": np.zeros(n_inputs)}
+
+    def forward(self, X, run):
+        return X + self.parameter_values()["shift"]  # a new array: X is the user's
+
+    def backward(self, delta, run):
+        np.sum(delta, axis=0, out=self.grads["shift"])
+        self.scale_gradients()
+        return delta if self.needs_input_delta else None
+
+    def predict(self, X):
+        return X + self.parameter_values()["shift"]
 
 
 # -- a loss: its value and its gradient with respect to the output pre-activation ---------

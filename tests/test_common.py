@@ -8,7 +8,7 @@ larger step keep the run short where the checks still pass with them.
 
 Every check runs on the settings that change what the checks exercise
 (:data:`EVERY_CHECK`: the default classifier and regressor, L-BFGS, batch norm,
-balanced class weights, user objects at every extension point; and, below,
+balanced class weights, user objects at every extension point, input steps; and, below,
 dropout and several quantiles); the other settings run only the checks whose
 outcome the setting can change (:data:`SETTING_DEPENDENT`, issue 22).  The rest
 test what happens before the solver, the layers or the loss are involved (input
@@ -26,6 +26,7 @@ from sklearn.utils.estimator_checks import estimator_checks_generator
 
 from skfcnn import FCNNClassifier, FCNNRegressor
 from skfcnn.exceptions import DataScaleWarning
+from skfcnn.nn import FrontScale, PeriodicEmbedding
 from skfcnn.nn.schedules import ExponentialDecay
 
 # The checks fit with the default max_iter on small data sets and expect no
@@ -44,6 +45,8 @@ EVERY_CHECK = [
     # -- user objects where a name is accepted (the developer guide's examples) -----------
     FCNNRegressor(hidden_layer_sizes=(16,), activation=Softsign(), loss=PseudoHuber(),
                   solver=Adamax(), learning_rate_init=0.01, callbacks=[StopBelow(1e-3)]),
+    # input steps with parameters (RealMLP's): another width before the first layer
+    FCNNClassifier(hidden_layer_sizes=(16,), input_steps=[FrontScale(), PeriodicEmbedding()]),
 ]
 
 #: The checks whose outcome a setting (solver, schedule, activation, layer step, loss,

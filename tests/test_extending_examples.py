@@ -12,6 +12,7 @@ from extending_examples import (
     GradientNorms,
     HalfCosine,
     LearnableScale,
+    LearnedShift,
     PseudoHuber,
     Softsign,
     learnable_scale_onnx,
@@ -20,7 +21,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 
 from skfcnn import FCNNClassifier, FCNNRegressor, check_gradients
-from skfcnn.nn import ACTIVATIONS, LOSSES, Network, check_gradient, layers
+from skfcnn.nn import ACTIVATIONS, LOSSES, FrontScale, Network, check_gradient, layers
 from skfcnn.nn.mc_dropout import dropout_passes
 from skfcnn.nn.optimizers import OPTIMIZERS
 from skfcnn.nn.schedules import SCHEDULES
@@ -249,3 +250,31 @@ def test_estimators_with_the_learnable_scale_pass_the_estimator_checks(learnable
         warnings.simplefilter("ignore")
         for est in (FCNNClassifier(hidden_layer_sizes=(16,)), FCNNRegressor(batch_norm=True)):
             check_estimator(est)
+
+
+# -- an input step ----------------------------------------------------------------------
+def test_the_learned_shift_passes_the_gradient_check_first_and_later():
+    rng = np.random.RandomState(0)
+    X, Y = rng.normal(size=(7, 3)), rng.normal(size=(7, 2))
+    for steps in ([LearnedShift(lr_factor=3.0)], [FrontScale(), LearnedShift()]):
+        net = Network((3, 4, 2), "tanh", "identity", input_steps=steps).initialize(rng)
+        net.params[-3:] = rng.normal(size=3)  # a shift away from 0
+
+        def objective(params, net=net):
+            return net.loss_gradient(X, Y, "squared_error", alpha=0.1)
+
+        objective(net.params)
+        assert np.abs(net.grad[-3:]).max() > 1e-3  # the step writes its gradient
+        check_gradient(objective, net.params, net.grad.copy())
+
+
+def test_the_learned_shift_trains_clones_and_pickles(regression):
+    X, y = regression
+    est = FCNNRegressor(hidden_layer_sizes=(8,), max_iter=50, learning_rate_init=0.01,
+                        random_state=0, input_steps=[LearnedShift(), FrontScale()]).fit(X, y)
+    shift = est._network.bound_input_steps[0].parameter_values()["shift"]
+    assert not np.allclose(shift, 0.0)  # trained with the weights
+    check_gradients(est, X[:20], y[:20])
+    assert clone(est).get_params() == est.get_params()
+    loaded = pickle.loads(pickle.dumps(est))
+    assert_array_equal(loaded.predict(X), est.predict(X))

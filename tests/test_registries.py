@@ -128,9 +128,10 @@ def test_the_docstrings_list_every_registered_name(cls):
 
 
 # -- the registries and their views ----------------------------------------------------------
-#: The five extension points' registries (DESIGN.md): module -> registry name.
+#: The extension points' registries (DESIGN.md): module -> registry name.
 REGISTRIES = {"activations": "ACTIVATIONS", "losses": "LOSSES", "layers": "LAYER_STEPS",
-              "optimizers": "OPTIMIZERS", "schedules": "SCHEDULES"}
+              "input_steps": "INPUT_STEPS", "optimizers": "OPTIMIZERS",
+              "schedules": "SCHEDULES"}
 
 
 @pytest.mark.parametrize("module, name", REGISTRIES.items())

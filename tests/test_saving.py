@@ -25,6 +25,7 @@ from skfcnn import FCNNClassifier, FCNNRegressor
 from skfcnn.estimators import base
 from skfcnn.exceptions import InconsistentVersionWarning
 from skfcnn.nn.activations import GELU
+from skfcnn.nn.input_steps import FrontScale, PeriodicEmbedding
 from skfcnn.nn.losses import SquaredError
 from skfcnn.nn.optimizers import Adam
 from skfcnn.nn.schedules import SCHEDULES, CosineAnnealing
@@ -53,6 +54,11 @@ CASES = {
                                  "learning_rate": CosineAnnealing(0.01, 10)}, "binary"),
     "loss-object": (FCNNRegressor, {"loss": SquaredError(), "learning_rate_init": 0.01},
                     "regression"),
+    "input-steps": (FCNNRegressor, {"input_steps": [FrontScale(), PeriodicEmbedding([0, 2])]},
+                    "regression32"),
+    "input-steps-lbfgs": (FCNNClassifier, {"solver": "lbfgs",
+                                           "input_steps": (PeriodicEmbedding(), FrontScale())},
+                          "multiclass"),
 }
 
 

@@ -419,7 +419,8 @@ def test_every_page_has_the_snippets_we_expect():
     assert len(found["quickstart.rst"]) == 5
     assert all(s.is_doctest for s in found["quickstart.rst"])
     assert len(found["saving.rst"]) == 6
-    assert len(found["extending.rst"]) == 11  # the loss rules (2) and the layer steps (2)
+    assert len(found["extending.rst"]) == 12  # the loss rules (2), the layer steps (2), the
+    # input step (1)
     assert "import numpy as np" in found["extending.rst"][0].source
     assert len(found["scaling.rst"]) == 10
     for page_snippets in found.values():

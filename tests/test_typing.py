@@ -107,7 +107,7 @@ GOOD = """
     from sklearn.datasets import make_classification
 
     from skfcnn import FCNNClassifier, FCNNRegressor, LossCurveDisplay, check_gradients
-    from skfcnn.nn import Network, get_activation
+    from skfcnn.nn import FrontScale, Network, PeriodicEmbedding, get_activation
 
     X, y = make_classification(n_samples=60, random_state=0)
     clf: FCNNClassifier = FCNNClassifier(hidden_layer_sizes=(8,), activation=["relu"]).fit(X, y)
@@ -116,6 +116,7 @@ GOOD = """
     reg: FCNNRegressor = FCNNRegressor(hidden_layer_sizes=8, solver="lbfgs").fit(X, proba[:, 1])
     y_pred: np.ndarray = reg.predict(X)
     mean, std = FCNNRegressor(dropout=0.1).fit(X, y).predict(X, return_std=True)
+    embedded = FCNNRegressor(input_steps=[FrontScale(), PeriodicEmbedding(columns=[0])]).fit(X, y)
     worst: int = check_gradients(clf, X[:10], y[:10]).worst_parameter
     net = Network((5, 3, 1), "relu", "identity").initialize(np.random.RandomState(0))
     out: np.ndarray = net.predict(np.zeros((2, 5)))
@@ -133,6 +134,7 @@ BAD = {
     'FCNNClassifier(monitor="accuracy")': "monitor",
     "check_gradients(FCNNClassifier(), [[0.0]], [0], eps='small')": "eps",
     "FCNNRegressor(solver=0.1)": "solver",
+    "FCNNRegressor(input_steps=PeriodicEmbedding())": "input_steps",  # not a list
     'LossCurveDisplay.from_estimator(FCNNClassifier(), validation="los")': "validation",
     "FCNNClassifier().fit(X=object(), y=[0])": "X",  # X's type has no Any in it
 }

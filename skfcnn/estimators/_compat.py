@@ -8,7 +8,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sklearn.utils._optional_dependencies import check_matplotlib_support
-from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    Options,
+    StrOptions,
+    make_constraint,
+)
 from sklearn.utils._set_output import _wrap_data_with_container
 from sklearn.utils.validation import _assert_all_finite, _check_sample_weight
 
@@ -30,4 +36,5 @@ except ImportError:  # pragma: no cover
 
 __all__ = ["CallbackSupportMixin", "HasMethods", "Interval", "Options", "StrOptions",
            "_assert_all_finite", "_check_sample_weight", "_fit_context",
-           "_wrap_data_with_container", "available_if", "check_matplotlib_support"]
+           "_wrap_data_with_container", "available_if", "check_matplotlib_support",
+           "make_constraint"]

@@ -26,6 +26,7 @@ from numpy.typing import ArrayLike as NumpyArrayLike
 from numpy.typing import NDArray
 
 from ..nn._protocols import Activation, Loss
+from ..nn.input_steps import InputStep
 from ..nn.optimizers import Optimizer
 from ..training.callbacks import Callback
 
@@ -41,8 +42,8 @@ else:  # Python 3.10 at run time: typing_extensions is not a dependency
 
 __all__ = ["ActivationParam", "ArrayLike", "BatchSizeParam", "CallbackParam",
            "ClassWeightParam", "DropoutParam", "FloatArray", "HiddenLayerSizes", "InitParam",
-           "LossParam", "Method", "MonitorParam", "RandomStateParam", "RestoreParam",
-           "ScheduleParam", "Self", "SolverParam", "SparseMatrix"]
+           "InputStepsParam", "LossParam", "Method", "MonitorParam", "RandomStateParam",
+           "RestoreParam", "ScheduleParam", "Self", "SolverParam", "SparseMatrix"]
 
 
 class SparseMatrix(Protocol):
@@ -83,6 +84,8 @@ RandomStateParam = int | np.random.RandomState | None
 ClassWeightParam = Mapping[Any, float] | Literal["balanced"] | None
 #: ``callbacks``: hook objects or plain callables ``history -> stop``.
 CallbackParam = Sequence[Callback | Callable[[dict], Any]] | None
+#: ``input_steps``: the steps before the first dense layer, in order, or ``None``.
+InputStepsParam = Sequence[InputStep] | None
 #: What ``predict_proba``, ``transform`` and a regressor's ``predict`` return.
 FloatArray = NDArray[np.floating]
 #: A method a decorator returns with its signature unchanged.

@@ -189,6 +189,7 @@ class BaseFCNN(FitMixin, CallbackSupportMixin, TransformerMixin, BaseEstimator,
                 original_version=version), stacklevel=2)  # pickle.loads(...)
         if pickle_format >= 3:
             state = from_plain(state)
+        state.setdefault("input_steps", None)  # saved before the parameter existed
         state.pop("coefs_", None), state.pop("intercepts_", None)  # 0.1.0 kept the views
         check_loaded_state(state, isinstance(self, ClassifierMixin),  # older formats
                            self._get_param_names() if pickle_format >= 3 else ())  # lack some

@@ -27,6 +27,7 @@ from ._types import (
     FloatArray,
     HiddenLayerSizes,
     InitParam,
+    InputStepsParam,
     LossParam,
     MonitorParam,
     RandomStateParam,
@@ -131,6 +132,7 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
         restore_best_weights: RestoreParam = "auto",
         max_grad_norm: float | None = None,
         callbacks: CallbackParam = None,
+        input_steps: InputStepsParam = None,
     ) -> None:
         _store_params(self, locals())
 

@@ -8,7 +8,7 @@ every public fitted attribute is documented.
 import inspect
 import textwrap
 
-from ..nn import activations, losses, optimizers, schedules
+from ..nn import activations, input_steps, losses, optimizers, schedules
 from ._loss_docs import CLASSIFIER_PARAMETERS, REGRESSOR_PARAMETERS
 from ._types import Method
 
@@ -23,11 +23,13 @@ def _link(obj):
     return f":class:`~{cls.__module__}.{cls.__qualname__}`"
 
 
-def _bullets(entries):
-    """``* 'name': text`` items, wrapped for a parameter description."""
+def _bullets(entries, quoted=True):
+    """``* 'name': text`` items (``name`` as it is unless ``quoted``), wrapped for a
+    parameter description."""
     lines = []
     for name, text in entries:
-        lines += textwrap.wrap(f"* ``'{name}'``: {text}", 79, initial_indent=" " * 8,
+        name = f"``'{name}'``" if quoted else name
+        lines += textwrap.wrap(f"* {name}: {text}", 79, initial_indent=" " * 8,
                                subsequent_indent=" " * 10, break_on_hyphens=False)
     return "\n".join(lines)
 
@@ -57,6 +59,8 @@ def _registry_lists():
     return {
         "ACTIVATIONS": _bullets((n, f"{_summary(a)} ({_link(a)});") for n, a in hidden.items()),
         "SOLVER_NAMES": _names([*optimizers.OPTIMIZERS, "lbfgs"]),
+        "INPUT_STEPS": _bullets(((_link(c), f"{_summary(c)};")
+                                 for c in input_steps.INPUT_STEPS.values()), quoted=False),
         "OPTIMIZERS": _bullets((n, f"{_summary(c)} ({_link(c)});")
                                for n, c in optimizers.OPTIMIZERS.items()),
         "SCHEDULES": _bullets((n, _schedule_text(c) + ";")
@@ -304,7 +308,20 @@ _OPTION_PARAMETERS = """
         stopping), ``'learning_rate'`` (the rate of the *next* epoch; ``None``
         for ``'lbfgs'``) and ``'fit_time'``.  A truthy return value stops training after this
         epoch.  Callbacks are cloned and pickled with the estimator: use
-        module-level functions or classes."""
+        module-level functions or classes.
+    input_steps : list of InputStep, default=None
+        Steps with learned parameters from the features to the first dense
+        layer (:mod:`skfcnn.nn.input_steps`), in order, e.g. RealMLP's
+        ``[FrontScale(), PeriodicEmbedding()]``:
+
+{{INPUT_STEPS}}
+
+        ``None``: none.  ``coefs_[0]`` has a row per column of their output.
+        Their parameters are neither decayed nor penalised; a step's
+        ``lr_factor`` :math:`c` makes their updates :math:`c` times larger
+        with the adaptive solvers (:math:`c^2` with ``'sgd'``).  A warm start
+        or ``partial_fit`` needs the fitted model's steps; ONNX export
+        refuses them."""
 
 _ATTRIBUTES = """
     Attributes
@@ -338,8 +355,9 @@ _ATTRIBUTES = """
         Number of training samples seen by the solver.
     coefs_ : list of ndarray
         ``coefs_[i]`` is the weight matrix of layer ``i``, shape
-        ``(n_units[i], n_units[i+1])``.  A view into one flat parameter vector:
-        writing into it changes the model.
+        ``(n_units[i], n_units[i+1])`` (with ``input_steps``, ``coefs_[0]`` has
+        a row per column of their output).  A view into one flat parameter
+        vector: writing into it changes the model.
     intercepts_ : list of ndarray
         ``intercepts_[i]`` is the bias vector of layer ``i + 1``; also a view.
     n_features_in_ : int

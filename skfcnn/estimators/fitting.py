@@ -22,6 +22,7 @@ from sklearn.base import is_classifier
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 
+from ..nn.input_steps import dense_sizes
 from ..nn.losses import get_loss, loss_rule, loss_value
 from ..nn.network import PREDICT_CHUNK, Network
 from ..nn.transforms import chain
@@ -129,8 +130,14 @@ class FitMixin:
         """A network drawn from ``rng`` for the current parameters and data."""
         sizes = self._layer_sizes(X, Y)
         activation = check_hidden_activation(self.activation, len(sizes) - 2)
+        input_steps = tuple(self.input_steps or ())
+        try:
+            dense_sizes(sizes, input_steps)
+        except ValueError as error:
+            raise ValueError(f"input_steps={self.input_steps!r} cannot take the {sizes[0]} "
+                             f"features of X: {error}") from None
         network = Network(sizes, activation, self.out_activation_, X.dtype,
-                          **self._network_options())
+                          input_steps=input_steps, **self._network_options())
         init = {} if self.init == "glorot_uniform" and self.init_scale is None \
             else {"init": self.init, "scale": self.init_scale}
         return network.initialize(rng, **init)
@@ -155,15 +162,24 @@ class FitMixin:
                 f"{fitted.output_activation!r}, the parameters now (loss={self.loss!r}) "
                 f"give {self.out_activation_!r}. Set warm_start=False to refit."
             )
-        if bool(self.batch_norm) != fitted.batch_norm:
-            raise ValueError(
-                f"warm_start=True and partial_fit need the batch_norm of the fitted model "
-                f"({fitted.batch_norm}); got batch_norm={self.batch_norm!r}. Set "
-                "warm_start=False (or call fit) to refit."
-            )
+        self._check_kept_options(fitted)
         network = fitted.copy()
         self._apply_changed_options(network)
         return network
+
+    def _check_kept_options(self, fitted):
+        """A warm start or ``partial_fit`` keeps the fitted ``batch_norm`` and ``input_steps``
+        (they decide the parameters' layout)."""
+        kept = {"batch_norm": (bool(self.batch_norm), fitted.batch_norm),
+                "input_steps": (tuple(self.input_steps or ()), fitted.input_steps)}
+        for name, (given, fitted_value) in kept.items():
+            if given != fitted_value:
+                shown = list(fitted_value) if name == "input_steps" else fitted_value
+                raise ValueError(
+                    f"warm_start=True and partial_fit need the {name} of the fitted model "
+                    f"({shown}); got {name}={getattr(self, name)!r}. Set warm_start=False "
+                    "(or call fit) to refit."
+                )
 
     def _apply_changed_options(self, network):
         """A changed ``activation`` or ``dropout`` takes effect on the continued network,

@@ -16,8 +16,9 @@ from ..nn import losses, optimizers, schedules, transforms
 from ..nn._views import Names
 from ..nn.activations import ACTIVATIONS, check_hidden_activations
 from ..nn.initializers import INITIALIZERS
+from ..nn.input_steps import InputStep
 from ..training.callbacks import HOOKS, has_hooks
-from ._compat import HasMethods, Interval, Options, StrOptions, _assert_all_finite
+from ._compat import HasMethods, Interval, Options, StrOptions, _assert_all_finite, make_constraint
 
 __all__ = ["PARAMETER_CONSTRAINTS", "REGRESSOR_LOSS_CONSTRAINTS", "hidden_layer_sizes",
            "make_loss", "make_optimizer", "make_schedule", "make_transforms"]
@@ -46,14 +47,13 @@ class _RegistryNames(StrOptions):
         pass
 
 
-class _PerLayer(Options):
-    """A list or tuple whose every element satisfies ``element`` (one per hidden layer).
+class _SequenceOf(Options):
+    """A list or tuple whose every element satisfies one of ``elements``.
 
     ``fit`` validates it with the other parameters, so that a bad element is
     reported as scikit-learn reports every invalid parameter, naming the
-    parameter; the length is checked later, against ``hidden_layer_sizes``.
-    (An ``Options`` subclass only because scikit-learn's ``make_constraint``
-    accepts no other custom constraint.)
+    parameter.  (An ``Options`` subclass only because scikit-learn's
+    ``make_constraint`` accepts no other custom constraint.)
     """
 
     def __init__(self, elements, description):
@@ -65,7 +65,15 @@ class _PerLayer(Options):
             any(element.is_satisfied_by(item) for element in self.elements) for item in val))
 
     def __str__(self):
-        return f"a list or tuple of {self.description}, one per hidden layer"
+        return f"a list or tuple of {self.description}"
+
+
+class _PerLayer(_SequenceOf):
+    """A :class:`_SequenceOf` with one element per hidden layer: the length is checked
+    later, against ``hidden_layer_sizes``."""
+
+    def __str__(self):
+        return f"{super().__str__()}, one per hidden layer"
 
 
 _ACTIVATION_NAME = _RegistryNames(ACTIVATIONS, where=lambda activation: activation.hidden)
@@ -151,6 +159,8 @@ PARAMETER_CONSTRAINTS: dict = {
     "restore_best_weights": [StrOptions({"auto"}), "boolean"],
     "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
     "callbacks": [list, tuple, None],
+    "input_steps": [_SequenceOf([make_constraint(InputStep)], "input steps (InputStep)"),
+                    None],
 }
 
 def hidden_layer_sizes(value):

@@ -16,8 +16,8 @@ What is not plain is turned into a tagged dict ``{"__skfcnn__": kind, ...}``:
   :class:`~skfcnn.nn.optimizers.OptimizerState`: their attributes;
 * NumPy dtypes: their ``str``;
 * an object of a class in one of the public registries (an optimiser, a
-  schedule, an activation, a loss), a parameter or a fitted attribute: the
-  registry, the name and the object's attributes.
+  schedule, an activation, a loss, an input step), a parameter or a fitted
+  attribute: the registry, the name and the object's attributes.
 
 Loading rebuilds objects only from these kinds and these registries, so a
 file names no class to import: an object of any other class (a user's
@@ -29,6 +29,7 @@ import numpy as np
 
 from ..nn._state_checks import StateError
 from ..nn.activations import ACTIVATIONS
+from ..nn.input_steps import INPUT_STEPS
 from ..nn.losses import LOSSES
 from ..nn.network import Network
 from ..nn.optimizers import OPTIMIZERS, OptimizerState
@@ -39,7 +40,7 @@ __all__ = ["REGISTRIES", "from_plain", "saved_format", "to_plain"]
 
 #: The registries whose classes an object is rebuilt from, by registry and entry name.
 REGISTRIES = {"activations": ACTIVATIONS, "losses": LOSSES, "optimizers": OPTIMIZERS,
-              "schedules": SCHEDULES}
+              "schedules": SCHEDULES, "input_steps": INPUT_STEPS}
 
 TAG = "__skfcnn__"
 

@@ -24,6 +24,7 @@ from ._types import (
     FloatArray,
     HiddenLayerSizes,
     InitParam,
+    InputStepsParam,
     LossParam,
     MonitorParam,
     RandomStateParam,
@@ -89,6 +90,7 @@ class FCNNRegressor(RegressorMixin, BaseFCNN):
         callbacks: CallbackParam = None,
         huber_delta: float | None = None,
         quantile: float | Sequence[float] = 0.5,
+        input_steps: InputStepsParam = None,
     ) -> None:
         _store_params(self, locals())
 

@@ -2,8 +2,9 @@
 optimisers, gradient transforms, learning-rate schedules and the gradient
 check.  Nothing here imports scikit-learn.
 
-The five registries, where the package grows, are here beside the classes:
-``ACTIVATIONS``, ``LOSSES``, ``LAYER_STEPS``, ``OPTIMIZERS`` and ``SCHEDULES``."""
+The registries, where the package grows, are here beside the classes:
+``ACTIVATIONS``, ``LOSSES``, ``LAYER_STEPS``, ``INPUT_STEPS``, ``OPTIMIZERS`` and
+``SCHEDULES``."""
 
 from .activations import ACTIVATIONS, DERIVATIVES, Activation, get_activation
 from .gradcheck import (
@@ -14,6 +15,7 @@ from .gradcheck import (
     compare_gradients,
     numerical_gradient,
 )
+from .input_steps import INPUT_STEPS, FrontScale, InputStep, PeriodicEmbedding
 from .layers import LAYER_STEPS, ActivationStep, BatchNormStep, DropoutStep, LayerStep, Slot
 from .losses import LOSSES, OUTPUT_ACTIVATION_OF, Loss, get_loss, loss_value, output_delta
 from .network import Network
@@ -25,15 +27,18 @@ from .schedules import (
     ExponentialDecay,
     InverseScaling,
     LinearWarmup,
+    MultiCycleCosine,
     ReduceOnPlateau,
     StepDecay,
     schedule_unit,
 )
+from .smoothing import LabelSmoothing
 from .transforms import ClipByGlobalNorm, DecoupledWeightDecay, chain
 
 __all__ = [
     "ACTIVATIONS",
     "DERIVATIVES",
+    "INPUT_STEPS",
     "LAYER_STEPS",
     "LOSSES",
     "OPTIMIZERS",
@@ -53,14 +58,19 @@ __all__ = [
     "DecoupledWeightDecay",
     "DropoutStep",
     "ExponentialDecay",
+    "FrontScale",
     "GradientCheckError",
+    "InputStep",
     "InverseScaling",
     "LayerStep",
+    "LabelSmoothing",
     "LinearWarmup",
     "Loss",
+    "MultiCycleCosine",
     "Network",
     "Optimizer",
     "OptimizerState",
+    "PeriodicEmbedding",
     "RMSprop",
     "ReduceOnPlateau",
     "StepDecay",

@@ -3,8 +3,10 @@
 ``W_1, b_1, W_2, b_2, ..., W_L, b_L`` (each weight matrix row-major, of shape
 ``(n_{l-1}, n_l)``), then the parameters of the hidden layers' steps, layer by
 layer, step by step, slot by slot (:class:`~skfcnn.nn.layers.Slot`): with
-batch normalisation ``gamma_1, beta_1, gamma_2, beta_2, ...``.  These helpers
-cut the vector into reshaped views and hand the steps theirs.
+batch normalisation ``gamma_1, beta_1, gamma_2, beta_2, ...``; last the input
+steps' arrays (:mod:`skfcnn.nn.input_steps`, which binds them; ``W_1`` then has a
+row per column of their output).  These helpers cut the vector into reshaped
+views and hand the steps theirs.
 """
 
 import math
@@ -97,3 +99,19 @@ def reset_steps(hidden_steps):
     for kind in ("parameters", "running"):
         for step, slot, _ in step_slots(hidden_steps, kind):
             getattr(step, slot.name)[...] = slot.initial
+
+
+def weight_mask(params, layer_sizes):
+    """A vector like ``params``: 1 at every weight of the dense layers of ``layer_sizes``,
+    0 elsewhere (the biases, the steps' parameters)."""
+    mask = np.zeros_like(params)
+    for coef in _layer_views(mask, layer_sizes)[0]:
+        coef[...] = 1
+    return mask
+
+
+def copied_arrays(value):
+    """``value`` with every array in it (in lists, at any depth) copied."""
+    if isinstance(value, list):
+        return [copied_arrays(item) for item in value]
+    return value.copy() if isinstance(value, np.ndarray) else value

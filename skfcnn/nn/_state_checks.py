@@ -17,6 +17,7 @@ from . import layers
 from ._layout import n_parameters, n_step_parameters, slot_lists, step_slots
 from .activations import ACTIVATIONS, check_hidden_activations
 from .dropout import check_dropout
+from .input_steps import check_input_steps, dense_sizes, n_input_parameters
 
 __all__ = ["StateError", "checked_network_state"]
 
@@ -85,7 +86,7 @@ def checked_network_state(state):
         state["hidden_activations"] = check_hidden_activations(
             state.get("hidden_activation"), n_hidden)
     for field, default in (("dropout", 0.0), ("dropout_rates", (0.0,) * n_hidden),
-                           ("batch_norm", False)):
+                           ("batch_norm", False), ("input_steps", ())):
         state.setdefault(field, default)
     _options(state, n_hidden)
     dtype = state.get("dtype")
@@ -94,7 +95,8 @@ def checked_network_state(state):
     if not isinstance(state["batch_norm"], bool):
         raise StateError("_network.batch_norm", f"is {state['batch_norm']!r}, not a bool")
     steps = _planned_steps(state, layer_sizes)
-    size = n_parameters(layer_sizes) + n_step_parameters(steps)
+    sizes, n_input = _input_layout(state, layer_sizes)
+    size = n_parameters(sizes) + n_step_parameters(steps) + n_input
     for field in ("params", "grad") if "grad" in state else ("params",):
         _array(state.get(field), f"_network.{field}", (size,), dtype)
     state.setdefault("grad", np.zeros_like(state["params"]))  # not saved: a buffer
@@ -111,6 +113,17 @@ def _planned_steps(state, layer_sizes):
         return [layers.build_steps(options, layer) for layer in range(options.n_hidden)]
     except (AttributeError, TypeError, ValueError) as error:
         raise StateError("_network", f"does not build its layer steps: {error}") from None
+
+
+def _input_layout(state, layer_sizes):
+    """The dense layers' sizes and the number of the input steps' parameters that the
+    state's ``input_steps`` (:mod:`~skfcnn.nn.input_steps`) give on its features."""
+    steps = state["input_steps"]
+    try:
+        steps = state["input_steps"] = check_input_steps(steps)
+        return dense_sizes(layer_sizes, steps), n_input_parameters(steps, layer_sizes[0])
+    except (AttributeError, TypeError, ValueError) as error:
+        raise StateError("_network.input_steps", f"is {steps!r}: {error}") from None
 
 
 def _check_running_state(state, steps, dtype):

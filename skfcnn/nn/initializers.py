@@ -128,3 +128,16 @@ INITIALIZERS = {
     "uniform": uniform,
     "zeros": zeros,
 }
+
+
+def init_activation(network, layer):
+    """The activation that sets layer ``layer``'s Glorot factor: a hidden layer's
+    own; for the output layer the hidden activation (as scikit-learn does), the
+    last hidden layer's when there is one per layer; an object by its ``name``."""
+    if layer < network.n_hidden:
+        spec = network.hidden_activations[layer]
+    elif not isinstance(network.hidden_activation, list):
+        spec = network.hidden_activation
+    else:
+        spec = network.hidden_activations[-1] if network.hidden_activations else "identity"
+    return spec if isinstance(spec, str) else getattr(spec, "name", None)

@@ -16,10 +16,11 @@ batch normalisation uses its running statistics, as at prediction time, so the
 only randomness is dropout's.  The passes run together: each chunk of rows is
 repeated :math:`T` times and goes through every layer after the first as one
 matrix product (the first layer's pre-activation, before any dropout, is the
-same in every pass and computed once).  At most ``PREDICT_CHUNK`` rows times
-passes go through at once (more passes than that run in groups), so the
-memory of :func:`dropout_mean_std` does not grow with :math:`T`: the groups'
-means and squared deviations are merged as they come (Chan, Golub & LeVeque):
+same in every pass and computed once, after the input steps' prediction form).
+At most ``PREDICT_CHUNK`` rows times passes go through at once (more passes than
+that run in groups), so the memory of :func:`dropout_mean_std` does not grow with
+:math:`T`: the groups' means and squared deviations are merged as they come
+(Chan, Golub & LeVeque):
 
 .. math::
 
@@ -75,7 +76,8 @@ def _pass_groups(network, X, n_passes, rng):
     rows = max(1, PREDICT_CHUNK // n_passes)  # rows per chunk (1 when T > the chunk)
     group = max(1, PREDICT_CHUNK // rows)  # passes per product (all of them when T fits)
     for start in range(0, X.shape[0], rows):
-        first = np.asarray(X[start : start + rows] @ network.coefs[0])  # the same each pass
+        inputs = network.transform_inputs(X[start : start + rows])  # no dropout before
+        first = np.asarray(inputs @ network.coefs[0])  # the first layer: the same each pass
         first += network.intercepts[0]
         for first_pass in range(0, n_passes, group):
             k = min(group, n_passes - first_pass)

@@ -45,9 +45,12 @@ The steps' own parameters (:class:`~skfcnn.nn.layers.Slot`; batch norm's
 W_L, b_L, gamma_1, beta_1, gamma_2, ...``), never penalised; their running state
 lives in lists named by the step (``running_means``), pickled with the network.
 
-Training mode (dropout, batch statistics) is ``training=True``; :meth:`Network.predict`
-never drops units and uses the running statistics.  The loss is a registered
-name or a :class:`~skfcnn.nn.Loss`.
+Steps on the input (``input_steps``, :mod:`skfcnn.nn.input_steps`: a front scale,
+periodic embeddings) run before the first dense layer: :math:`A_0 = g(X)`, whose width
+``coefs[0]`` has (``layer_sizes[0]`` stays the number of raw features); their arrays
+come last in ``params``.  Training mode (dropout, batch statistics) is
+``training=True``; :meth:`Network.predict` never drops units and uses the running
+statistics.  The loss is a registered name or a :class:`~skfcnn.nn.Loss`.
 """
 
 from __future__ import annotations
@@ -58,15 +61,18 @@ from numbers import Real
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
+from . import input_steps as inputs
 from . import layers
-from ._blocks import block_length, matmul_into, row_views
-from ._layout import (_layer_views, bind_steps, n_parameters, n_step_parameters,
-                      new_running_state, reset_steps, slot_lists)
+from ._blocks import matmul_into
+from ._buffers import Buffers
+from ._layout import (_layer_views, bind_steps, copied_arrays, n_parameters,
+                      n_step_parameters, new_running_state, reset_steps, slot_lists,
+                      weight_mask)
 from ._protocols import Activation
 from ._state_checks import checked_network_state
 from .activations import ACTIVATIONS, _is_activation, check_hidden_activations, get_activation
 from .dropout import check_dropout
-from .initializers import INITIALIZERS
+from .initializers import INITIALIZERS, init_activation
 from .losses import Loss, check_loss_output, get_loss, output_delta
 from .penalty import add_weight_decay, l2_penalty
 
@@ -80,18 +86,20 @@ PREDICT_CHUNK = 4096
 _TRANSIENT = frozenset({
     "coefs", "intercepts", "coef_grads", "intercept_grads", "hidden_steps", "_modes", "_mode",
     "_plain", "_pass", "_output", "_activations", "_deltas", "_scratch", "_row_views",
-    "_decay_scratch", "_ones", "_view_names",
+    "_decay_scratch", "_ones", "_view_names", "dense_sizes", "bound_input_steps",
+    "_input_delta",
 })
 
 
-class Network:
+class Network(Buffers):
     r"""Dense feed-forward network over a flat parameter vector.
 
     Parameters
     ----------
     layer_sizes : sequence of int
         Units per layer, input and output layers included: ``(n_features,
-        *hidden_layer_sizes, n_outputs)``.
+        *hidden_layer_sizes, n_outputs)``; ``n_features`` is the width of ``X``,
+        before any input step.
     hidden_activation : str, Activation or sequence of them
         For every hidden layer, or one per hidden layer: a hidden activation
         of :data:`~skfcnn.nn.activations.ACTIVATIONS` or an activation object
@@ -107,16 +115,23 @@ class Network:
     batch_norm : bool, default=False
         Normalise every hidden pre-activation (batch statistics in training
         mode, running statistics otherwise).
+    input_steps : sequence of InputStep, default=()
+        Steps from ``X`` to the first dense layer (:mod:`skfcnn.nn.input_steps`),
+        kept as private copies (the ``input_steps`` attribute, a tuple).
 
     Attributes
     ----------
     params : ndarray of shape (n_params,)
-        All weights and biases, then the steps' parameters (batch-norm
-        :math:`\gamma, \beta`); contiguous.
+        All weights and biases, then the layer steps' parameters (batch-norm
+        :math:`\gamma, \beta`), then the input steps'; contiguous.
     coefs : list of ndarray
-        ``coefs[l]`` is a view of shape ``(layer_sizes[l], layer_sizes[l+1])``.
+        ``coefs[l]`` is a view of shape ``(dense_sizes[l], dense_sizes[l+1])``.
     intercepts : list of ndarray
         ``intercepts[l]`` is a view of shape ``(layer_sizes[l+1],)``.
+    dense_sizes : tuple of int
+        ``layer_sizes`` with the width after the input steps first.
+    bound_input_steps : list of InputStep
+        The working copies of the input steps, holding their views of ``params``.
     bn_gammas, bn_betas : list of ndarray
         Views of one vector per hidden layer (empty without ``batch_norm``): the
         lists a step's slots name (:class:`~skfcnn.nn.layers.Slot`).
@@ -140,7 +155,8 @@ class Network:
     def __init__(self, layer_sizes: Sequence[int],
                  hidden_activation: str | Activation | Sequence[str | Activation],
                  output_activation: str, dtype: DTypeLike = np.float64, *,
-                 dropout: float | Sequence[float] = 0.0, batch_norm: bool = False) -> None:
+                 dropout: float | Sequence[float] = 0.0, batch_norm: bool = False,
+                 input_steps: Sequence[inputs.InputStep] = ()) -> None:
         self.layer_sizes = tuple(int(n) for n in layer_sizes)
         if len(self.layer_sizes) < 2:
             raise ValueError(f"layer_sizes needs at least an input and an output size; "
@@ -152,8 +168,11 @@ class Network:
         self.output_activation = output_activation
         self.dtype = np.dtype(dtype)
         self.batch_norm = bool(batch_norm)
+        self.input_steps = inputs.check_input_steps(input_steps)
         steps = [layers.build_steps(self, layer) for layer in range(self.n_hidden)]
-        size = n_parameters(self.layer_sizes) + n_step_parameters(steps)
+        size = (n_parameters(inputs.dense_sizes(self.layer_sizes, self.input_steps))
+                + n_step_parameters(steps)
+                + inputs.n_input_parameters(self.input_steps, self.layer_sizes[0]))
         self.params = np.zeros(size, dtype=self.dtype)
         self.grad = np.zeros(size, dtype=self.dtype)
         self.__dict__.update(slot_lists(layers.LAYER_STEPS, (), "running"))
@@ -163,14 +182,20 @@ class Network:
 
     def _build_views(self):
         """The views of the flat vectors, then the steps and buffers built from them."""
-        self.coefs, self.intercepts = _layer_views(self.params, self.layer_sizes)
-        self.coef_grads, self.intercept_grads = _layer_views(self.grad, self.layer_sizes)
+        self.dense_sizes = sizes = inputs.dense_sizes(self.layer_sizes, self.input_steps)
+        self.coefs, self.intercepts = _layer_views(self.params, sizes)
+        self.coef_grads, self.intercept_grads = _layer_views(self.grad, sizes)
         self._activations = self._deltas = self._decay_scratch = self._ones = None
         self._scratch, self._row_views = None, (None, None, None)  # the views hold buffers
+        self._input_delta = None
         self.hidden_steps = steps = [layers.build_steps(self, layer)
                                      for layer in range(self.n_hidden)]
-        views = bind_steps(layers.LAYER_STEPS, steps, self.params, self.grad,
-                           n_parameters(self.layer_sizes), self.__dict__)
+        start = n_parameters(sizes)
+        views = bind_steps(layers.LAYER_STEPS, steps, self.params, self.grad, start,
+                           self.__dict__)
+        self.bound_input_steps = inputs.bind_input_steps(
+            self.input_steps, self.layer_sizes[0], self.dtype, self.params, self.grad,
+            start + n_step_parameters(steps))
         self.__dict__.update(views)
         self._view_names = frozenset(views)
         self._modes = {training: layers.Mode(self.hidden_steps, training)
@@ -218,22 +243,14 @@ class Network:
     def copy(self) -> Network:
         """An independent copy: every array (parameters, gradient, running statistics)
         copied, the buffers and layer steps rebuilt (a fraction of deepcopy's cost)."""
-        def copied(value):
-            if isinstance(value, list):
-                return [copied(item) for item in value]
-            return value.copy() if isinstance(value, np.ndarray) else value
-
         twin = type(self).__new__(type(self))
-        twin._restore({k: copied(v) for k, v in self.__getstate__().items()})
+        twin._restore({k: copied_arrays(v) for k, v in self.__getstate__().items()})
         return twin
 
     def weight_mask(self):
         """A vector like ``params``: 1 at every weight of ``coefs``, 0 at the biases
         and the steps' parameters (e.g. for decoupled weight decay)."""
-        mask = np.zeros_like(self.params)
-        for coef in _layer_views(mask, self.layer_sizes)[0]:
-            coef[...] = 1
-        return mask
+        return weight_mask(self.params, self.dense_sizes)
 
     @property
     def n_layers(self):
@@ -244,18 +261,6 @@ class Network:
     def n_hidden(self):
         """Number of hidden layers."""
         return len(self.layer_sizes) - 2
-
-    def _init_activation(self, layer):
-        """The activation that sets layer ``layer``'s Glorot factor: a hidden layer's
-        own; for the output layer the hidden activation (as scikit-learn does), the
-        last hidden layer's when there is one per layer; an object by its ``name``."""
-        if layer < self.n_hidden:
-            spec = self.hidden_activations[layer]
-        elif not isinstance(self.hidden_activation, list):
-            spec = self.hidden_activation
-        else:
-            spec = self.hidden_activations[-1] if self.hidden_activations else "identity"
-        return spec if isinstance(spec, str) else getattr(spec, "name", None)
 
     def initialize(self, rng: np.random.RandomState, init: str = "glorot_uniform",
                    scale: float | None = None) -> Network:
@@ -275,7 +280,7 @@ class Network:
         self
             With every step's parameters and running state at their initial
             values (batch norm: :math:`\\gamma = 1`, :math:`\\beta = 0`, running
-            mean 0, variance 1).
+            mean 0, variance 1); then the input steps' drawn from ``rng``.
         """
         if init not in INITIALIZERS:
             raise ValueError(f"init {init!r} is not supported; allowed are "
@@ -283,44 +288,18 @@ class Network:
         initializer = INITIALIZERS[init]
         for layer, (coef, intercept) in enumerate(zip(self.coefs, self.intercepts)):
             coef[...], intercept[...] = initializer(
-                *coef.shape, rng, self.dtype, self._init_activation(layer), scale=scale
+                *coef.shape, rng, self.dtype, init_activation(self, layer), scale=scale
             )
         reset_steps(self.hidden_steps)
+        inputs.initialize_input_steps(self.bound_input_steps, rng)
         return self
 
     # -- buffers -----------------------------------------------------------------------
-    def _allocate(self, n_rows):
-        """Buffers for ``n_rows`` rows: the layers' outputs and errors, then the
-        steps' own (one work space shared by all)."""
-        sizes = self.layer_sizes[1:]
-        self._activations = [np.empty((n_rows, n), self.dtype) for n in sizes]
-        self._ones = np.ones(n_rows, self.dtype)  # 1^T Delta: the bias gradients
-        self._deltas = [np.empty((n_rows, n), self.dtype) for n in sizes]
-        steps = [step for layer_steps in self.hidden_steps for step in layer_steps]
-        width = max((step.scratch_width for step in steps), default=0)
-        self._scratch = np.empty(n_rows * width, self.dtype)
-        for step in steps:
-            step.allocate(n_rows, self._scratch)
-        self._row_views = (None, None, None)
-
     def release_buffers(self, max_rows=0):
         """Free the activation and error buffers (and the steps') if they hold more
         than ``max_rows`` rows; the next pass allocates what it needs."""
         if self._activations is not None and self._activations[0].shape[0] > max_rows:
             self._build_views()
-
-    def _buffers(self, n_rows):
-        """Per-layer activation and error buffers of ``n_rows`` rows.
-
-        The views of the last size asked for are kept: mini-batches of one
-        size (all but the last of an epoch) reuse them as they are.
-        """
-        if self._activations is None or self._activations[0].shape[0] < n_rows:
-            self._allocate(n_rows)
-        if self._row_views[0] != n_rows:
-            self._row_views = (n_rows, row_views(self._activations, n_rows),
-                               row_views(self._deltas, n_rows))
-        return self._row_views[1], self._row_views[2]
 
     # -- forward -----------------------------------------------------------------------
     def forward(self, X, training=False, rng=None, fixed_masks=False, update_stats=True,
@@ -347,19 +326,23 @@ class Network:
         Returns
         -------
         list of ndarray
-            ``[X, A_1, ..., A_L]``, each hidden output after dropout (what the
+            ``[A_0, A_1, ..., A_L]``: ``A_0`` is ``X`` after the input steps (``X``
+            itself without them), each hidden output is after dropout (what the
             next layer sees).  The buffers are overwritten by the next call, so
             copy what you want to keep.
         """
         activations, _ = self._buffers(X.shape[0])
         self._mode = mode = self._modes[bool(training)]
         self._plain = plain = mode.plain  # the activations, or None: run the steps
-        run = None if plain is not None else layers.ForwardPass(
+        input_steps = self.bound_input_steps
+        run = None if plain is not None and not input_steps else layers.ForwardPass(
             bool(training), rng, fixed_masks, update_stats, sample_weight)
         self._pass = run
-        outputs, inputs, last = [X], X, self.n_layers - 1
+        if input_steps:
+            X = inputs.forward_inputs(input_steps, X, run)
+        outputs, previous, last = [X], X, self.n_layers - 1
         for layer, out in enumerate(activations):
-            matmul_into(inputs, self.coefs[layer], out)
+            matmul_into(previous, self.coefs[layer], out)
             out += self.intercepts[layer]
             if layer == last:
                 self._output.forward(out)
@@ -369,7 +352,7 @@ class Network:
                 for step in mode.steps[layer]:
                     out = step.forward(out, run)
             outputs.append(out)
-            inputs = out
+            previous = out
         return outputs
 
     def predict(self, X: NDArray, raw_output: bool = False,
@@ -397,10 +380,15 @@ class Network:
             for start in range(0, X.shape[0], PREDICT_CHUNK)
         ])
 
+    def transform_inputs(self, X: NDArray) -> NDArray:
+        """``X`` through the input steps at prediction time (:math:`A_0`, the first dense
+        layer's input), in a new array; ``X`` itself without input steps."""
+        return inputs.predict_inputs(self.bound_input_steps, X)
+
     def _predict_rows(self, X, raw_output, n_layers):
         stop = self.n_layers if n_layers is None else n_layers
         plain, steps = self._modes[False].predict_plain, self._modes[False].steps
-        out = X
+        out = self.transform_inputs(X)
         for layer in range(stop):
             out = out @ self.coefs[layer]
             out += self.intercepts[layer]
@@ -475,8 +463,9 @@ class Network:
         plain, zero_bias = self._plain, self._mode.zero_bias
         for layer in range(self.n_layers - 1, -1, -1):
             matmul_into(activations[layer].T, delta, self.coef_grads[layer])
-            if alpha:
-                self._add_weight_decay(layer, alpha / weight_sum)
+            if alpha:  # the L2 term, through a reused block-sized buffer
+                add_weight_decay(self.coefs[layer], self.coef_grads[layer], alpha / weight_sum,
+                                 self._decay_buffer())
             np.matmul(ones, delta, out=self.intercept_grads[layer])  # column sums by BLAS
             if zero_bias[layer]:
                 self.intercept_grads[layer][...] = 0  # exactly 0, e.g. after a batch mean
@@ -490,11 +479,7 @@ class Network:
                 for step in reversed(self._mode.steps[layer - 1]):
                     previous = step.backward(previous, self._pass)
             delta = previous
+        if self.bound_input_steps:  # their gradients, from the error of A_0
+            first = np.matmul(delta, self.coefs[0].T, out=self._input_delta[: Y.shape[0]])
+            inputs.backward_inputs(self.bound_input_steps, first, self._pass)
         return self.grad
-
-    def _add_weight_decay(self, layer, factor):
-        """The L2 term of ``coef_grads[layer]``, through a reused block-sized buffer."""
-        if self._decay_scratch is None:
-            size = min(block_length(self.dtype), max(c.size for c in self.coefs))
-            self._decay_scratch = np.empty(size, self.dtype)
-        add_weight_decay(self.coefs[layer], self.coef_grads[layer], factor, self._decay_scratch)

@@ -56,8 +56,11 @@ def emit_logits(builder, name, network):
     ------
     ValueError
         When a hidden layer has a step or an activation without an ONNX form,
-        naming the layer and the object.
+        naming the layer and the object; for a network with input steps.
     """
+    if getattr(network, "input_steps", ()):
+        raise NoOnnxForm(f"input_steps={list(network.input_steps)!r} have no ONNX form: "
+                         "export a model fitted with input_steps=None.")
     for layer in range(network.n_layers):
         weights, bias = network.coefs[layer], network.intercepts[layer]
         steps = prediction_steps(network, layer)

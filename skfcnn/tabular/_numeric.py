@@ -24,7 +24,7 @@ from ..estimators._compat import Interval, _fit_context
 __all__ = ["PiecewiseLinearEncoder", "SmoothClipScaler", "input_feature_names",
            "robust_scales", "smooth_clip"]
 
-#: The bound of :func:`smooth_clip`: :math:`|f(u)| < 3`.
+#: The bound of ``smooth_clip``: :math:`|f(u)| < 3`.
 CLIP_BOUND = 3.0
 
 
@@ -149,7 +149,7 @@ class SmoothClipScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     :math:`f(u) \approx u` for :math:`|u| \lesssim 1`, so the bulk of a
     column keeps its shape while outliers are pulled in smoothly; the output
-    is monotone in each column (:func:`smooth_clip`).  The statistics ignore
+    is monotone in each column (``smooth_clip``).  The statistics ignore
     NaN; NaN passes through ``transform``.
 
     Parameters
@@ -160,13 +160,13 @@ class SmoothClipScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
-    center_ : ndarray of shape (n_features_in_,)
+    center_ : ndarray of shape (n_features,)
         The training medians :math:`m_j` (0 for a column without values).
-    scale_ : ndarray of shape (n_features_in_,)
+    scale_ : ndarray of shape (n_features,)
         The factors :math:`s_j`.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Names of the features seen during ``fit``, when they are all strings.
 
     See Also
@@ -219,12 +219,12 @@ class SmoothClipScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features_in_)
+        X : array-like of shape (n_samples, n_features)
             The data to transform; NaN stays NaN.
 
         Returns
         -------
-        X_new : ndarray of shape (n_samples, n_features_in_)
+        X_new : ndarray of shape (n_samples, n_features)
             The values :math:`f(s_j (x - m_j))`, in :math:`(-3, 3)`.
         """
         check_is_fitted(self)
@@ -313,11 +313,11 @@ class PiecewiseLinearEncoder(TransformerMixin, BaseEstimator):
     bin_edges_ : list of ndarray
         Per input column, its :math:`T_j + 1` edges (empty for a column
         without values).
-    n_bins_ : ndarray of shape (n_features_in_,)
+    n_bins_ : ndarray of shape (n_features,)
         Per input column, its number of output columns :math:`T_j`.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Names of the features seen during ``fit``, when they are all strings.
 
     See Also
@@ -379,12 +379,12 @@ class PiecewiseLinearEncoder(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features_in_)
+        X : array-like of shape (n_samples, n_features)
             The data to encode; NaN encodes as zeros.
 
         Returns
         -------
-        X_new : ndarray of shape (n_samples, n_bins_.sum())
+        X_new : ndarray of shape (n_samples, n_outputs)
             The encodings, input column by input column.
         """
         check_is_fitted(self)

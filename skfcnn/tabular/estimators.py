@@ -40,13 +40,17 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 from ..estimators._compat import Interval, StrOptions
 from ..estimators.classifier import FCNNClassifier
 from ..estimators.regressor import FCNNRegressor
-from ..nn.schedules import MultiCycleCosine
+from ..nn.input_steps import FrontScale, PeriodicEmbedding
+from ..nn.schedules import Constant, CosineAnnealing, MultiCycleCosine
 from ..nn.smoothing import LabelSmoothing
 from .preprocessing import TabularPreprocessor
 
 __all__ = ["TabularClassifier", "TabularRegressor"]
 
 _SEED_BOUND = np.iinfo(np.int32).max
+
+#: The schedules of ``learning_rate``: name -> class, built over ``max_iter`` epochs.
+_SCHEDULES = {"coslog": MultiCycleCosine, "cosine": CosineAnnealing, "constant": Constant}
 
 #: The parameters handed to TabularPreprocessor, under the same names.
 _PREPROCESSING = ("categorical_features", "numeric", "n_bins", "max_categories", "dtype")
@@ -61,6 +65,7 @@ class _TabularBase(BaseEstimator):
         "n_members": [Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions(set(_SCHEDULES))],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
@@ -71,6 +76,8 @@ class _TabularBase(BaseEstimator):
         "n_bins": [Interval(Integral, 2, None, closed="left"), None],
         "max_categories": [Interval(Integral, 2, None, closed="left"), None],
         "dtype": [StrOptions({"float32", "float64"})],
+        "numeric_embedding": [StrOptions({"none", "periodic"})],
+        "front_scale": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -90,13 +97,25 @@ class _TabularBase(BaseEstimator):
         return dict(
             hidden_layer_sizes=tuple(self.hidden_layer_sizes), activation=self.activation,
             solver="adam", alpha=0.0, batch_size=self.batch_size,
-            learning_rate=MultiCycleCosine(self.learning_rate_init, self.max_iter),
+            learning_rate=_SCHEDULES[self.learning_rate].build(
+                self.learning_rate_init, n_epochs=self.max_iter, power_t=0.5),
             learning_rate_init=self.learning_rate_init, max_iter=self.max_iter,
             beta_2=self.beta_2, weight_decay=self.weight_decay or None,
             dropout=self.dropout, early_stopping=True,
             validation_fraction=self.validation_fraction, n_iter_no_change=self.max_iter,
             tol=0.0, monitor="loss", restore_best_weights=True, random_state=seed,
-            verbose=self.verbose)
+            verbose=self.verbose, input_steps=self._input_steps() or None)
+
+    def _input_steps(self):
+        """RealMLP's parts in front of the first layer, as the parameters ask: the
+        periodic embedding of the scaled numeric columns, then the front scale."""
+        steps = []
+        numeric = list(range(self.preprocessor_.n_numeric_))
+        if self.numeric_embedding == "periodic" and numeric:
+            steps.append(PeriodicEmbedding(columns=numeric))
+        if self.front_scale:
+            steps.append(FrontScale())
+        return steps
 
     def _fit_members(self, make_member, Xt, y, sample_weight):
         """``n_members`` members, each from its own seed, fitted to ``Xt, y``."""
@@ -127,9 +146,10 @@ class _TabularBase(BaseEstimator):
 
 
 def _common_params(self, hidden_layer_sizes, activation, n_members, max_iter, batch_size,
-                   learning_rate_init, beta_2, weight_decay, dropout, validation_fraction,
-                   categorical_features, numeric, n_bins, max_categories, dtype,
-                   random_state, verbose):
+                   learning_rate, learning_rate_init, beta_2, weight_decay, dropout,
+                   validation_fraction, categorical_features, numeric, n_bins,
+                   max_categories, dtype, numeric_embedding, front_scale, random_state,
+                   verbose):
     """Store the shared keyword arguments verbatim (scikit-learn's rule)."""
     for name, value in list(locals().items()):
         if name != "self":
@@ -145,27 +165,39 @@ class TabularClassifier(ClassifierMixin, _TabularBase):
     hidden_layer_sizes : tuple of int, default=(256, 256, 256)
         The hidden layers of every member.
     activation : str, default="relu"
-        The members' hidden activation (a name of :data:`skfcnn.nn.ACTIVATIONS`).
-    n_members : int, default=5
+        The members' hidden activation (a name of :data:`~skfcnn.nn.activations.ACTIVATIONS`).
+    n_members : int, default=3
         How many networks are trained and averaged.
     max_iter : int, default=64
         The epochs each member trains (the whole budget: no early stop).
     batch_size : int, default=256
         Rows per batch (all of them when fewer).
+    learning_rate : {"coslog", "cosine", "constant"}, default="coslog"
+        The schedule over the ``max_iter`` epochs:
+        :class:`~skfcnn.nn.schedules.MultiCycleCosine` (RealMLP's),
+        :class:`~skfcnn.nn.CosineAnnealing` or :class:`~skfcnn.nn.Constant`.
     learning_rate_init : float, default=0.002
-        The peak of the multi-cycle cosine schedule.
+        The schedule's peak rate.
     beta_2 : float, default=0.95
         Adam's second-moment decay.
     weight_decay : float, default=0.0
         Decoupled weight decay (AdamW's); 0 for none.
     dropout : float, default=0.15
-        Dropout rate of the hidden layers.
+        Dropout rate of the hidden layers (the regressor's default is 0).
     label_smoothing : float, default=0.1
         :math:`\\varepsilon` of :class:`~skfcnn.nn.smoothing.LabelSmoothing`.
     validation_fraction : float, default=0.2
         The share of rows each member holds out to choose its best epoch.
     categorical_features, numeric, n_bins, max_categories, dtype
-        Those of :class:`~skfcnn.tabular.TabularPreprocessor`.
+        Those of :class:`~skfcnn.tabular.TabularPreprocessor`, except ``n_bins``,
+        whose default here is 16 (piecewise-linear encodings of every numeric column).
+    numeric_embedding : {"none", "periodic"}, default="none"
+        ``"periodic"``: RealMLP's learned periodic embedding of every scaled
+        numeric column (:class:`~skfcnn.nn.PeriodicEmbedding`) in front of the
+        first layer.
+    front_scale : bool, default=False
+        A learned scale of every input column (:class:`~skfcnn.nn.FrontScale`),
+        after the embedding.
     random_state : int, RandomState instance or None, default=None
         Draws every member's seed (splits, initialisation, batches, dropout).
     verbose : int, default=0
@@ -198,16 +230,17 @@ class TabularClassifier(ClassifierMixin, _TabularBase):
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
     }
 
-    def __init__(self, *, hidden_layer_sizes=(256, 256, 256), activation="relu", n_members=5,
-                 max_iter=64, batch_size=256, learning_rate_init=0.002, beta_2=0.95,
-                 weight_decay=0.0, dropout=0.15, label_smoothing=0.1,
+    def __init__(self, *, hidden_layer_sizes=(256, 256, 256), activation="relu", n_members=3,
+                 max_iter=64, batch_size=256, learning_rate="coslog", learning_rate_init=0.002,
+                 beta_2=0.95, weight_decay=0.0, dropout=0.15, label_smoothing=0.1,
                  validation_fraction=0.2, categorical_features="auto", numeric="smooth_clip",
-                 n_bins=None, max_categories=32, dtype="float32", random_state=None,
-                 verbose=0):
+                 n_bins=16, max_categories=32, dtype="float32", numeric_embedding="none",
+                 front_scale=False, random_state=None, verbose=0):
         _common_params(self, hidden_layer_sizes, activation, n_members, max_iter, batch_size,
-                       learning_rate_init, beta_2, weight_decay, dropout, validation_fraction,
-                       categorical_features, numeric, n_bins, max_categories, dtype,
-                       random_state, verbose)
+                       learning_rate, learning_rate_init, beta_2, weight_decay, dropout,
+                       validation_fraction, categorical_features, numeric, n_bins,
+                       max_categories, dtype, numeric_embedding, front_scale, random_state,
+                       verbose)
         self.label_smoothing = label_smoothing
 
     def _member_params(self, seed):
@@ -265,13 +298,16 @@ class TabularRegressor(RegressorMixin, _TabularBase):
 
     Parameters
     ----------
-    hidden_layer_sizes, activation, n_members, max_iter, batch_size
+    hidden_layer_sizes, activation, n_members, max_iter, batch_size, learning_rate
         As in :class:`TabularClassifier`.
-    learning_rate_init : float, default=0.002
-    beta_2, weight_decay, dropout, validation_fraction
+    learning_rate_init, beta_2, weight_decay, validation_fraction
         As in :class:`TabularClassifier`.
+    dropout : float, default=0.0
+        Dropout rate of the hidden layers (0: it cost R² on the regression sets).
     categorical_features, numeric, n_bins, max_categories, dtype
-        Those of :class:`~skfcnn.tabular.TabularPreprocessor`.
+        As in :class:`TabularClassifier`.
+    numeric_embedding, front_scale
+        As in :class:`TabularClassifier`.
     random_state, verbose
         As in :class:`TabularClassifier`.
 
@@ -289,20 +325,22 @@ class TabularRegressor(RegressorMixin, _TabularBase):
     >>> from sklearn.datasets import make_regression
     >>> from skfcnn import TabularRegressor
     >>> X, y = make_regression(300, n_features=5, noise=1.0, random_state=0)
-    >>> reg = TabularRegressor(n_members=2, max_iter=30, random_state=0).fit(X, y)
+    >>> reg = TabularRegressor(n_members=2, random_state=0).fit(X, y)
     >>> bool(reg.score(X, y) > 0.9)
     True
     """
 
-    def __init__(self, *, hidden_layer_sizes=(256, 256, 256), activation="relu", n_members=5,
-                 max_iter=64, batch_size=256, learning_rate_init=0.002, beta_2=0.95,
-                 weight_decay=0.0, dropout=0.15, validation_fraction=0.2,
-                 categorical_features="auto", numeric="smooth_clip", n_bins=None,
-                 max_categories=32, dtype="float32", random_state=None, verbose=0):
+    def __init__(self, *, hidden_layer_sizes=(256, 256, 256), activation="relu", n_members=3,
+                 max_iter=64, batch_size=256, learning_rate="coslog", learning_rate_init=0.002,
+                 beta_2=0.95, weight_decay=0.0, dropout=0.0, validation_fraction=0.2,
+                 categorical_features="auto", numeric="smooth_clip", n_bins=16,
+                 max_categories=32, dtype="float32", numeric_embedding="none",
+                 front_scale=False, random_state=None, verbose=0):
         _common_params(self, hidden_layer_sizes, activation, n_members, max_iter, batch_size,
-                       learning_rate_init, beta_2, weight_decay, dropout, validation_fraction,
-                       categorical_features, numeric, n_bins, max_categories, dtype,
-                       random_state, verbose)
+                       learning_rate, learning_rate_init, beta_2, weight_decay, dropout,
+                       validation_fraction, categorical_features, numeric, n_bins,
+                       max_categories, dtype, numeric_embedding, front_scale, random_state,
+                       verbose)
 
     def fit(self, X, y, sample_weight=None):
         """Fit the preprocessor and the members (see :meth:`TabularClassifier.fit`).

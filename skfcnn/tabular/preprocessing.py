@@ -11,9 +11,9 @@ with numeric, categorical and missing values, and writes, in this order:
    missing values in training;
 4. the categorical columns: one-hot (a missing value is a level), two-level
    columns as :math:`\pm 1`, all scaled by RealMLP's rule
-   (:mod:`skfcnn.tabular._categorical`).
+   (``skfcnn.tabular._categorical``).
 
-The two numeric transformers are defined in :mod:`skfcnn.tabular._numeric`
+The two numeric transformers are defined in ``skfcnn.tabular._numeric``
 and usable on their own.
 """
 
@@ -163,7 +163,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         :class:`SmoothClipScaler` of the encoded columns.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Names of the features seen during ``fit``, when they are all strings.
 
     See Also
@@ -339,7 +339,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : data frame or array-like of shape (n_samples, n_features_in_)
+        X : data frame or array-like of shape (n_samples, n_features)
             A table with the training table's columns; unknown levels and
             missing values are accepted.
 

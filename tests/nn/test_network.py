@@ -437,9 +437,9 @@ def test_row_views_follow_every_change_of_batch_size():
 
 
 def test_weight_decay_term_by_blocks_equals_the_formula(monkeypatch):
-    import skfcnn.nn.network as network_module
+    import skfcnn.nn._buffers as buffers_module  # the network's buffers
 
-    monkeypatch.setattr(network_module, "block_length", lambda dtype: 7)  # 12 weights: 7 + 5
+    monkeypatch.setattr(buffers_module, "block_length", lambda dtype: 7)  # 12 weights: 7 + 5
     net, X, Y, _ = make_problem((4, 3, 2), "tanh", "squared_error", 6, seed=5)
     net.loss_gradient(X, Y, "squared_error", alpha=0.0)
     plain = [g.copy() for g in net.coef_grads]

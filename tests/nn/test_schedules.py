@@ -15,6 +15,7 @@ from skfcnn.nn.schedules import (
     ExponentialDecay,
     InverseScaling,
     LinearWarmup,
+    MultiCycleCosine,
     ReduceOnPlateau,
     StepDecay,
     schedule_unit,
@@ -61,7 +62,8 @@ def test_schedule_unit_defaults_to_epoch_and_rejects_unknown_units():
 def test_registry():
     assert SCHEDULES == {"constant": Constant, "invscaling": InverseScaling,
                          "adaptive": ReduceOnPlateau, "cosine": CosineAnnealing,
-                         "step": StepDecay, "exponential": ExponentialDecay}
+                         "step": StepDecay, "exponential": ExponentialDecay,
+                         "coslog": MultiCycleCosine}
 
 
 # -- build: what the estimators make of a name -----------------------------------------------
@@ -74,6 +76,7 @@ def test_build_encodes_the_estimators_rules():
     assert build("adaptive") == ReduceOnPlateau(0.1)
     assert build("cosine") == CosineAnnealing(0.1, n_epochs=9, min_learning_rate=0.1 / 100)
     assert build("step") == StepDecay(0.1, step_size=3, gamma=0.1)
+    assert build("coslog") == MultiCycleCosine(0.1, n_epochs=9)
     assert build("step", n_epochs=2) == StepDecay(0.1, step_size=1, gamma=0.1)
     assert build("exponential") == ExponentialDecay(0.1, gamma=0.01 ** (1 / 9))
     assert build("exponential")(9) == pytest.approx(0.1 * 0.01, rel=1e-14)

@@ -65,7 +65,7 @@ def test_for_output_binds_and_refuses_others():
 
 @pytest.mark.parametrize("bad", [-0.1, 1.0, float("nan"), "0.1"])
 def test_smoothing_out_of_range_names_the_argument(bad):
-    with pytest.raises(ValueError, match="'smoothing'.*got"):
+    with pytest.raises(ValueError, match=r"'smoothing'.*got"):
         LabelSmoothing(bad)
 
 
