@@ -5,15 +5,17 @@ polars frame (numeric, categorical and missing values) or an array, and
 chain the recipe's parts, each usable on its own:
 
 1. :class:`~skfcnn.tabular.TabularPreprocessor`: robust scaling with smooth
-   clipping of the numeric columns, missing-value indicators, one-hot
-   categories (RealMLP's preprocessing, Holzmüller et al., 2024);
+   clipping of the numeric columns (RealMLP's preprocessing, Holzmüller et
+   al., 2024), their piecewise-linear encodings (Gorishniy et al., 2022),
+   missing-value indicators, one-hot categories;
 2. ``n_members`` networks (:class:`~skfcnn.FCNNClassifier` /
    :class:`~skfcnn.FCNNRegressor`), each trained on its own random split of
    the rows into training and validation parts, so that together they see
-   every row: Adam with :math:`\beta_2 = 0.95`, RealMLP's multi-cycle cosine
-   schedule (:class:`~skfcnn.nn.schedules.MultiCycleCosine`), dropout,
-   decoupled weight decay, label smoothing for classifiers
-   (:class:`~skfcnn.nn.smoothing.LabelSmoothing`);
+   every row: Adam with :math:`\beta_2 = 0.95`, dropout (classifier), label
+   smoothing (:class:`~skfcnn.nn.smoothing.LabelSmoothing`, classifier);
+   optionally RealMLP's multi-cycle cosine schedule
+   (:class:`~skfcnn.nn.schedules.MultiCycleCosine`), decoupled weight decay,
+   its periodic embeddings and front scale (:mod:`skfcnn.nn.input_steps`);
 3. the stopping rule: every member trains for the whole budget of
    ``max_iter`` epochs and keeps the epoch with the lowest validation loss
    (not accuracy, which on a few hundred validation rows stops improving
@@ -22,8 +24,8 @@ chain the recipe's parts, each usable on its own:
    values (regressor; trained on the standardised targets
    :math:`(y - \bar y) / s_y` and mapped back).
 
-Every default was chosen by the ablation of ``benchmarks/tabular.py`` (see
-the user guide's tabular page).
+The defaults are what the ablation on ``benchmarks/tabular.py`` kept
+(:doc:`/tabular`): the parts that did not help on average there are options.
 """
 
 import warnings
@@ -162,17 +164,17 @@ class TabularClassifier(ClassifierMixin, _TabularBase):
 
     Parameters
     ----------
-    hidden_layer_sizes : tuple of int, default=(256, 256, 256)
+    hidden_layer_sizes : tuple of int, default=(128, 128, 128)
         The hidden layers of every member.
     activation : str, default="relu"
         The members' hidden activation (a name of :data:`~skfcnn.nn.activations.ACTIVATIONS`).
-    n_members : int, default=3
+    n_members : int, default=5
         How many networks are trained and averaged.
     max_iter : int, default=64
         The epochs each member trains (the whole budget: no early stop).
     batch_size : int, default=256
         Rows per batch (all of them when fewer).
-    learning_rate : {"coslog", "cosine", "constant"}, default="coslog"
+    learning_rate : {"constant", "coslog", "cosine"}, default="constant"
         The schedule over the ``max_iter`` epochs:
         :class:`~skfcnn.nn.schedules.MultiCycleCosine` (RealMLP's),
         :class:`~skfcnn.nn.CosineAnnealing` or :class:`~skfcnn.nn.Constant`.
@@ -230,8 +232,8 @@ class TabularClassifier(ClassifierMixin, _TabularBase):
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
     }
 
-    def __init__(self, *, hidden_layer_sizes=(256, 256, 256), activation="relu", n_members=3,
-                 max_iter=64, batch_size=256, learning_rate="coslog", learning_rate_init=0.002,
+    def __init__(self, *, hidden_layer_sizes=(128, 128, 128), activation="relu", n_members=5,
+                 max_iter=64, batch_size=256, learning_rate="constant", learning_rate_init=0.002,
                  beta_2=0.95, weight_decay=0.0, dropout=0.15, label_smoothing=0.1,
                  validation_fraction=0.2, categorical_features="auto", numeric="smooth_clip",
                  n_bins=16, max_categories=32, dtype="float32", numeric_embedding="none",
@@ -330,8 +332,8 @@ class TabularRegressor(RegressorMixin, _TabularBase):
     True
     """
 
-    def __init__(self, *, hidden_layer_sizes=(256, 256, 256), activation="relu", n_members=3,
-                 max_iter=64, batch_size=256, learning_rate="coslog", learning_rate_init=0.002,
+    def __init__(self, *, hidden_layer_sizes=(128, 128, 128), activation="relu", n_members=5,
+                 max_iter=64, batch_size=256, learning_rate="constant", learning_rate_init=0.002,
                  beta_2=0.95, weight_decay=0.0, dropout=0.0, validation_fraction=0.2,
                  categorical_features="auto", numeric="smooth_clip", n_bins=16,
                  max_categories=32, dtype="float32", numeric_embedding="none",
