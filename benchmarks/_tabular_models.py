@@ -174,8 +174,10 @@ def _ours(task, numeric, categorical, seed, threads, **params):
                                               cls(random_state=seed, **params)))
 
 
-def _tabular(task, numeric, categorical, seed, threads, **params):
-    """skfcnn's tabular estimator on the raw table, at its defaults plus ``params``."""
+def _tabular(task, numeric_columns, categorical_columns, seed, threads, **params):
+    """skfcnn's tabular estimator on the raw table, at its defaults plus ``params``
+    (which may name its own ``numeric`` and ``categorical_features``: the columns
+    are not passed, the estimator finds them)."""
     import skfcnn
 
     cls = _pick(task, skfcnn.TabularClassifier, skfcnn.TabularRegressor)

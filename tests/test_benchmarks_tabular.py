@@ -107,6 +107,11 @@ def test_variants_and_unavailable_models_are_named_with_a_reason():
             tabular._variant(bad)
     spec = models.variant("wide", {"alpha": 0.1})
     assert spec.name == "tabular[wide]"
+    # a variant may set the estimator's own "numeric" (the factory's column lists
+    # must not take that name)
+    quantile = models.variant("quantile", {"numeric": "quantile"})
+    X = pd.DataFrame({"x": np.arange(8.0), "c": list("abababab")})
+    assert models.build(quantile, "binary", X, 0, 1).numeric == "quantile"
     missing = models.ModelSpec("m", None, ("surely_not_a_module_xyz",))
     assert models.unavailable_reason(missing) == "surely_not_a_module_xyz is not installed"
     with pytest.raises(SystemExit, match="unknown model"):
