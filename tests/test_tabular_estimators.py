@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.base import clone
-from sklearn.datasets import make_regression
+from sklearn.datasets import make_classification, make_regression
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -185,3 +185,14 @@ def test_realmlp_input_steps_on_request(Estimator):
     assert plain.members_[0].input_steps is None
     assert np.all(np.isfinite(model.predict(X)))
     assert model.score(X, y) > 0.5
+
+
+def test_onnx_export_is_refused_by_name_and_the_members_export():
+    onnx = pytest.importorskip("skfcnn.onnx", reason="the onnx extra is not installed")
+    X, y = make_classification(200, n_features=4, random_state=0)
+    model = TabularClassifier(**_QUICK).fit(X, y)
+    with pytest.raises(onnx.NoOnnxForm, match="TabularClassifier cannot be exported"):
+        onnx.to_onnx(model, X[:1].astype(np.float32))
+    Xt = model.preprocessor_.transform(X)
+    graph = onnx.to_onnx(model.members_[0], Xt[:1], options={"zipmap": False})
+    assert graph.graph.node

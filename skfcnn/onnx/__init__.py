@@ -54,11 +54,12 @@ from ._registry import (  # noqa: E402
     MIN_OPSET,
     ONNX_ACTIVATIONS,
     ONNX_LAYER_STEPS,
+    NoOnnxForm,
     register_activation,
     register_layer_step,
 )
 
-__all__ = ["MIN_OPSET", "ONNX_ACTIVATIONS", "ONNX_LAYER_STEPS", "GraphBuilder",
+__all__ = ["MIN_OPSET", "ONNX_ACTIVATIONS", "ONNX_LAYER_STEPS", "GraphBuilder", "NoOnnxForm",
            "register_activation", "register_converters", "register_layer_step", "to_onnx"]
 
 #: The skl2onnx aliases of the two estimators.
@@ -119,6 +120,10 @@ def to_onnx(model, X_sample=None, **kwargs):
     -------
     onnx.ModelProto
     """
+    final = model.steps[-1][1] if hasattr(model, "steps") else model
+    refusal = getattr(final, "_onnx_refusal", None)  # a model that says it has no form
+    if refusal:
+        raise NoOnnxForm(f"{type(final).__name__} cannot be exported to ONNX: {refusal}")
     if X_sample is None and kwargs.get("initial_types") is None:
         kwargs["initial_types"] = _initial_types(model)
     return skl2onnx.to_onnx(model, X_sample, **kwargs)

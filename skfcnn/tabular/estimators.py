@@ -61,6 +61,11 @@ _PREPROCESSING = ("categorical_features", "numeric", "n_bins", "max_categories",
 class _TabularBase(BaseEstimator):
     """What both tabular estimators share: parameters, preprocessing, members."""
 
+    #: What :func:`skfcnn.onnx.to_onnx` says instead of a graph.
+    _onnx_refusal = ("the preprocessing transformers (TabularPreprocessor) have no ONNX "
+                     "converters yet; each network in members_ exports on its own "
+                     "(skfcnn.onnx.to_onnx(model.members_[0])) on preprocessor_.transform(X).")
+
     _parameter_constraints: ClassVar[dict] = {
         "hidden_layer_sizes": [tuple, list],
         "activation": [str],
