@@ -196,3 +196,15 @@ def test_onnx_export_is_refused_by_name_and_the_members_export():
     Xt = model.preprocessor_.transform(X)
     graph = onnx.to_onnx(model.members_[0], Xt[:1], options={"zipmap": False})
     assert graph.graph.node
+
+
+@pytest.mark.parametrize("Estimator", [TabularClassifier, TabularRegressor])
+def test_a_failed_fit_leaves_the_earlier_model(Estimator):
+    X, y = _frame(n=300, classification=Estimator is TabularClassifier)
+    model = Estimator(**_QUICK).fit(X, y)
+    before = model.predict(X)
+    fitted = {name: value for name, value in vars(model).items() if name.endswith("_")}
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        model.fit(X.iloc[:, :3], np.asarray(y)[:-1])  # refused by the members' checks
+    assert np.array_equal(model.predict(X), before)
+    assert all(vars(model)[name] is value for name, value in fitted.items())

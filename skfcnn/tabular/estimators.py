@@ -79,7 +79,7 @@ class _TabularBase(BaseEstimator):
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "categorical_features": "no_validation",  # TabularPreprocessor checks it
-        "numeric": [StrOptions({"smooth_clip", "quantile", "standard"})],
+        "numeric": "no_validation",  # TabularPreprocessor checks it (a transformer too)
         "n_bins": [Interval(Integral, 2, None, closed="left"), None],
         "max_categories": [Interval(Integral, 2, None, closed="left"), None],
         "dtype": [StrOptions({"float32", "float64"})],
@@ -90,17 +90,28 @@ class _TabularBase(BaseEstimator):
     }
 
     def _preprocess_fit(self, X):
-        """Fit the preprocessor on ``X``; its output, and the input attributes."""
+        """A preprocessor fitted on ``X``, and its output (nothing set on ``self``)."""
         params = {name: getattr(self, name) for name in _PREPROCESSING}
-        self.preprocessor_ = TabularPreprocessor(**params)
-        Xt = self.preprocessor_.fit_transform(X)
-        self.n_features_in_ = self.preprocessor_.n_features_in_
-        if hasattr(self.preprocessor_, "feature_names_in_"):
-            self.feature_names_in_ = self.preprocessor_.feature_names_in_
-        return Xt
+        preprocessor = TabularPreprocessor(**params)
+        return preprocessor, preprocessor.fit_transform(X)
 
-    def _member_params(self, seed):
-        """The keyword arguments of one member network."""
+    def _commit(self, preprocessor, members, **attributes):
+        """Fit is a transaction: the fitted attributes are set together, once every
+        member has trained (a fit that raises leaves the earlier model as it was)."""
+        vars(self).pop("feature_names_in_", None)
+        self.preprocessor_, self.members_ = preprocessor, members
+        self.n_features_in_ = preprocessor.n_features_in_
+        if hasattr(preprocessor, "feature_names_in_"):
+            self.feature_names_in_ = preprocessor.feature_names_in_
+        self.n_iter_ = [member.n_iter_ for member in members]
+        self.best_epochs_ = [int(np.argmin(member.validation_loss_curve_))
+                             for member in members]
+        vars(self).update(attributes)
+        return self
+
+    def _member_params(self, seed, n_numeric):
+        """The keyword arguments of one member network (``n_numeric`` leading columns
+        of the preprocessed rows are the scaled numeric ones)."""
         return dict(
             hidden_layer_sizes=tuple(self.hidden_layer_sizes), activation=self.activation,
             solver="adam", alpha=0.0, batch_size=self.batch_size,
@@ -111,20 +122,20 @@ class _TabularBase(BaseEstimator):
             dropout=self.dropout, early_stopping=True,
             validation_fraction=self.validation_fraction, n_iter_no_change=self.max_iter,
             tol=0.0, monitor="loss", restore_best_weights=True, random_state=seed,
-            verbose=self.verbose, input_steps=self._input_steps() or None)
+            verbose=self.verbose, input_steps=self._input_steps(n_numeric) or None)
 
-    def _input_steps(self):
+    def _input_steps(self, n_numeric):
         """RealMLP's parts in front of the first layer, as the parameters ask: the
         periodic embedding of the scaled numeric columns, then the front scale."""
         steps = []
-        numeric = list(range(self.preprocessor_.n_numeric_))
+        numeric = list(range(n_numeric))
         if self.numeric_embedding == "periodic" and numeric:
             steps.append(PeriodicEmbedding(columns=numeric))
         if self.front_scale:
             steps.append(FrontScale())
         return steps
 
-    def _fit_members(self, make_member, Xt, y, sample_weight):
+    def _fit_members(self, make_member, preprocessor, Xt, y, sample_weight):
         """``n_members`` members, each from its own seed, fitted to ``Xt, y``."""
         rng = check_random_state(self.random_state)
         seeds = rng.randint(_SEED_BOUND, size=self.n_members)
@@ -135,12 +146,9 @@ class _TabularBase(BaseEstimator):
             # batches of min(batch_size, rows), RealMLP's rule: the clipping is asked for
             warnings.filterwarnings("ignore", message="Got `batch_size`", category=UserWarning)
             for seed in seeds:
-                member = make_member(**self._member_params(int(seed)))
+                member = make_member(**self._member_params(int(seed), preprocessor.n_numeric_))
                 members.append(member.fit(Xt, y, sample_weight=sample_weight))
-        self.members_ = members
-        self.n_iter_ = [member.n_iter_ for member in members]
-        self.best_epochs_ = [int(np.argmin(member.validation_loss_curve_))
-                             for member in members]
+        return members
 
     def _transform(self, X):
         check_is_fitted(self, "members_")
@@ -250,8 +258,8 @@ class TabularClassifier(ClassifierMixin, _TabularBase):
                        verbose)
         self.label_smoothing = label_smoothing
 
-    def _member_params(self, seed):
-        params = super()._member_params(seed)
+    def _member_params(self, seed, n_numeric):
+        params = super()._member_params(seed, n_numeric)
         params["loss"] = LabelSmoothing(self.label_smoothing) if self.label_smoothing \
             else "log_loss"
         return params
@@ -274,10 +282,9 @@ class TabularClassifier(ClassifierMixin, _TabularBase):
         self._validate_params()
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
-        Xt = self._preprocess_fit(X)
-        self._fit_members(FCNNClassifier, Xt, y, sample_weight)
-        self.classes_ = self.members_[0].classes_
-        return self
+        preprocessor, Xt = self._preprocess_fit(X)
+        members = self._fit_members(FCNNClassifier, preprocessor, Xt, y, sample_weight)
+        return self._commit(preprocessor, members, classes_=members[0].classes_)
 
     def predict_proba(self, X):
         """The mean of the members' class probabilities, of shape (n_samples, n_classes)."""
@@ -360,16 +367,16 @@ class TabularRegressor(RegressorMixin, _TabularBase):
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y "
                              "is None.")
-        Xt = self._preprocess_fit(X)
+        preprocessor, Xt = self._preprocess_fit(X)
         y = np.asarray(y, dtype=np.float64)
-        self._y_ndim = y.ndim
         Y = y.reshape(len(y), -1)
-        self.target_mean_ = Y.mean(axis=0)
-        scale = Y.std(axis=0)
-        self.target_scale_ = np.where(scale > 0, scale, 1.0)
-        Y = (Y - self.target_mean_) / self.target_scale_
-        self._fit_members(FCNNRegressor, Xt, Y[:, 0] if y.ndim == 1 else Y, sample_weight)
-        return self
+        mean, scale = Y.mean(axis=0), Y.std(axis=0)
+        scale = np.where(scale > 0, scale, 1.0)
+        Y = (Y - mean) / scale
+        members = self._fit_members(FCNNRegressor, preprocessor, Xt,
+                                    Y[:, 0] if y.ndim == 1 else Y, sample_weight)
+        return self._commit(preprocessor, members, target_mean_=mean, target_scale_=scale,
+                            _y_ndim=y.ndim)
 
     def predict(self, X):
         """The members' mean prediction, in the units of ``y``."""
