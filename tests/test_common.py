@@ -26,7 +26,7 @@ from sklearn.utils.estimator_checks import estimator_checks_generator
 
 from skfcnn import FCNNClassifier, FCNNRegressor
 from skfcnn.exceptions import DataScaleWarning
-from skfcnn.nn import FrontScale, PeriodicEmbedding
+from skfcnn.nn import EnsembleInput, FrontScale, PeriodicEmbedding
 from skfcnn.nn.schedules import ExponentialDecay
 
 # The checks fit with the default max_iter on small data sets and expect no
@@ -47,6 +47,8 @@ EVERY_CHECK = [
                   solver=Adamax(), learning_rate_init=0.01, callbacks=[StopBelow(1e-3)]),
     # input steps with parameters (RealMLP's): another width before the first layer
     FCNNClassifier(hidden_layer_sizes=(16,), input_steps=[FrontScale(), PeriodicEmbedding()]),
+    # a BatchEnsemble (TabM): k times the rows inside, the members' mean outside
+    FCNNRegressor(hidden_layer_sizes=(16,), input_steps=[EnsembleInput(4)]),
 ]
 
 #: The checks whose outcome a setting (solver, schedule, activation, layer step, loss,

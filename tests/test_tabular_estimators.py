@@ -40,7 +40,8 @@ def _frame(n=600, seed=0, classification=True):
     return X, y
 
 
-@parametrize_with_checks([TabularClassifier(**_QUICK), TabularRegressor(**_QUICK)],
+@parametrize_with_checks([TabularClassifier(**_QUICK), TabularRegressor(**_QUICK),
+                          TabularClassifier(**_QUICK, ensemble_size=3)],
                          expected_failed_checks=lambda estimator: _EXPECTED_FAILURES)
 def test_sklearn_compatible(estimator, check):
     with warnings.catch_warnings():
@@ -185,6 +186,26 @@ def test_realmlp_input_steps_on_request(Estimator):
     assert plain.members_[0].input_steps is None
     assert np.all(np.isfinite(model.predict(X)))
     assert model.score(X, y) > 0.5
+
+
+@pytest.mark.parametrize("Estimator", [TabularClassifier, TabularRegressor])
+def test_each_member_a_batch_ensemble_on_request(Estimator):
+    """``ensemble_size=k`` makes each member network a BatchEnsemble of k (TabM's), last
+    of its input steps; it learns the frame as well as the plain members do."""
+    from skfcnn.nn import EnsembleInput
+
+    classification = Estimator is TabularClassifier
+    X, y = _frame(n=800, classification=classification)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+    params = dict(_QUICK, hidden_layer_sizes=(32, 32), n_members=1)
+    model = Estimator(**params, ensemble_size=4, front_scale=True).fit(X_train, y_train)
+    member = model.members_[0]
+    assert member.input_steps[-1] == EnsembleInput(4)
+    assert member._network.n_members == 4
+    plain = Estimator(**params).fit(X_train, y_train)
+    score, plain_score = model.score(X_test, y_test), plain.score(X_test, y_test)
+    assert score > (0.85 if classification else 0.8), score
+    assert score > plain_score - 0.04, (score, plain_score)
 
 
 def test_onnx_export_is_refused_by_name_and_the_members_export():

@@ -15,8 +15,17 @@ from .gradcheck import (
     compare_gradients,
     numerical_gradient,
 )
-from .input_steps import INPUT_STEPS, FrontScale, InputStep, PeriodicEmbedding
-from .layers import LAYER_STEPS, ActivationStep, BatchNormStep, DropoutStep, LayerStep, Slot
+from .input_steps import INPUT_STEPS, EnsembleInput, FrontScale, InputStep, PeriodicEmbedding
+from .layers import (
+    LAYER_STEPS,
+    ActivationStep,
+    BatchNormStep,
+    DropoutStep,
+    LayerStep,
+    MemberAdapterStep,
+    MemberScaleStep,
+    Slot,
+)
 from .losses import LOSSES, OUTPUT_ACTIVATION_OF, Loss, get_loss, loss_value, output_delta
 from .network import Network
 from .optimizers import OPTIMIZERS, SGD, Adagrad, Adam, AdamW, Optimizer, OptimizerState, RMSprop
@@ -46,6 +55,8 @@ __all__ = [
     "SCHEDULES",
     "SGD",
     "Slot",
+    "MemberAdapterStep",
+    "MemberScaleStep",
     "Activation",
     "ActivationStep",
     "Adagrad",
@@ -57,6 +68,7 @@ __all__ = [
     "CosineAnnealing",
     "DecoupledWeightDecay",
     "DropoutStep",
+    "EnsembleInput",
     "ExponentialDecay",
     "FrontScale",
     "GradientCheckError",

@@ -29,8 +29,8 @@ class Buffers:
         self._scratch = np.empty(n_rows * width, self.dtype)
         for step in steps:
             step.allocate(n_rows, self._scratch)
-        for step in self.bound_input_steps:
-            step.allocate(n_rows)
+        for step in self.bound_input_steps:  # rows of X: an ensemble makes k times as many
+            step.allocate(n_rows // self.n_members)
         if self.bound_input_steps:  # the error of the first dense layer's input
             self._input_delta = np.empty((n_rows, self.dense_sizes[0]), self.dtype)
         self._row_views = (None, None, None)

@@ -17,7 +17,7 @@ from . import layers
 from ._layout import n_parameters, n_step_parameters, slot_lists, step_slots
 from .activations import ACTIVATIONS, check_hidden_activations
 from .dropout import check_dropout
-from .input_steps import check_input_steps, dense_sizes, n_input_parameters
+from .input_steps import check_input_steps, dense_sizes, n_input_parameters, n_members
 
 __all__ = ["StateError", "checked_network_state"]
 
@@ -94,8 +94,8 @@ def checked_network_state(state):
         raise StateError("_network.dtype", f"is {dtype!r}; expected float64 or float32")
     if not isinstance(state["batch_norm"], bool):
         raise StateError("_network.batch_norm", f"is {state['batch_norm']!r}, not a bool")
-    steps = _planned_steps(state, layer_sizes)
     sizes, n_input = _input_layout(state, layer_sizes)
+    steps = _planned_steps(state, layer_sizes)
     size = n_parameters(sizes) + n_step_parameters(steps) + n_input
     for field in ("params", "grad") if "grad" in state else ("params",):
         _array(state.get(field), f"_network.{field}", (size,), dtype)
@@ -109,6 +109,7 @@ def _planned_steps(state, layer_sizes):
     whose slots say what the parameter vector and the running state hold."""
     options = SimpleNamespace(**state)
     options.layer_sizes, options.n_hidden = layer_sizes, len(layer_sizes) - 2
+    options.n_members = n_members(state["input_steps"])  # checked by _input_layout
     try:
         return [layers.build_steps(options, layer) for layer in range(options.n_hidden)]
     except (AttributeError, TypeError, ValueError) as error:

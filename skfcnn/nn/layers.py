@@ -8,7 +8,11 @@ once per network from :data:`LAYER_STEPS`:
   (:mod:`skfcnn.nn.batch_norm`);
 * :class:`ActivationStep`: :math:`f_l(Z)` (:mod:`skfcnn.nn.activations`);
 * :class:`DropoutStep` (rate > 0, training only): :math:`A \odot M`
-  (:mod:`skfcnn.nn.dropout`).
+  (:mod:`skfcnn.nn.dropout`);
+* in a BatchEnsemble (:mod:`skfcnn.nn.ensemble`) of :math:`k` members,
+  :class:`MemberScaleStep` before the activation, :math:`Z_i \odot s_i + c_i`, and
+  :class:`MemberAdapterStep` after dropout, :math:`A_i \odot r_i`, each member
+  :math:`i` on its block of the rows.
 
 The backward pass runs the steps in reverse, each turning the error with
 respect to its output into the error with respect to its input.  A network
@@ -68,7 +72,7 @@ from .activations import get_activation
 from .dropout import draw_mask, stored_mask
 
 __all__ = ["LAYER_STEPS", "ActivationStep", "BatchNormStep", "DropoutStep", "ForwardPass",
-           "LayerStep", "Slot", "build_steps"]
+           "LayerStep", "MemberAdapterStep", "MemberScaleStep", "Slot", "build_steps"]
 
 
 class Slot(NamedTuple):
@@ -176,6 +180,11 @@ class LayerStep:
         """The shape of ``slot`` (of ``parameters`` or ``running``): ``(units,)`` by
         default."""
         return (self.units,)
+
+    def draw(self, rng):
+        """Draw random initial values of its parameters from ``rng`` (after they are
+        set to their slots' ``initial``, by :meth:`~skfcnn.nn.Network.initialize`);
+        by default nothing is drawn."""
 
     @classmethod
     def check_running(cls, slot, array):
@@ -317,9 +326,116 @@ class DropoutStep(LayerStep):
         return Z
 
 
+class _MemberStep(LayerStep):
+    """Base of the ensemble's per-member steps (:mod:`skfcnn.nn.ensemble`): the rows
+    of a batch are :math:`k` member blocks of equal size, member-major."""
+
+    def __init__(self, n_members, units, dtype):
+        self.n_members, self.units, self.dtype = n_members, units, dtype
+
+    @classmethod
+    def build(cls, network, layer):
+        n_members = getattr(network, "n_members", 1)
+        return cls(n_members, network.layer_sizes[layer + 1], network.dtype) \
+            if n_members > 1 else None
+
+    def slot_shape(self, slot):
+        return (self.n_members, self.units)
+
+    def _blocks(self, A):
+        """``A`` of shape ``(k * rows, units)`` as ``(k, rows, units)`` (a view)."""
+        return A.reshape(self.n_members, -1, self.units)
+
+
+class MemberScaleStep(_MemberStep):
+    r"""BatchEnsemble's output scaling and bias of each member, on the pre-activation.
+
+    .. math::
+        y_{ib} = z_{ib} \odot s_i + c_i, \qquad
+        \frac{\partial J}{\partial s_i} = \sum_b z_{ib} \odot g_{ib}, \qquad
+        \frac{\partial J}{\partial c_i} = \sum_b g_{ib}, \qquad
+        \frac{\partial J}{\partial z_{ib}} = g_{ib} \odot s_i,
+
+    for member :math:`i` and row :math:`b` of its block; :math:`s_i = 1`,
+    :math:`c_i = 0` at first (TabM's: every member starts with the shared bias).
+    """
+
+    parameters = (Slot("member_scale", 1.0), Slot("member_bias", 0.0))
+
+    def allocate(self, n_rows, scratch):
+        self._input = np.empty((n_rows, self.units), self.dtype)
+
+    def forward(self, Z, run):
+        np.copyto(self._input[: Z.shape[0]], Z)  # z, for the gradient of s
+        return self.predict(Z)
+
+    def backward(self, delta, run):
+        blocks, inputs = self._blocks(delta), self._blocks(self._input[: delta.shape[0]])
+        np.einsum("kbh,kbh->kh", inputs, blocks, out=self.member_scale_grad)
+        np.sum(blocks, axis=1, out=self.member_bias_grad)
+        blocks *= self.member_scale[:, None, :]
+        return delta
+
+    def predict(self, Z):
+        blocks = self._blocks(Z)
+        blocks *= self.member_scale[:, None, :]
+        blocks += self.member_bias[:, None, :]
+        return Z
+
+
+class MemberAdapterStep(_MemberStep):
+    r"""BatchEnsemble's input scaling of the next dense layer, for each member.
+
+    .. math::
+        y_{ib} = a_{ib} \odot r_i, \qquad
+        \frac{\partial J}{\partial r_i} = \sum_b a_{ib} \odot g_{ib}, \qquad
+        \frac{\partial J}{\partial a_{ib}} = g_{ib} \odot r_i,
+
+    after the activation (and dropout) of hidden layer :math:`l`, so that member
+    :math:`i` multiplies by :math:`W_{l+1} \odot (r_i \mathbf 1^\top)`.  The
+    adapters start at 1, except the output layer's, drawn from :math:`\pm 1`
+    (:meth:`draw`): one shared output matrix then gives each member its own head.
+    """
+
+    parameters = (Slot("member_adapter", 1.0),)
+
+    @classmethod
+    def build(cls, network, layer):
+        step = super().build(network, layer)
+        if step is not None:
+            step.is_head = layer == network.n_hidden - 1
+        return step
+
+    def allocate(self, n_rows, scratch):
+        self._out = np.empty((n_rows, self.units), self.dtype)  # the activation's stays
+
+    def forward(self, A, run):
+        self._input = A
+        out = self._out[: A.shape[0]]
+        np.multiply(self._blocks(A), self.member_adapter[:, None, :], out=self._blocks(out))
+        return out
+
+    def backward(self, delta, run):
+        blocks = self._blocks(delta)
+        np.einsum("kbh,kbh->kh", self._blocks(self._input[: delta.shape[0]]), blocks,
+                  out=self.member_adapter_grad)
+        blocks *= self.member_adapter[:, None, :]
+        return delta
+
+    def predict(self, A):
+        return (self._blocks(A) * self.member_adapter[:, None, :]).reshape(A.shape)
+
+    def draw(self, rng):
+        """Random signs for the output layer's adapter (from ``rng``)."""
+        if self.is_head:
+            self.member_adapter[...] = np.where(rng.uniform(size=self.member_adapter.shape)
+                                                < 0.5, -1.0, 1.0)
+
+
 #: The step classes of a hidden layer, in order; each one's ``build`` decides
 #: whether a layer has it.
-LAYER_STEPS = [BatchNormStep, ActivationStep, DropoutStep]
+LAYER_STEPS = [BatchNormStep, MemberScaleStep, ActivationStep, DropoutStep,
+               MemberAdapterStep]
 
 
 def build_steps(network, layer):

@@ -45,6 +45,9 @@ __all__ = ["dropout_mean_std", "dropout_passes"]
 
 
 def _check(network, n_passes):
+    if getattr(network, "n_members", 1) > 1:
+        raise ValueError("Monte Carlo dropout of an ensemble (EnsembleInput) is not "
+                         f"supported; its input_steps are {list(network.input_steps)!r}.")
     if not any(rate > 0 for rate in network.dropout_rates):
         raise ValueError("Monte Carlo dropout needs a network trained with dropout > 0; "
                          f"its dropout rates are {list(network.dropout_rates)}.")

@@ -87,7 +87,7 @@ _TRANSIENT = frozenset({
     "coefs", "intercepts", "coef_grads", "intercept_grads", "hidden_steps", "_modes", "_mode",
     "_plain", "_pass", "_output", "_activations", "_deltas", "_scratch", "_row_views",
     "_decay_scratch", "_ones", "_view_names", "dense_sizes", "bound_input_steps",
-    "_input_delta",
+    "_input_delta", "n_members",
 })
 
 
@@ -169,6 +169,7 @@ class Network(Buffers):
         self.dtype = np.dtype(dtype)
         self.batch_norm = bool(batch_norm)
         self.input_steps = inputs.check_input_steps(input_steps)
+        self.n_members = inputs.n_members(self.input_steps)
         steps = [layers.build_steps(self, layer) for layer in range(self.n_hidden)]
         size = (n_parameters(inputs.dense_sizes(self.layer_sizes, self.input_steps))
                 + n_step_parameters(steps)
@@ -183,6 +184,7 @@ class Network(Buffers):
     def _build_views(self):
         """The views of the flat vectors, then the steps and buffers built from them."""
         self.dense_sizes = sizes = inputs.dense_sizes(self.layer_sizes, self.input_steps)
+        self.n_members = inputs.n_members(self.input_steps)
         self.coefs, self.intercepts = _layer_views(self.params, sizes)
         self.coef_grads, self.intercept_grads = _layer_views(self.grad, sizes)
         self._activations = self._deltas = self._decay_scratch = self._ones = None
@@ -291,6 +293,8 @@ class Network(Buffers):
                 *coef.shape, rng, self.dtype, init_activation(self, layer), scale=scale
             )
         reset_steps(self.hidden_steps)
+        for step in (step for steps in self.hidden_steps for step in steps):
+            step.draw(rng)
         inputs.initialize_input_steps(self.bound_input_steps, rng)
         return self
 
@@ -331,12 +335,12 @@ class Network(Buffers):
             next layer sees).  The buffers are overwritten by the next call, so
             copy what you want to keep.
         """
-        activations, _ = self._buffers(X.shape[0])
+        activations, _ = self._buffers(X.shape[0] * self.n_members)
         self._mode = mode = self._modes[bool(training)]
         self._plain = plain = mode.plain  # the activations, or None: run the steps
         input_steps = self.bound_input_steps
         run = None if plain is not None and not input_steps else layers.ForwardPass(
-            bool(training), rng, fixed_masks, update_stats, sample_weight)
+            bool(training), rng, fixed_masks, update_stats, self._tiled(sample_weight))
         self._pass = run
         if input_steps:
             X = inputs.forward_inputs(input_steps, X, run)
@@ -400,7 +404,15 @@ class Network(Buffers):
                         out = step.predict(out)
             elif not raw_output:
                 self._output.forward(out)
+        if self.n_members > 1:  # the members' mean
+            out = out.reshape(self.n_members, X.shape[0], -1).mean(axis=0)
         return out
+
+    def _tiled(self, sample_weight):
+        """``sample_weight`` once per member (itself without an ensemble or weights)."""
+        if sample_weight is None or self.n_members == 1:
+            return sample_weight
+        return np.tile(sample_weight, self.n_members)
 
     # -- objective and backward ----------------------------------------------------------
     def penalty(self, alpha, weight_sum):
@@ -443,6 +455,8 @@ class Network(Buffers):
             check_loss_output(loss, self.output_activation)
         activations = self.forward(X, training, rng, fixed_masks, update_stats, sample_weight)
         weight_sum = X.shape[0] if sample_weight is None else float(sample_weight.sum())
+        if self.n_members > 1:  # every member's rows against the targets: their mean loss
+            Y, sample_weight = np.tile(Y, (self.n_members, 1)), self._tiled(sample_weight)
         value = loss.value(Y, activations[-1], sample_weight)
         if alpha:
             value += self.penalty(alpha, weight_sum)

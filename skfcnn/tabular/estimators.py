@@ -42,7 +42,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 from ..estimators._compat import Interval, StrOptions
 from ..estimators.classifier import FCNNClassifier
 from ..estimators.regressor import FCNNRegressor
-from ..nn.input_steps import FrontScale, PeriodicEmbedding
+from ..nn.input_steps import EnsembleInput, FrontScale, PeriodicEmbedding
 from ..nn.schedules import Constant, CosineAnnealing, MultiCycleCosine
 from ..nn.smoothing import LabelSmoothing
 from .preprocessing import TabularPreprocessor
@@ -85,6 +85,7 @@ class _TabularBase(BaseEstimator):
         "dtype": [StrOptions({"float32", "float64"})],
         "numeric_embedding": [StrOptions({"none", "periodic"})],
         "front_scale": ["boolean"],
+        "ensemble_size": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -133,6 +134,8 @@ class _TabularBase(BaseEstimator):
             steps.append(PeriodicEmbedding(columns=numeric))
         if self.front_scale:
             steps.append(FrontScale())
+        if self.ensemble_size > 1:
+            steps.append(EnsembleInput(self.ensemble_size))
         return steps
 
     def _fit_members(self, make_member, preprocessor, Xt, y, sample_weight):
@@ -163,8 +166,8 @@ class _TabularBase(BaseEstimator):
 def _common_params(self, hidden_layer_sizes, activation, n_members, max_iter, batch_size,
                    learning_rate, learning_rate_init, beta_2, weight_decay, dropout,
                    validation_fraction, categorical_features, numeric, n_bins,
-                   max_categories, dtype, numeric_embedding, front_scale, random_state,
-                   verbose):
+                   max_categories, dtype, numeric_embedding, front_scale, ensemble_size,
+                   random_state, verbose):
     """Store the shared keyword arguments verbatim (scikit-learn's rule)."""
     for name, value in list(locals().items()):
         if name != "self":
@@ -213,6 +216,10 @@ class TabularClassifier(ClassifierMixin, _TabularBase):
     front_scale : bool, default=False
         A learned scale of every input column (:class:`~skfcnn.nn.FrontScale`),
         after the embedding.
+    ensemble_size : int, default=1
+        :math:`k > 1`: each member is itself a BatchEnsemble of :math:`k` networks
+        sharing every weight matrix (TabM's, :mod:`skfcnn.nn.ensemble`), at about
+        :math:`k` times the cost of a plain member.
     random_state : int, RandomState instance or None, default=None
         Draws every member's seed (splits, initialisation, batches, dropout).
     verbose : int, default=0
@@ -250,12 +257,12 @@ class TabularClassifier(ClassifierMixin, _TabularBase):
                  beta_2=0.95, weight_decay=0.0, dropout=0.15, label_smoothing=0.1,
                  validation_fraction=0.2, categorical_features="auto", numeric="smooth_clip",
                  n_bins=16, max_categories=32, dtype="float32", numeric_embedding="none",
-                 front_scale=False, random_state=None, verbose=0):
+                 front_scale=False, ensemble_size=1, random_state=None, verbose=0):
         _common_params(self, hidden_layer_sizes, activation, n_members, max_iter, batch_size,
                        learning_rate, learning_rate_init, beta_2, weight_decay, dropout,
                        validation_fraction, categorical_features, numeric, n_bins,
-                       max_categories, dtype, numeric_embedding, front_scale, random_state,
-                       verbose)
+                       max_categories, dtype, numeric_embedding, front_scale, ensemble_size,
+                       random_state, verbose)
         self.label_smoothing = label_smoothing
 
     def _member_params(self, seed, n_numeric):
@@ -320,7 +327,7 @@ class TabularRegressor(RegressorMixin, _TabularBase):
         Dropout rate of the hidden layers (0: it cost R² on the regression sets).
     categorical_features, numeric, n_bins, max_categories, dtype
         As in :class:`TabularClassifier`.
-    numeric_embedding, front_scale
+    numeric_embedding, front_scale, ensemble_size
         As in :class:`TabularClassifier`.
     random_state, verbose
         As in :class:`TabularClassifier`.
@@ -349,12 +356,12 @@ class TabularRegressor(RegressorMixin, _TabularBase):
                  beta_2=0.95, weight_decay=0.0, dropout=0.0, validation_fraction=0.2,
                  categorical_features="auto", numeric="smooth_clip", n_bins=16,
                  max_categories=32, dtype="float32", numeric_embedding="none",
-                 front_scale=False, random_state=None, verbose=0):
+                 front_scale=False, ensemble_size=1, random_state=None, verbose=0):
         _common_params(self, hidden_layer_sizes, activation, n_members, max_iter, batch_size,
                        learning_rate, learning_rate_init, beta_2, weight_decay, dropout,
                        validation_fraction, categorical_features, numeric, n_bins,
-                       max_categories, dtype, numeric_embedding, front_scale, random_state,
-                       verbose)
+                       max_categories, dtype, numeric_embedding, front_scale, ensemble_size,
+                       random_state, verbose)
 
     def fit(self, X, y, sample_weight=None):
         """Fit the preprocessor and the members (see :meth:`TabularClassifier.fit`).

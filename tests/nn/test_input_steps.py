@@ -14,6 +14,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from skfcnn.nn import (
     INPUT_STEPS,
     Adam,
+    EnsembleInput,
     FrontScale,
     InputStep,
     Network,
@@ -340,7 +341,8 @@ def test_a_state_saved_before_input_steps_loads_without_them():
 
 
 def test_the_registry_and_the_value_objects():
-    assert INPUT_STEPS == {"front_scale": FrontScale, "periodic_embedding": PeriodicEmbedding}
+    assert INPUT_STEPS == {"front_scale": FrontScale, "periodic_embedding": PeriodicEmbedding,
+                           "ensemble": EnsembleInput}
     assert all(issubclass(cls, InputStep) for cls in INPUT_STEPS.values())
     step = PeriodicEmbedding(columns=[1, 2], sigma=0.2)
     assert repr(step) == ("PeriodicEmbedding(columns=[1, 2], n_frequencies=16, "

@@ -18,6 +18,8 @@ from skfcnn.nn.layers import (
     DropoutStep,
     ForwardPass,
     LayerStep,
+    MemberAdapterStep,
+    MemberScaleStep,
 )
 from skfcnn.nn.losses import loss_value, output_delta
 from skfcnn.nn.penalty import add_weight_decay
@@ -270,7 +272,8 @@ def with_scale(monkeypatch):
 
 
 def test_the_registry_holds_the_built_in_steps_in_order():
-    assert LAYER_STEPS == [BatchNormStep, ActivationStep, DropoutStep]
+    assert LAYER_STEPS == [BatchNormStep, MemberScaleStep, ActivationStep, DropoutStep,
+                           MemberAdapterStep]
     assert all(issubclass(cls, LayerStep) for cls in LAYER_STEPS)
 
 
