@@ -475,3 +475,33 @@ def test_assigning_coefs_of_the_wrong_shape_or_count_is_an_error(cls, digits, re
     with pytest.raises(TypeError, match="one layer at a time"):
         est.intercepts_[0:1] = [np.zeros(6)]
     np.testing.assert_array_equal(est._network.params, before)  # nothing half-assigned
+
+
+@pytest.mark.parametrize("y", [
+    np.array([True, False, True]), np.array([3, 3, 3]), np.array([0, 2, 1, 2]),
+    np.array([5, 7], dtype=np.uint8), np.array(["b", "a", "b"]), np.array(["x", "y", "z"]),
+    np.array([-1, 1, -1], dtype=np.int8),
+], ids=repr)
+def test_the_fast_label_type_is_scikit_learns(y):
+    from sklearn.utils.multiclass import type_of_target, unique_labels
+
+    from skfcnn.estimators.classifier import _classification_target_type
+
+    y_type, labels = _classification_target_type(y)
+    assert y_type == type_of_target(y)
+    np.testing.assert_array_equal(labels, unique_labels(y))
+    assert labels.dtype == unique_labels(y).dtype
+
+
+@pytest.mark.parametrize("y", [np.array([0.0, 1.0, 1.0]), np.array(["a", "b"], dtype=object),
+                               np.array([[0, 1], [1, 1]])], ids=repr)
+def test_other_labels_take_scikit_learns_path(y):
+    from sklearn.utils.multiclass import type_of_target
+
+    from skfcnn.estimators.classifier import _classification_target_type
+
+    assert _classification_target_type(y) == (type_of_target(y), None)
+    with pytest.raises(ValueError, match="Unknown label type"):
+        _classification_target_type(np.array([0.5, 1.5]))
+    with pytest.raises(TypeError, match="bytes"):  # scikit-learn's own refusal
+        _classification_target_type(np.array([b"n", b"m"]))

@@ -71,13 +71,24 @@ _CLASSIFICATION_TARGETS = frozenset({"binary", "multiclass", "multiclass-multiou
                                      "multilabel-indicator", "multilabel-sequences"})
 
 
+#: Label dtypes whose type of target is decided by their number of distinct values
+#: alone (bool, integers, str): ``type_of_target`` finds exactly that.
+_LABEL_KINDS = frozenset("biuU")
+
+
 def _classification_target_type(y):
-    """``type_of_target(y)``, computed once (100 us on 100 labels, a tenth of a small
-    fit); any other type raises scikit-learn's own error."""
+    """``(type_of_target(y), labels)``: the type computed once, and for a column of bool,
+    integer or string labels their sorted distinct values, found directly (what
+    ``type_of_target`` decides from: "binary" for at most two, else "multiclass"; it
+    costs 100 us on 100 labels, a sixth of a small ``partial_fit``), else ``None``.
+    Any other type raises scikit-learn's own error."""
+    if isinstance(y, np.ndarray) and y.ndim == 1 and y.dtype.kind in _LABEL_KINDS:
+        labels = np.unique(y)
+        return ("binary" if labels.size <= 2 else "multiclass"), labels
     y_type = type_of_target(y, input_name="y")
     if y_type not in _CLASSIFICATION_TARGETS:
         check_classification_targets(y)  # raises, with scikit-learn's message
-    return y_type
+    return y_type, None
 
 
 def _weighted_mean(values, sample_weight):
@@ -139,18 +150,19 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
     def _is_multilabel(self):
         return self._y_type == "multilabel-indicator"
 
-    def _setup_labels(self, y, y_type=None):
+    def _setup_labels(self, y, y_type=None, labels=None):
         """``classes_``, the output layer and the loss for targets ``y``.
 
         Labels of one column need only their sorted unique values (what
         ``LabelBinarizer`` would find, at a third of its cost: this is most of a
         small fit's fixed overhead); other targets are fitted by a binarizer.
-        ``y_type`` is ``type_of_target(y)`` when the caller already has it.
+        ``y_type`` is ``type_of_target(y)`` and ``labels`` the sorted distinct labels
+        when the caller already has them.
         """
         self._y_type = type_of_target(y, input_name="y") if y_type is None else y_type
         if self._y_type in ("binary", "multiclass") and y.ndim == 1 and y.dtype != object:
             self._label_binarizer = None
-            self.classes_ = np.unique(y)
+            self.classes_ = np.unique(y) if labels is None else labels
         else:
             self._label_binarizer = LabelBinarizer().fit(y)
             self.classes_ = self._label_binarizer.classes_
@@ -176,11 +188,12 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
             X, y, sample_weight, reset, input_name="X_val" if validation is True else "X")
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        y_type = _classification_target_type(y)
+        y_type, labels = _classification_target_type(y)
         if with_type:
-            return X, y, sample_weight, y_type
+            return X, y, sample_weight, y_type, labels
         if validation and not self._is_multilabel():
-            unknown = np.setdiff1d(unique_labels(y), self.classes_)
+            unknown = np.setdiff1d(unique_labels(y) if labels is None else labels,
+                                   self.classes_, assume_unique=True)
             if unknown.size:
                 name = validation if isinstance(validation, str) else "y_val"
                 raise ValueError(f"{name} has classes not in the training labels: "
@@ -270,10 +283,10 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
             The fitted estimator.
         """
         warm = self.warm_start and hasattr(self, "_network")
-        X, y, sample_weight, y_type = self._validate_targets(X, y, sample_weight,
-                                                             reset=not warm, with_type=True)
+        X, y, sample_weight, y_type, labels = self._validate_targets(
+            X, y, sample_weight, reset=not warm, with_type=True)
         if warm:
-            classes = unique_labels(y)
+            classes = unique_labels(y) if labels is None else labels
             if set(classes) != set(self.classes_):
                 raise ValueError(
                     "warm_start can only be used where `y` has the same classes as in "
@@ -281,7 +294,7 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
                     f"{classes}."
                 )
         else:
-            self._setup_labels(y, y_type)
+            self._setup_labels(y, y_type, labels)
         self._set_loss()
         validation_set = self._validate_validation_set(X, X_val, y_val, sample_weight_val)
         sample_weight = self._class_weights(y, sample_weight)
@@ -319,8 +332,8 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
                 "classes=None; pass every label that can appear, e.g. "
                 "classes=np.unique(y_all)."
             )
-        X, y, sample_weight, y_type = self._validate_targets(X, y, sample_weight, reset=first,
-                                                             with_type=True)
+        X, y, sample_weight, y_type, labels = self._validate_targets(
+            X, y, sample_weight, reset=first, with_type=True)
         if first:
             if y_type == "multilabel-indicator":
                 self._setup_labels(y, y_type)
@@ -332,7 +345,8 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
                 f"classes_={self.classes_.tolist()!r} of the earlier calls to partial_fit."
             )
         if not self._is_multilabel():
-            unknown = np.setdiff1d(unique_labels(y), self.classes_)
+            unknown = np.setdiff1d(unique_labels(y) if labels is None else labels,
+                                   self.classes_, assume_unique=True)
             if unknown.size:
                 raise ValueError(
                     f"`y` has classes not in `self.classes_`: {unknown.tolist()!r}; "
