@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import os
 import platform
+import statistics
 import sys
 import time
 import warnings
@@ -165,6 +166,21 @@ def quiet_fit(model, X, y):
 def best_of(repeats, function, *args):
     """The fewest seconds of ``repeats`` calls ``function(*args)`` (the least disturbed)."""
     return min(seconds(function, *args) for _ in range(repeats))
+
+
+def spread(values, fmt="{:.3f}", unit=""):
+    """``median [low-high]`` of ``values``: the centre and the range over the repeats."""
+    values = list(values)
+    middle = statistics.median(values)
+    if len(values) == 1:
+        return fmt.format(middle) + unit
+    return f"{fmt.format(middle)}{unit} [{fmt.format(min(values))}-{fmt.format(max(values))}]"
+
+
+def paired_ratios(ours, theirs):
+    """Per-repeat ratios ``ours[i] / theirs[i]``: both sides of a ratio measured in the
+    same round, so that a busy spell moves both (their median is the figure quoted)."""
+    return [a / b for a, b in zip(ours, theirs)]
 
 
 def best_alternating(repeats, measures):

@@ -18,11 +18,12 @@ Every product writes into a preallocated ``out=`` buffer.
 import functools
 
 import numpy as np
-from _common import best_of  # a sibling module: run.py put this folder on sys.path
+from _common import best_of, seconds  # a sibling module: run.py put this folder on sys.path
 
 from skfcnn.nn.optimizers import Adam
 
-__all__ = ["adam_epoch_seconds", "batch_sizes", "epoch_flops", "matmul_epoch_seconds"]
+__all__ = ["FloorClock", "adam_epoch_seconds", "batch_sizes", "epoch_flops",
+           "matmul_epoch_seconds"]
 
 
 def batch_sizes(n_samples, batch_size):
@@ -116,3 +117,28 @@ def _steps(step, n_batches):
     """``n_batches`` calls of ``step``: one epoch's optimiser updates."""
     for _ in range(n_batches):
         step()
+
+
+class FloorClock:
+    """The floor of one epoch, measured afresh at each call: ``(matmul, adam)`` seconds.
+
+    The operands are made once (and one untimed epoch of each runs first); each
+    call times one epoch of the matrix products on ``X`` and one epoch's Adam
+    steps, so that the floor can be measured in the same loop as the fits it
+    bounds, as often as they are.
+    """
+
+    def __init__(self, X, layer_sizes, batch_size, n_params):
+        self.X = np.ascontiguousarray(X)
+        self.sizes = batch_sizes(self.X.shape[0], batch_size)
+        self.operands = _operands(self.X, layer_sizes, batch_size, np.random.default_rng(0))
+        rng = np.random.default_rng(0)
+        params = rng.standard_normal(n_params).astype(self.X.dtype)
+        grad = (1e-3 * rng.standard_normal(n_params)).astype(self.X.dtype)
+        self.step = _adam_step(params, grad)
+        _one_epoch(self.X, self.sizes, *self.operands)
+        self.step()
+
+    def __call__(self):
+        matmul = seconds(_one_epoch, self.X, self.sizes, *self.operands)
+        return matmul, seconds(_steps, self.step, len(self.sizes))

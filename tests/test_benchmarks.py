@@ -27,9 +27,10 @@ def table_rows(report):
 
 
 def test_run_py_prints_every_comparison_and_the_adam_bound():
-    report = run_script("run.py", "--quick", "--skip-torch")
+    report = run_script("run.py", "--quick", "--skip-torch", "--repeats", "2")
     rows = table_rows(report)
-    for label in ("1. epoch, float64", "1. epoch, float32", "2. share of the matmul rate",
+    for label in ("1. epoch, float64", "1. epoch, float32", "1. epoch, float64 / floor",
+                  "1. epoch, float32 / floor", "2. share of the matmul rate",
                   "3. tiny network fit", "4. predict one row", "4. predict_proba",
                   "5. fit peak memory", "matrix multiplies (numpy.matmul)",
                   "optimiser updates"):
@@ -37,6 +38,10 @@ def test_run_py_prints_every_comparison_and_the_adam_bound():
     assert any("PyTorch: skipped" in row for row in rows)
     assert not any(re.search(r"PyTorch: \d", row) for row in rows)  # skipped, as asked
     assert report.count("matmul + Adam") == 2  # the bound, in both dtypes
+    assert "### 7. A fresh copy of X" in report and "copy / X per round" in report
+    # every timed figure: the median and the range over the rounds, ratios within rounds
+    epoch = next(row for row in rows if row.startswith("| 1. epoch, float64 / floor"))
+    assert re.search(r"\| \d+\.\d+ s \[\d+\.\d+-\d+\.\d+\] \| floor: ", epoch), epoch
 
 
 def test_options_py_prints_one_row_per_option():
