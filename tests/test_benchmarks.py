@@ -69,3 +69,21 @@ def test_saving_py_prints_a_row_per_format():
     except ImportError:
         pass
     assert rows == expected
+
+
+def test_scaling_py_prints_every_shape_and_the_grid_search():
+    sys.path.insert(0, BENCHMARKS)
+    try:
+        from scaling import shapes
+    finally:
+        sys.path.remove(BENCHMARKS)
+    report = run_script("scaling.py", "--quick", "--skip-torch", "--epochs", "1")
+    rows = table_rows(report)
+    labels = [label for label, _, _ in shapes(quick=True)]
+    for label in labels:  # once per dtype
+        assert sum(row.startswith(f"| {label} |") for row in rows) == 2, label
+    assert "tabular BatchEnsemble of 8" in labels
+    grid = [row for row in rows if row.startswith("| n_jobs=")]
+    assert [row.split(" | ")[0] for row in grid] == ["| n_jobs=1", "| n_jobs=2"]
+    base = next(row for row in rows if row.startswith("| base |")).rstrip(" |").split(" | ")
+    assert base[4] == "-" and float(base[3]) > 0 and float(base[5]) > 0  # no PyTorch asked
