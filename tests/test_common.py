@@ -49,6 +49,7 @@ EVERY_CHECK = [
     FCNNClassifier(hidden_layer_sizes=(16,), input_steps=[FrontScale(), PeriodicEmbedding()]),
     # a BatchEnsemble (TabM): k times the rows inside, the members' mean outside
     FCNNRegressor(hidden_layer_sizes=(16,), input_steps=[EnsembleInput(4)]),
+    FCNNClassifier(hidden_layer_sizes=(16,), input_steps=[EnsembleInput(4)]),
 ]
 
 #: The checks whose outcome a setting (solver, schedule, activation, layer step, loss,

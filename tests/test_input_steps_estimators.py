@@ -18,7 +18,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skfcnn import FCNNClassifier, FCNNRegressor, check_gradients
-from skfcnn.nn import FrontScale, PeriodicEmbedding
+from skfcnn.nn import EnsembleInput, FrontScale, PeriodicEmbedding
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -194,3 +194,27 @@ def test_onnx_export_refuses_input_steps():
         with pytest.raises(ValueError, match=r"input_steps=\[FrontScale\(lr_factor=6\.0\), "
                                              r"PeriodicEmbedding.* have no ONNX form"):
             to_onnx(est, X[:1])
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_an_ensemble_classifier_gives_its_members_mean_probabilities(n_classes):
+    """``predict_proba`` of a BatchEnsemble is the mean of its members' probabilities, the
+    numbers ``predict`` decides from (not the probabilities of the mean logits)."""
+    X, y = make_classification(n_samples=300, n_features=6, n_informative=4,
+                               n_redundant=0, n_classes=n_classes, random_state=0)
+    clf = quiet_fit(FCNNClassifier(hidden_layer_sizes=(16,), max_iter=30, random_state=0,
+                                   input_steps=[EnsembleInput(4)]), X, y)
+    network, proba = clf._network, clf.predict_proba(X)
+    blocks = network.forward(X)[-1].reshape(4, len(X), -1)  # each member's outputs
+    mean = blocks.mean(axis=0)
+    expected = np.hstack([1 - mean, mean]) if n_classes == 2 else mean
+    np.testing.assert_allclose(proba, expected, rtol=1e-12)
+    assert_array_equal(clf.classes_[proba.argmax(axis=1)], clf.predict(X))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+
+
+def test_check_gradients_of_an_ensemble_with_a_loss_that_reads_the_targets():
+    X, y = _data(FCNNRegressor, n_samples=40)
+    reg = FCNNRegressor(hidden_layer_sizes=(4,), loss="huber", max_iter=3,
+                        input_steps=[EnsembleInput(3)])
+    assert check_gradients(reg, X, y).max_rel_error < 1e-4

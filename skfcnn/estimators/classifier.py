@@ -370,19 +370,32 @@ class FCNNClassifier(ClassifierMixin, BaseFCNN):
             Rows sum to 1 (for multilabel: each label's own probability);
             columns follow ``classes_``.  One column when there is one class.
         """
-        logits = self._forward(X, raw_output=True)
-        if len(self.classes_) == 1:
-            return np.ones_like(logits)
-        if self._is_multilabel():  # each label's probability, strictly inside (0, 1)
-            return np.clip(expit(logits), np.finfo(logits.dtype).tiny,
-                           1 - np.finfo(logits.dtype).eps)
-        if logits.shape[1] == 1:  # expit(-z), not 1 - expit(z): exact for large z
-            proba = np.hstack([expit(-logits), expit(logits)])
+        if getattr(getattr(self, "_network", None), "n_members", 1) > 1:
+            proba = self._members_proba(X)  # the members' mean probabilities
         else:
-            proba = softmax(logits)
+            logits = self._forward(X, raw_output=True)
+            if len(self.classes_) == 1:
+                return np.ones_like(logits)
+            if self._is_multilabel():  # each label's probability, strictly inside (0, 1)
+                return np.clip(expit(logits), np.finfo(logits.dtype).tiny,
+                               1 - np.finfo(logits.dtype).eps)
+            if logits.shape[1] == 1:  # expit(-z), not 1 - expit(z): exact for large z
+                proba = np.hstack([expit(-logits), expit(logits)])
+            else:
+                proba = softmax(logits)
         # a probability that underflows is reported as the smallest normal
         # number, never 0, so that predict_log_proba stays finite
         return np.maximum(proba, np.finfo(proba.dtype).tiny, out=proba)
+
+    def _members_proba(self, X):
+        """An ensemble's (:class:`~skfcnn.nn.EnsembleInput`) probabilities: the mean of
+        its members', what :meth:`predict` decides from."""
+        mean = self._forward(X)
+        if len(self.classes_) == 1:
+            return np.ones_like(mean)
+        if self._is_multilabel():
+            return np.clip(mean, np.finfo(mean.dtype).tiny, 1 - np.finfo(mean.dtype).eps)
+        return np.hstack([1 - mean, mean]) if mean.shape[1] == 1 else mean
 
     @substitute
     def predict_log_proba(self, X: ArrayLike) -> FloatArray:

@@ -145,7 +145,9 @@ def check_gradients(estimator: BaseFCNN, X: ArrayLike, y: ArrayLike,
 
     loss = get_loss(problem.loss)
     # the adaptive Huber threshold held at this point's (any other loss: itself)
-    loss = loss_rule(loss, "frozen")(Y, network.forward(X, **kwargs)[-1].copy(), sample_weight)
+    loss = loss_rule(loss, "frozen")(network.member_rows(Y),
+                                     network.forward(X, **kwargs)[-1].copy(),
+                                     network.member_rows(sample_weight))
 
     def objective(params):
         return network.loss_gradient(X, Y, loss, problem.alpha, sample_weight, **kwargs)

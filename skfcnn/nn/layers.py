@@ -128,6 +128,9 @@ class LayerStep:
     ----------
     training_only : bool, default=False
         The step acts only in training mode (dropout); otherwise it is skipped.
+    feeds_next_layer : bool, default=False
+        The step prepares the next layer's input (an ensemble's adapter) and is left
+        out when the layer's own output is asked for.
     scratch_width : int, default=0
         Columns of the work space, shared by all steps, that its passes need.
     parameters : tuple of Slot, default=()
@@ -143,6 +146,10 @@ class LayerStep:
     scratch_width = 0
     parameters = ()
     running = ()
+    #: The step belongs to the next dense layer's input (an ensemble's adapter): a
+    #: layer's output asked for on its own (``Network.predict(X, n_layers=...)``) is
+    #: taken before it.
+    feeds_next_layer = False
 
     @classmethod
     def build(cls, network, layer):
@@ -398,6 +405,7 @@ class MemberAdapterStep(_MemberStep):
     """
 
     parameters = (Slot("member_adapter", 1.0),)
+    feeds_next_layer = True
 
     @classmethod
     def build(cls, network, layer):

@@ -340,7 +340,7 @@ class Network(Buffers):
         self._plain = plain = mode.plain  # the activations, or None: run the steps
         input_steps = self.bound_input_steps
         run = None if plain is not None and not input_steps else layers.ForwardPass(
-            bool(training), rng, fixed_masks, update_stats, self._tiled(sample_weight))
+            bool(training), rng, fixed_masks, update_stats, self.member_rows(sample_weight))
         self._pass = run
         if input_steps:
             X = inputs.forward_inputs(input_steps, X, run)
@@ -401,18 +401,21 @@ class Network(Buffers):
                     plain[layer].forward(out)
                 else:
                     for step in steps[layer]:
-                        out = step.predict(out)
+                        if layer < stop - 1 or not getattr(step, "feeds_next_layer", False):
+                            out = step.predict(out)
             elif not raw_output:
                 self._output.forward(out)
         if self.n_members > 1:  # the members' mean
             out = out.reshape(self.n_members, X.shape[0], -1).mean(axis=0)
         return out
 
-    def _tiled(self, sample_weight):
-        """``sample_weight`` once per member (itself without an ensemble or weights)."""
-        if sample_weight is None or self.n_members == 1:
-            return sample_weight
-        return np.tile(sample_weight, self.n_members)
+    def member_rows(self, rows):
+        """``rows`` (targets or weights of a batch) once per member, member-major: what
+        the rows of :meth:`forward`'s output stand for (``rows`` itself without an
+        ensemble; ``None`` stays ``None``)."""
+        if rows is None or self.n_members == 1:
+            return rows
+        return np.tile(rows, (self.n_members,) + (1,) * (rows.ndim - 1))
 
     # -- objective and backward ----------------------------------------------------------
     def penalty(self, alpha, weight_sum):
@@ -456,7 +459,7 @@ class Network(Buffers):
         activations = self.forward(X, training, rng, fixed_masks, update_stats, sample_weight)
         weight_sum = X.shape[0] if sample_weight is None else float(sample_weight.sum())
         if self.n_members > 1:  # every member's rows against the targets: their mean loss
-            Y, sample_weight = np.tile(Y, (self.n_members, 1)), self._tiled(sample_weight)
+            Y, sample_weight = self.member_rows(Y), self.member_rows(sample_weight)
         value = loss.value(Y, activations[-1], sample_weight)
         if alpha:
             value += self.penalty(alpha, weight_sum)

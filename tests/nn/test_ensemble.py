@@ -159,7 +159,44 @@ def test_chunks_sparse_copies_and_pickles_predict_the_same():
     net.forward(X[:2])  # smaller buffers in use, then a larger batch
     net.release_buffers()
     assert_allclose(net.predict(X), expected)
-    assert_allclose(net.predict(X, n_layers=1).shape, (10, 5))
+
+
+@pytest.mark.parametrize("n_layers", [1, 2])
+def test_hidden_outputs_are_the_mean_of_the_members_own(n_layers):
+    """A hidden layer's output leaves out the next layer's adapters (the output layer's are
+    random signs, which would cancel in the mean)."""
+    X = np.random.RandomState(0).normal(size=(6, 3))
+    net = _net(4)
+    members = [_member_network(net, i) for i in range(4)]
+    expected = np.mean([m.predict(X, n_layers=n_layers) for m in members], axis=0)
+    assert_allclose(net.predict(X, n_layers=n_layers), expected)
+
+
+def test_a_smaller_batch_after_a_larger_one_in_training_mode():
+    """The last batch of an epoch is smaller: buffers sliced to fewer rows, with dropout,
+    batch norm and an input step before the ensemble (gradient-checked)."""
+    rng = np.random.RandomState(0)
+    X, Y = rng.normal(size=(11, 3)), rng.normal(size=(11, 2))
+    weights = rng.uniform(0.5, 2.0, size=11)
+    net = _net(3, steps=(FrontScale(),), dropout=0.3, batch_norm=True)
+    kwargs = dict(training=True, update_stats=False)
+    net.loss_gradient(X, Y, "squared_error", 0.1, weights, rng=np.random.RandomState(1),
+                      **kwargs)
+    small = slice(0, 4)
+    net.forward(X[small], rng=np.random.RandomState(2), sample_weight=weights[small],
+                **kwargs)
+    twin = net.copy()  # fresh buffers, the same masks drawn again below
+
+    def objective(_):
+        return net.loss_gradient(X[small], Y[small], "squared_error", 0.1, weights[small],
+                                 fixed_masks=True, **kwargs)
+
+    value = objective(net.params)
+    check_gradient(objective, net.params, net.grad.copy(), eps=1e-6)
+    twin.forward(X[small], rng=np.random.RandomState(2), sample_weight=weights[small],
+                 **kwargs)
+    assert twin.loss_gradient(X[small], Y[small], "squared_error", 0.1, weights[small],
+                              fixed_masks=True, **kwargs) == value
 
 
 def test_the_ensemble_must_be_the_last_input_step_and_its_arguments_are_named():
