@@ -22,7 +22,8 @@ What is measured, all in one run, on the same data with the same settings:
    NumPy's BLAS), and the held-out accuracy of each after those epochs.
 2. The floor: ``numpy.matmul`` alone on the shapes of one epoch, plus one
    epoch's Adam steps, measured in the same rounds as the fits.
-3. A tiny network (make_circles, 3 logistic units, 300 full-batch SGD steps).
+3. A tiny network (make_circles, 3 logistic units, 300 full-batch SGD steps), and
+   one ``partial_fit`` of its 100 rows.
 4. Prediction: ``predict`` of one row (median of many calls) and
    ``predict_proba`` of the 60000 training rows, on the float64 models of 1.
 5. Peak memory of one epoch's ``fit`` (tracemalloc; NumPy reports to it).
@@ -46,8 +47,7 @@ import time
 import tracemalloc
 
 import numpy as np
-from sklearn.datasets import make_circles, make_classification
-from sklearn.neural_network import MLPClassifier
+from sklearn.datasets import make_classification
 from sklearn.preprocessing import StandardScaler
 
 from skfcnn import FCNNClassifier
@@ -64,13 +64,19 @@ from _common import (
     paired_ratios,
     parse_epoch_arguments,
     quiet_fit,
-    seconds,
     spread,
     torch_peer,
     write_report,
 )
 from _matmul_limit import FloorClock, batch_sizes, epoch_flops
 from _profile import CATEGORIES, profile_fit
+from _small_calls import (
+    LIBRARIES,
+    batch_predict,
+    one_row_latency,
+    partial_fit_latency,
+    tiny_network,
+)
 
 HIDDEN = (256, 128)
 LAYER_SIZES = (784, *HIDDEN, 10)
@@ -81,10 +87,6 @@ CLASS_SEP = 2.0  # with the default 1.0, 3 epochs reach only ~50% held-out accur
 MNIST = dict(hidden_layer_sizes=HIDDEN, activation="relu", solver="adam", alpha=1e-4,
              batch_size=200, learning_rate_init=1e-3, tol=0.0, n_iter_no_change=10**6,
              shuffle=True, random_state=0)
-CIRCLES = dict(hidden_layer_sizes=(3,), activation="logistic", solver="sgd", momentum=0.9,
-               nesterovs_momentum=False, batch_size=100, learning_rate_init=2.0,
-               max_iter=300, tol=0.0, n_iter_no_change=1000, alpha=0.0, random_state=0)
-LIBRARIES = {"skfcnn": FCNNClassifier, "sklearn": MLPClassifier}
 DTYPES = (np.float64, np.float32)
 #: The goals of the issue on speed: the largest ratio ours / peer of each figure.
 TARGETS = {"f64_sklearn": 0.75, "f32_torch": 0.85, "floor": 1.25, "tiny": 0.25,
@@ -167,50 +169,6 @@ def run_rounds(factories, floors, data, y, epochs, repeats):
 # ---------------------------------------------------------------------------------------
 # 3-5, 7. Tiny network, prediction, memory, a fresh X
 # ---------------------------------------------------------------------------------------
-def tiny_network(repeats):
-    """``{library: [fit seconds, one per round]}`` and the train accuracy of each on
-    make_circles (CIRCLES)."""
-    X, y = make_circles(n_samples=100, factor=0.3, noise=0.1, random_state=0)
-    times, scores = {name: [] for name in LIBRARIES}, {}
-    for cls in LIBRARIES.values():  # warm-up
-        quiet_fit(cls(**CIRCLES), X, y)
-    for _ in range(repeats):
-        for name, cls in LIBRARIES.items():
-            model = cls(**CIRCLES)
-            times[name].append(quiet_fit(model, X, y))
-            scores[name] = model.score(X, y)
-    return times, scores
-
-
-def one_row_latency(models, row, calls, repeats):
-    """``{name: [median microseconds of predict(row) over calls, one per round]}``."""
-    for model in models.values():
-        for _ in range(200):
-            model.predict(row)
-    times = {name: [] for name in models}
-    clock = time.perf_counter
-    for _ in range(repeats):
-        for name, model in models.items():
-            predict, calls_times = model.predict, []
-            for _ in range(calls):
-                start = clock()
-                predict(row)
-                calls_times.append(clock() - start)
-            times[name].append(statistics.median(calls_times) * 1e6)
-    return times
-
-
-def batch_predict(models, X, repeats):
-    """``{name: [seconds of predict_proba(X), one per round]}``, after a warm-up."""
-    for model in models.values():
-        model.predict_proba(X[:1000])
-    times = {name: [] for name in models}
-    for _ in range(repeats):
-        for name, model in models.items():
-            times[name].append(seconds(model.predict_proba, X))
-    return times
-
-
 def fit_peak_memory(X, y):
     """``{library: bytes}``: tracemalloc's peak of what one epoch's ``fit`` allocates
     on top of what existed before (``X`` is not counted: it is already there)."""
@@ -376,6 +334,7 @@ def measure(args, torch_mod, threads):
     r["flops"] = epoch_flops(LAYER_SIZES, r["sizes"])
     log("tiny network")
     r["tiny"], r["tiny_scores"] = tiny_network(max(args.repeats, 1 if args.quick else 10))
+    r["partial"] = partial_fit_latency(args.repeats, args.calls // 4)
     log("prediction")
     f64_models = {name: r["models"][name, np.float64] for name in LIBRARIES}
     X_train, X_test = data[np.float64]
@@ -415,6 +374,9 @@ def result_rows(r, args):
                           f"{scores['skfcnn']:.2f} vs {scores['sklearn']:.2f})",
                           tiny["skfcnn"], tiny["sklearn"], "sklearn", " s", TARGETS["tiny"],
                           "{:.4f}"))
+    rows.append(ratio_row(f"3. tiny partial_fit, 100 rows (median of {args.calls // 4} calls "
+                          "a round)", r["partial"]["skfcnn"], r["partial"]["sklearn"],
+                          "sklearn", " µs", None, "{:.0f}"))
     rows.append(ratio_row(f"4. predict one row (median of {args.calls} calls a round)",
                           r["latency"]["skfcnn"], r["latency"]["sklearn"], "sklearn", " µs",
                           TARGETS["one_row"], "{:.1f}"))

@@ -31,6 +31,7 @@ def test_run_py_prints_every_comparison_and_the_adam_bound():
     rows = table_rows(report)
     for label in ("1. epoch, float64", "1. epoch, float32", "1. epoch, float64 / floor",
                   "1. epoch, float32 / floor", "2. share of the matmul rate",
+                  "3. tiny partial_fit",
                   "3. tiny network fit", "4. predict one row", "4. predict_proba",
                   "5. fit peak memory", "matrix multiplies (numpy.matmul)",
                   "optimiser updates"):
