@@ -54,3 +54,17 @@ class Buffers:
             size = min(block_length(self.dtype), max(c.size for c in self.coefs))
             self._decay_scratch = np.empty(size, self.dtype)
         return self._decay_scratch
+
+    def release_buffers(self, max_rows=0):
+        """Free the activation and error buffers (and the steps') if they hold more
+        than ``max_rows`` rows; the next pass allocates what it needs."""
+        if self._activations is not None and self._activations[0].shape[0] > max_rows:
+            self._build_views()
+
+    def member_rows(self, rows):
+        """``rows`` (targets or weights of a batch) once per member, member-major: what
+        the rows of :meth:`forward`'s output stand for (``rows`` itself without an
+        ensemble; ``None`` stays ``None``)."""
+        if rows is None or self.n_members == 1:
+            return rows
+        return np.tile(rows, (self.n_members,) + (1,) * (rows.ndim - 1))

@@ -67,7 +67,7 @@ from ._blocks import matmul_into
 from ._buffers import Buffers
 from ._layout import (_layer_views, bind_steps, copied_arrays, n_parameters,
                       n_step_parameters, new_running_state, reset_steps, slot_lists,
-                      weight_mask)
+                      weight_mask, weight_segments)
 from ._protocols import Activation
 from ._state_checks import checked_network_state
 from .activations import ACTIVATIONS, _is_activation, check_hidden_activations, get_activation
@@ -250,8 +250,7 @@ class Network(Buffers):
         return twin
 
     def weight_mask(self):
-        """A vector like ``params``: 1 at every weight of ``coefs``, 0 at the biases
-        and the steps' parameters (e.g. for decoupled weight decay)."""
+        """A vector like ``params``: 1 at every weight of ``coefs``, 0 elsewhere."""
         return weight_mask(self.params, self.dense_sizes)
 
     @property
@@ -297,13 +296,6 @@ class Network(Buffers):
             step.draw(rng)
         inputs.initialize_input_steps(self.bound_input_steps, rng)
         return self
-
-    # -- buffers -----------------------------------------------------------------------
-    def release_buffers(self, max_rows=0):
-        """Free the activation and error buffers (and the steps') if they hold more
-        than ``max_rows`` rows; the next pass allocates what it needs."""
-        if self._activations is not None and self._activations[0].shape[0] > max_rows:
-            self._build_views()
 
     # -- forward -----------------------------------------------------------------------
     def forward(self, X, training=False, rng=None, fixed_masks=False, update_stats=True,
@@ -409,14 +401,6 @@ class Network(Buffers):
             out = out.reshape(self.n_members, X.shape[0], -1).mean(axis=0)
         return out
 
-    def member_rows(self, rows):
-        """``rows`` (targets or weights of a batch) once per member, member-major: what
-        the rows of :meth:`forward`'s output stand for (``rows`` itself without an
-        ensemble; ``None`` stays ``None``)."""
-        if rows is None or self.n_members == 1:
-            return rows
-        return np.tile(rows, (self.n_members,) + (1,) * (rows.ndim - 1))
-
     # -- objective and backward ----------------------------------------------------------
     def penalty(self, alpha, weight_sum):
         r""":math:`\frac{\alpha}{2N} \sum_l \lVert W_l \rVert_F^2` (weights only)."""
@@ -425,8 +409,8 @@ class Network(Buffers):
     def loss_gradient(self, X: NDArray, Y: NDArray, loss: str | Loss, alpha: float = 0.0,
                       sample_weight: NDArray | None = None, *, training: bool = False,
                       rng: np.random.Generator | None = None, fixed_masks: bool = False,
-                      update_stats: bool = True) -> float:
-        """Objective of one batch; its gradient is written into ``grad``.
+                      update_stats: bool = True, defer_l2: bool = False) -> float:
+        r"""Objective of one batch; its gradient is written into ``grad``.
 
         Parameters
         ----------
@@ -442,6 +426,9 @@ class Network(Buffers):
         sample_weight : ndarray of shape (n_samples,), default=None
         training, rng, fixed_masks, update_stats
             As in :meth:`forward`.
+        defer_l2 : bool, default=False
+            Leave :math:`\frac{\alpha}{N} W_l` out of ``grad`` (not of the value): the
+            optimiser adds it (``l2`` of :meth:`~skfcnn.nn.optimizers.Optimizer.update`).
 
         Returns
         -------
@@ -463,8 +450,13 @@ class Network(Buffers):
         value = loss.value(Y, activations[-1], sample_weight)
         if alpha:
             value += self.penalty(alpha, weight_sum)
-        self.backward(activations, Y, alpha, sample_weight, weight_sum, loss)
+        self.backward(activations, Y, 0.0 if defer_l2 else alpha, sample_weight, weight_sum,
+                      loss)
         return value
+
+    def weight_segments(self):
+        """``[(start, stop), ...]``: where each weight matrix lies in ``params``."""
+        return weight_segments(self.dense_sizes)
 
     def backward(self, activations, Y, alpha, sample_weight, weight_sum, loss=None):
         """Back-propagate from the output error; fills ``grad``, updates nothing.

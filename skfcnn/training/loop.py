@@ -17,6 +17,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from ..nn.losses import get_loss
+from ..nn.optimizers import fuses_passes
 from .callbacks import HOOKS, defines, standard_callbacks
 from .state import Checkpoint, history, learning_rate, record_epoch
 
@@ -105,24 +106,44 @@ def run_epoch(run, gradient_hooks, batches, order, rate):
     update, optimizer_state = run.optimizer.update, run.optimizer_state
     loss, alpha, save = get_loss(config.loss), config.alpha, last_good.save
     statistics = run.running_state  # the steps' running state (batch norm)
+    passes = _fused_passes(run, gradient_hooks)
+    keep, segments = passes.get("keep"), passes.pop("segments", None)
+    kwargs = dict(config.forward_kwargs, defer_l2=segments is not None)
     for X_batch, Y_batch, w_batch in batches(order):
         if w_batch is not None and not w_batch.any():
             continue  # a batch of zero weight carries no information
-        value = loss_gradient(X_batch, Y_batch, loss, alpha, w_batch, **config.forward_kwargs)
+        value = loss_gradient(X_batch, Y_batch, loss, alpha, w_batch, **kwargs)
         if not math.isfinite(value):
             last_good.restore()
             raise FloatingPointError(f"The training loss became {value}")
         if statistics and not all(map(all_finite, statistics)):
             last_good.restore()
             raise FloatingPointError("The batch-norm running statistics became non-finite")
-        save()
+        if keep is None:
+            save()
         weight = X_batch.shape[0] if w_batch is None else float(w_batch.sum())
         total += value * weight
         weight_total += weight
         for hook in gradient_hooks:
             hook(run, grad)
-        update(params, grad, rate, optimizer_state)
+        if segments is not None:
+            passes["l2"] = (alpha / weight, segments)
+        update(params, grad, rate, optimizer_state, **passes)
     return total / weight_total if weight_total > 0 else 0.0
+
+
+def _fused_passes(run, gradient_hooks):
+    """The passes the optimiser's blocked update takes on (:func:`~skfcnn.nn.optimizers.
+    fuses_passes`), while each block is in cache: the copy of the parameters into the
+    checkpoint (``keep``) and the L2 term on the weights (``segments``).  Empty for any
+    other optimiser, or when a callback reads the gradient: separate passes."""
+    if not fuses_passes(run.optimizer) or gradient_hooks:  # a hook sees grad and params
+        return {}                                          # as the separate passes leave them
+    pairs = run.state.last_good.pairs
+    passes = {"keep": pairs[0][1]} if len(pairs) == 1 else {}  # no running statistics
+    if run.config.alpha:
+        passes["segments"] = run.network.weight_segments()
+    return passes
 
 
 class DivergenceError(ValueError):
