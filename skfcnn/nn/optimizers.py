@@ -125,8 +125,10 @@ class Optimizer(ValueObject):
         vectors = [getattr(state, name) for name in self._state_names]
         scratch = state.scratch
         if params.size <= scratch.shape[1]:  # one block: no slicing
-            if l2 is not None or keep is not None:
+            if l2 is not None:
                 _before_step(params, grad, slice(0, params.size), l2, keep, scratch[0])
+            elif keep is not None:  # a tiny network's every step: no call more
+                np.copyto(keep, params)
             self._update_block(params, grad, *vectors, scratch, **constants)
             return params
         for block in blocks(params.size, scratch.shape[1]):

@@ -106,9 +106,8 @@ def run_epoch(run, gradient_hooks, batches, order, rate):
     update, optimizer_state = run.optimizer.update, run.optimizer_state
     loss, alpha, save = get_loss(config.loss), config.alpha, last_good.save
     statistics = run.running_state  # the steps' running state (batch norm)
-    passes = _fused_passes(run, gradient_hooks)
-    keep, segments = passes.get("keep"), passes.pop("segments", None)
-    kwargs = dict(config.forward_kwargs, defer_l2=segments is not None)
+    passes, segments, kwargs = run.fused  # what the update takes on: set once a call
+    keep = passes.get("keep")
     for X_batch, Y_batch, w_batch in batches(order):
         if w_batch is not None and not w_batch.any():
             continue  # a batch of zero weight carries no information
@@ -132,18 +131,20 @@ def run_epoch(run, gradient_hooks, batches, order, rate):
     return total / weight_total if weight_total > 0 else 0.0
 
 
-def _fused_passes(run, gradient_hooks):
-    """The passes the optimiser's blocked update takes on (:func:`~skfcnn.nn.optimizers.
-    fuses_passes`), while each block is in cache: the copy of the parameters into the
-    checkpoint (``keep``) and the L2 term on the weights (``segments``).  Empty for any
-    other optimiser, or when a callback reads the gradient: separate passes."""
+def fused_passes(run, gradient_hooks):
+    """``(passes, segments, kwargs)``: the passes the optimiser's blocked update takes on
+    (:func:`~skfcnn.nn.optimizers.fuses_passes`) while each block is in cache, the
+    copy of the parameters into the checkpoint (``keep``) and the L2 term on the
+    weights' ``segments``; and the keyword arguments of ``loss_gradient``.  Nothing
+    for any other optimiser, or when a callback reads the gradient: separate passes."""
+    kwargs = dict(run.config.forward_kwargs)
     if not fuses_passes(run.optimizer) or gradient_hooks:  # a hook sees grad and params
-        return {}                                          # as the separate passes leave them
+        return {}, None, kwargs                            # as the separate passes leave them
     pairs = run.state.last_good.pairs
     passes = {"keep": pairs[0][1]} if len(pairs) == 1 else {}  # no running statistics
-    if run.config.alpha:
-        passes["segments"] = run.network.weight_segments()
-    return passes
+    segments = run.network.weight_segments() if run.config.alpha else None
+    kwargs["defer_l2"] = segments is not None
+    return passes, segments, kwargs
 
 
 class DivergenceError(ValueError):
@@ -231,6 +232,9 @@ class TrainingRun:
         Where the progress lines of ``verbose`` go, ``write(line)``: ``print``,
         or the progress bar's own writer while a bar is shown (so that a line
         is written above the bar instead of over it).
+    fused : tuple
+        What the optimiser's update takes on each batch (:func:`fused_passes`),
+        settled once a call.
     """
 
     def __init__(self, network, optimizer, optimizer_state, state, config, validation):
@@ -241,6 +245,7 @@ class TrainingRun:
         # once per call (checked every batch); a run may be made without a network
         self.running_state = [] if network is None else network.running_state
         self.write = print
+        self.fused = ({}, None, {})  # separate passes, until train() settles them
 
     def record(self):
         """The epoch's record: a fresh dict (:func:`~skfcnn.training.state.history`)."""
@@ -313,6 +318,7 @@ def train(network, optimizer, optimizer_state, X, Y, sample_weight, state, confi
     run = TrainingRun(network, optimizer, optimizer_state, state, config, validation)
     run.rng, run.order = rng, order
     hooks = _Hooks(standard_callbacks(config, validation, callbacks))
+    run.fused = fused_passes(run, hooks.on_gradient)
     # Overflow is expected only when training diverges, which _epoch checks for;
     # set once per call rather than per epoch (a few per cent of a tiny epoch).
     with np.errstate(over="ignore", invalid="ignore"):
