@@ -29,6 +29,7 @@ has :math:`k` separate heads).  The cost of a pass is that of one network on
 import numpy as np
 
 from ._input_base import InputStep
+from .initializers import random_signs
 
 __all__ = ["EnsembleInput"]
 
@@ -82,7 +83,7 @@ class EnsembleInput(InputStep):
         shape = (self._members(), n_inputs)
         if self.init == "normal":
             return {"adapter": rng.normal(0.0, 1.0, shape)}
-        return {"adapter": np.where(rng.uniform(size=shape) < 0.5, -1.0, 1.0)}
+        return {"adapter": random_signs(rng, shape)}
 
     def allocate(self, n_rows):
         self._out = np.empty(self._members() * n_rows * self.n_inputs, self.dtype)

@@ -20,6 +20,7 @@ import numpy as np
 
 __all__ = [
     "INITIALIZERS",
+    "random_signs",
     "glorot_normal",
     "glorot_uniform",
     "he_normal",
@@ -128,6 +129,12 @@ INITIALIZERS = {
     "uniform": uniform,
     "zeros": zeros,
 }
+
+
+def random_signs(rng, shape):
+    """An array of ``shape`` whose entries are -1 or 1 with equal chances, from ``rng`` (a
+    ``RandomState`` or a ``Generator``): an ensemble's initial adapters (TabM's)."""
+    return np.where(rng.uniform(size=shape) < 0.5, -1.0, 1.0)
 
 
 def init_activation(network, layer):

@@ -70,6 +70,7 @@ import numpy as np
 from . import batch_norm
 from .activations import get_activation
 from .dropout import draw_mask, stored_mask
+from .initializers import random_signs
 
 __all__ = ["LAYER_STEPS", "ActivationStep", "BatchNormStep", "DropoutStep", "ForwardPass",
            "LayerStep", "MemberAdapterStep", "MemberScaleStep", "Slot", "build_steps"]
@@ -436,8 +437,7 @@ class MemberAdapterStep(_MemberStep):
     def draw(self, rng):
         """Random signs for the output layer's adapter (from ``rng``)."""
         if self.is_head:
-            self.member_adapter[...] = np.where(rng.uniform(size=self.member_adapter.shape)
-                                                < 0.5, -1.0, 1.0)
+            self.member_adapter[...] = random_signs(rng, self.member_adapter.shape)
 
 
 #: The step classes of a hidden layer, in order; each one's ``build`` decides

@@ -43,6 +43,7 @@ from numpy.typing import NDArray
 from ._blocks import BLOCK_BYTES, OptimizerState, block_length, blocks, scratch_buffers  # noqa: F401
 from ._hyperparameters import ValueObject
 from ._hyperparameters import check_real as _check_real
+from .penalty import add_weight_decay
 from .transforms import DecoupledWeightDecay, check_decay_mask, decay  # noqa: F401
 
 __all__ = [
@@ -166,8 +167,8 @@ def _before_step(params, grad, block, l2, keep, work):
     start, stop = block.start, min(block.stop, params.size)
     for low, high in segments:
         low, high = max(low, start), min(high, stop)
-        if low < high:
-            grad[low:high] += np.multiply(params[low:high], factor, out=work[: high - low])
+        if low < high:  # one block of the L2 term's own pass
+            add_weight_decay(params[low:high], grad[low:high], factor, work[: high - low])
 
 
 def fuses_passes(optimizer):
