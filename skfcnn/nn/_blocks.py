@@ -6,8 +6,8 @@ state vectors of an optimiser or gradient transform and its scratch rows
 
 import numpy as np
 
-__all__ = ["BLOCK_BYTES", "OptimizerState", "block_length", "blocks", "matmul_into", "row_views",
-           "scratch_buffers"]
+__all__ = ["BLOCK_BYTES", "ZEROS_MAX", "ZEROS_MIN", "OptimizerState", "block_length", "blocks", "matmul_into",
+           "row_views", "scratch_buffers", "zeros_for"]
 
 #: Bytes per block of each vector an update reads or writes: a block of each
 #: (parameters, gradient, state, scratch) fits together in a core's L2 cache.
@@ -37,6 +37,33 @@ def matmul_into(left, right, out):
         return np.matmul(left, right, out=out)
     out[...] = left @ right
     return out
+
+
+#: The sizes (elements) for which :func:`zeros_for` gives an array: below, the scalar
+#: loop is as fast as the call; above, a pass is bound by memory either way.
+ZEROS_MIN, ZEROS_MAX = 4096, 1 << 20
+_ZEROS = {}
+
+
+def zeros_for(Z):
+    """Read-only zeros of ``Z``'s shape and dtype, shared, or the scalar 0 outside
+    :data:`ZEROS_MIN` to :data:`ZEROS_MAX` elements: the other operand of
+    ``np.maximum(Z, 0)``.
+
+    NumPy's ``maximum`` and ``minimum`` against a scalar take a loop without SIMD,
+    two to four times slower than against an array of a batch's size; the results
+    are the same, bit for bit (signed zeros and NaN included).  One array per dtype
+    serves every shape (a view of its start); it grows to the largest size asked
+    for and is never written, so a large one stays the system's untouched zero pages.
+    """
+    if not ZEROS_MIN <= Z.size <= ZEROS_MAX:
+        return 0
+    zeros = _ZEROS.get(Z.dtype)
+    if zeros is None or zeros.size < Z.size:
+        zeros = np.zeros(Z.size, Z.dtype)
+        zeros.flags.writeable = False
+        _ZEROS[Z.dtype] = zeros
+    return zeros[: Z.size].reshape(Z.shape)
 
 
 def row_views(buffers, n_rows):

@@ -38,6 +38,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
+from ._blocks import zeros_for
 from ._protocols import Activation, resolve
 from ._views import Names, NameSet, ValueView
 
@@ -123,7 +124,7 @@ class ReLU(Activation):
 
     def forward(self, Z):
         r"""Rectified linear unit in place, :math:`f(z) = \max(z, 0)`."""
-        return np.maximum(Z, 0, out=Z)
+        return np.maximum(Z, zeros_for(Z), out=Z)
 
     def derivative(self, Z, A, delta):
         r"""Multiply ``delta`` by the ReLU derivative.
@@ -177,7 +178,7 @@ class ELU(Activation):
         :math:`e^{z} - 1 > z` for :math:`z < 0`): ``expm1`` is accurate near 0 and,
         evaluated on :math:`\min(z, 0)`, never overflows; no masked write is needed.
         """
-        negative_part = np.minimum(Z, 0)
+        negative_part = np.minimum(Z, zeros_for(Z))
         np.expm1(negative_part, out=negative_part)
         return np.maximum(Z, negative_part, out=Z)
 
@@ -189,7 +190,7 @@ class ELU(Activation):
         written in :math:`A` (whose sign is that of :math:`z`) as
         :math:`\min(A, 0) + 1`, without a masked write.
         """
-        slope = np.minimum(A, 0)
+        slope = np.minimum(A, zeros_for(A))
         slope += 1
         return np.multiply(delta, slope, out=delta)
 

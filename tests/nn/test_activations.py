@@ -512,3 +512,37 @@ def test_check_activation_checks_user_objects_and_catches_a_wrong_derivative():
         check_activation(Forgot(0.7))
     with pytest.raises(ValueError, match="'sigmoid' is not supported"):
         check_activation("sigmoid")
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("n_rows", [1, 50, 200, 3000])
+def test_relu_and_elu_keep_the_bits_of_the_scalar_zero(dtype, n_rows):
+    # relu and elu take max/min against shared zeros (zeros_for) on batch-sized
+    # arrays: the same bits as against the scalar 0, signed zeros and NaN included
+    rng = np.random.default_rng(0)
+    Z = rng.standard_normal((n_rows, 128)).astype(dtype)
+    Z.flat[:6] = [-0.0, 0.0, np.nan, np.inf, -np.inf, -1e-30]
+    relu = ACTIVATIONS["relu"](Z.copy())
+    np.testing.assert_array_equal(relu.view(np.uint8), np.maximum(Z, 0).view(np.uint8))
+    with np.errstate(over="ignore", invalid="ignore"):
+        elu = ACTIVATIONS["elu"](Z.copy())
+        expected = np.maximum(Z, np.expm1(np.minimum(Z, 0)))
+    np.testing.assert_array_equal(elu.view(np.uint8), expected.view(np.uint8))
+    delta = np.ones_like(Z)
+    slope = np.minimum(elu, 0) + 1
+    DERIVATIVES["elu"](None, elu, delta)
+    np.testing.assert_array_equal(delta, slope)
+
+
+def test_shared_zeros_are_read_only_and_sized_by_the_call():
+    from skfcnn.nn._blocks import ZEROS_MAX, ZEROS_MIN, zeros_for
+
+    Z = np.ones((64, 128))
+    zeros = zeros_for(Z)
+    assert zeros.shape == Z.shape and zeros.dtype == Z.dtype and not zeros.any()
+    assert not zeros.flags.writeable
+    with pytest.raises(ValueError, match="read-only"):
+        zeros[0, 0] = 1.0
+    assert zeros_for(np.ones(ZEROS_MIN - 1)) == 0  # tiny: the scalar
+    assert zeros_for(np.ones(ZEROS_MAX + 1, np.float32)) == 0  # memory-bound: the scalar
+    assert zeros_for(np.ones((100, 100), np.float32)).dtype == np.float32
