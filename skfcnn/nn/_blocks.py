@@ -6,8 +6,8 @@ state vectors of an optimiser or gradient transform and its scratch rows
 
 import numpy as np
 
-__all__ = ["BLOCK_BYTES", "ZEROS_MAX", "ZEROS_MIN", "OptimizerState", "block_length", "blocks", "matmul_into",
-           "row_views", "scratch_buffers", "zeros_for"]
+__all__ = ["BLOCK_BYTES", "ZEROS_MAX", "ZEROS_MIN", "OptimizerState", "block_length", "blocks",
+           "matmul_into", "row_views", "scratch_buffers", "zeros_for"]
 
 #: Bytes per block of each vector an update reads or writes: a block of each
 #: (parameters, gradient, state, scratch) fits together in a core's L2 cache.
