@@ -296,7 +296,8 @@ class BaseFCNN(FitMixin, CallbackSupportMixin, TransformerMixin, BaseEstimator,
                                  reset=False)
 
     def _forward(self, X, raw_output=False, n_layers=None):
-        check_is_fitted(self, "_network")
+        if "_network" not in self.__dict__:  # check_is_fitted builds the tags on every call
+            check_is_fitted(self, "_network")
         X = self._validated_input(X).astype(self._network.dtype, copy=False)
         with np.errstate(over="ignore", invalid="ignore"):
             out = self._network.predict(X, raw_output, n_layers)
