@@ -7,7 +7,7 @@ state vectors of an optimiser or gradient transform and its scratch rows
 import numpy as np
 
 __all__ = ["BLOCK_BYTES", "ZEROS_MAX", "ZEROS_MIN", "OptimizerState", "block_length", "blocks",
-           "matmul_into", "row_views", "scratch_buffers", "zeros_for"]
+           "matmul_into", "product_for", "row_views", "scratch_buffers", "zeros_for"]
 
 #: Bytes per block of each vector an update reads or writes: a block of each
 #: (parameters, gradient, state, scratch) fits together in a core's L2 cache.
@@ -64,6 +64,12 @@ def zeros_for(Z):
         zeros.flags.writeable = False
         _ZEROS[Z.dtype] = zeros
     return zeros[: Z.size].reshape(Z.shape)
+
+
+def product_for(first):
+    """The product of a pass whose first layer reads ``first``: ``np.matmul`` when it
+    is an ndarray (every other layer's input always is), else :func:`matmul_into`."""
+    return np.matmul if isinstance(first, np.ndarray) else matmul_into
 
 
 def row_views(buffers, n_rows):

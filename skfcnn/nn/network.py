@@ -63,7 +63,7 @@ from numpy.typing import DTypeLike, NDArray
 
 from . import input_steps as inputs
 from . import layers
-from ._blocks import matmul_into
+from ._blocks import product_for
 from ._buffers import Buffers
 from ._layout import (_layer_views, bind_steps, copied_arrays, n_parameters,
                       n_step_parameters, new_running_state, reset_steps, slot_lists,
@@ -337,8 +337,9 @@ class Network(Buffers):
         if input_steps:
             X = inputs.forward_inputs(input_steps, X, run)
         outputs, previous, last = [X], X, self.n_layers - 1
+        product = product_for(X)
         for layer, out in enumerate(activations):
-            matmul_into(previous, self.coefs[layer], out)
+            product(previous, self.coefs[layer], out)
             out += self.intercepts[layer]
             if layer == last:
                 self._output.forward(out)
@@ -470,8 +471,9 @@ class Network(Buffers):
         delta = output_delta(Y, activations[-1], sample_weight, out=deltas[-1], loss=loss,
                              output_activation=self.output_activation)
         plain, zero_bias = self._plain, self._mode.zero_bias
+        product = product_for(activations[0])
         for layer in range(self.n_layers - 1, -1, -1):
-            matmul_into(activations[layer].T, delta, self.coef_grads[layer])
+            product(activations[layer].T, delta, self.coef_grads[layer])
             if alpha:  # the L2 term, through a reused block-sized buffer
                 add_weight_decay(self.coefs[layer], self.coef_grads[layer], alpha / weight_sum,
                                  self._decay_buffer())
