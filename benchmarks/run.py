@@ -69,6 +69,7 @@ from _common import (
     torch_peer,
     write_report,
 )
+from _ledger import PARTS, REST, epoch_ledger
 from _matmul_limit import FloorClock, batch_sizes, epoch_flops
 from _profile import CATEGORIES, profile_fit
 from _small_calls import (
@@ -289,6 +290,17 @@ def profile_lines(shares, profiled, epoch_seconds, matmul_seconds):
                "here than in the unprofiled run"])
 
 
+def ledger_lines(ledgers):
+    """Section 6b: one real epoch by part, next to the floor's two parts."""
+    parts = [*PARTS, REST, "epoch", "floor matmul", "floor Adam"]
+    rows = [[part] + [f"{ledgers[dtype][part]:.3f}" for dtype in DTYPES] for part in parts]
+    rows.append(["epoch - floor"] + [f"{d['epoch'] - d['floor matmul'] - d['floor Adam']:.3f}"
+                                     for d in (ledgers[dtype] for dtype in DTYPES)])
+    return (["", "### 6b. One epoch by part, timed (the fastest of up to 2 one-epoch fits; "
+             "the floor's parts measured right before and after)", ""]
+            + markdown(["part", *(f"{dtype.__name__} (s)" for dtype in DTYPES)], rows))
+
+
 def fresh_lines(fresh):
     """Section 7: a one-epoch fit on ``X`` against one on a fresh copy of it."""
     ratios = paired_ratios(fresh["copy"], fresh["X"])
@@ -354,6 +366,10 @@ def measure(args, torch_mod, threads):
     log("profile")
     r["shares"], r["profiled"] = fastest_profile(data[np.float32][0], y_train,
                                                  min(args.repeats, 2))
+    with no_convergence_warnings():
+        r["ledger"] = {dtype: epoch_ledger(lambda: FCNNClassifier(max_iter=1, **MNIST),
+                                           data[dtype][0], y_train, floors[dtype],
+                                           min(args.repeats, 2)) for dtype in DTYPES}
     log("a fresh copy of X")
     r["fresh"] = fresh_copy_epochs(X_train, y_train, max(args.repeats, 2))
     return r
@@ -450,6 +466,7 @@ def main(argv=None):
             + profile_lines(r["shares"], r["profiled"],
                             statistics.median(times["skfcnn", np.float32]),
                             statistics.median(times["matmul", np.float32]))
+            + ledger_lines(r["ledger"])
             + fresh_lines(r["fresh"]))
     tail = ["", f"- after: {load_average()}",
             f"- total time: {time.perf_counter() - wall:.0f} s (data generation included)"]

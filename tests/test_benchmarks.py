@@ -10,6 +10,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 BENCHMARKS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                           "benchmarks")
 
@@ -40,6 +42,9 @@ def test_run_py_prints_every_comparison_and_the_adam_bound():
     assert not any(re.search(r"PyTorch: \d", row) for row in rows)  # skipped, as asked
     assert report.count("matmul + Adam") == 2  # the bound, in both dtypes
     assert "### 7. A fresh copy of X" in report and "copy / X per round" in report
+    for label in ("matrix products (numpy.matmul", "optimiser passes (Adam's blocks)",
+                  "checkpoint copy and L2 term", "batch gather", "the rest:", "epoch - floor"):
+        assert any(row.startswith(f"| {label}") for row in rows), label
     # every timed figure: the median and the range over the rounds, ratios within rounds
     epoch = next(row for row in rows if row.startswith("| 1. epoch, float64 / floor"))
     assert re.search(r"\| \d+\.\d+ s \[\d+\.\d+-\d+\.\d+\] \| floor: ", epoch), epoch
@@ -88,3 +93,29 @@ def test_scaling_py_prints_every_shape_and_the_grid_search():
     assert [row.split(" | ")[0] for row in grid] == ["| n_jobs=1", "| n_jobs=2"]
     base = next(row for row in rows if row.startswith("| base |")).rstrip(" |").split(" | ")
     assert base[4] == "-" and float(base[3]) > 0 and float(base[5]) > 0  # no PyTorch asked
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # one epoch
+def test_epoch_ledger_times_every_part_and_puts_numpy_back():
+    import numpy as np
+    from sklearn.datasets import make_classification
+
+    from skfcnn import FCNNClassifier
+    from skfcnn.nn import optimizers
+
+    sys.path.insert(0, BENCHMARKS)
+    try:
+        from _ledger import PARTS, REST, epoch_ledger
+    finally:
+        sys.path.remove(BENCHMARKS)
+    X, y = make_classification(n_samples=400, n_features=20, random_state=0)
+    matmul, block = np.matmul, optimizers.Adam._update_block
+
+    def make():
+        return FCNNClassifier(hidden_layer_sizes=(16,), max_iter=1, random_state=0)
+    ledger = epoch_ledger(make, X, y, floor=lambda: (1.0, 3.0), repeats=1)
+    assert np.matmul is matmul and optimizers.Adam._update_block is block  # restored
+    assert all(ledger[part] > 0 for part in PARTS), ledger  # every part was timed
+    assert ledger["floor matmul"] == 1.0 and ledger["floor Adam"] == 3.0
+    assert abs(sum(ledger[p] for p in PARTS) + ledger[REST] - ledger["epoch"]) < 1e-12
+    assert 0 < sum(ledger[p] for p in PARTS) < ledger["epoch"]
