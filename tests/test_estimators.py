@@ -505,3 +505,21 @@ def test_other_labels_take_scikit_learns_path(y):
         _classification_target_type(np.array([0.5, 1.5]))
     with pytest.raises(TypeError, match="bytes"):  # scikit-learn's own refusal
         _classification_target_type(np.array([b"n", b"m"]))
+
+
+@pytest.mark.parametrize("cls", [FCNNClassifier, FCNNRegressor])
+def test_parameter_names_are_scikit_learns_read_once_per_class(cls):
+    from sklearn.base import BaseEstimator, clone
+
+    expected = BaseEstimator._get_param_names.__func__(cls)  # scikit-learn's own reading
+    names = cls._get_param_names()
+    assert names == expected and "hidden_layer_sizes" in names
+    names.append("not_a_parameter")  # a fresh list each time: the cache is not exposed
+    assert cls._get_param_names() == expected
+
+    class WithOneMore(cls):  # a subclass reads its own signature
+        def __init__(self, extra=1, **params):
+            super().__init__(**params)
+            self.extra = extra
+    assert WithOneMore._get_param_names() == ["extra"]
+    assert clone(cls(alpha=0.5)).get_params() == cls(alpha=0.5).get_params()

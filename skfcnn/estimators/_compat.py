@@ -4,6 +4,7 @@ scikit-learn may move or change these between releases; when it does, this is
 the only file to adapt.
 """
 
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +35,25 @@ except ImportError:  # pragma: no cover
     class CallbackSupportMixin:
         """Stands in for scikit-learn's callback mixin where it has none (before 1.9)."""
 
-__all__ = ["CallbackSupportMixin", "HasMethods", "Interval", "Options", "StrOptions",
-           "_assert_all_finite", "_check_sample_weight", "_fit_context",
+__all__ = ["CachedParamNamesMixin", "CallbackSupportMixin", "HasMethods", "Interval", "Options",
+           "StrOptions", "_assert_all_finite", "_check_sample_weight", "_fit_context",
            "_wrap_data_with_container", "available_if", "check_matplotlib_support",
            "make_constraint"]
+
+
+class CachedParamNamesMixin:
+    """scikit-learn's private ``_get_param_names``, read once per class.
+
+    scikit-learn reads ``__init__``'s signature (``inspect.signature``) on every call,
+    that is on every ``get_params``: each ``fit`` and ``partial_fit`` (parameter
+    validation) and each ``clone`` (twice).  The names are a property of the class.
+    """
+
+    @classmethod
+    def _get_param_names(cls):
+        return list(_param_names(cls))
+
+
+@functools.cache
+def _param_names(cls):
+    return tuple(super(CachedParamNamesMixin, cls)._get_param_names())

@@ -24,7 +24,12 @@ from .. import __version__
 from ..exceptions import InconsistentVersionWarning
 from ..nn.optimizers import take_legacy_state
 from ..training.loop import all_finite
-from ._compat import CallbackSupportMixin, _check_sample_weight, _wrap_data_with_container
+from ._compat import (
+    CachedParamNamesMixin,
+    CallbackSupportMixin,
+    _check_sample_weight,
+    _wrap_data_with_container,
+)
 from ._input_checks import check_feature_columns, explain_strings
 from ._load_checks import check_loaded_state
 from ._types import ArrayLike, FloatArray
@@ -163,8 +168,8 @@ class _LayerNames:
 # transform wraps its own output (set_output), so that a hidden layer other than the
 # last one gets its own column names: scikit-learn's wrapper would use
 # get_feature_names_out, the last layer's.
-class BaseFCNN(FitMixin, CallbackSupportMixin, TransformerMixin, BaseEstimator,
-               auto_wrap_output_keys=None):
+class BaseFCNN(FitMixin, CallbackSupportMixin, TransformerMixin, CachedParamNamesMixin,
+               BaseEstimator, auto_wrap_output_keys=None):
     """Everything the classifier and the regressor share."""
 
     _parameter_constraints: dict = dict(PARAMETER_CONSTRAINTS)

@@ -39,7 +39,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from ..estimators._compat import Interval, StrOptions
+from ..estimators._compat import CachedParamNamesMixin, Interval, StrOptions
 from ..estimators.classifier import FCNNClassifier
 from ..estimators.regressor import FCNNRegressor
 from ..nn.input_steps import EnsembleInput, FrontScale, PeriodicEmbedding
@@ -58,7 +58,7 @@ _SCHEDULES = {"coslog": MultiCycleCosine, "cosine": CosineAnnealing, "constant":
 _PREPROCESSING = ("categorical_features", "numeric", "n_bins", "max_categories", "dtype")
 
 
-class _TabularBase(BaseEstimator):
+class _TabularBase(CachedParamNamesMixin, BaseEstimator):
     """What both tabular estimators share: parameters, preprocessing, members."""
 
     #: What :func:`skfcnn.onnx.to_onnx` says instead of a graph.
