@@ -54,7 +54,9 @@ def _timers(seconds):
     saved = []
     try:
         for owner, name, label in targets:
-            original = getattr(owner, name)
+            original = getattr(owner, name, None)
+            if original is None:  # an older skfcnn without this part: nothing to time
+                continue
             saved.append((owner, name, original))
             setattr(owner, name, _timed(original, label, seconds))
         yield seconds

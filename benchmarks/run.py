@@ -293,7 +293,8 @@ def profile_lines(shares, profiled, epoch_seconds, matmul_seconds):
 def ledger_lines(ledgers):
     """Section 6b: one real epoch by part, next to the floor's two parts."""
     parts = [*PARTS, REST, "epoch", "floor matmul", "floor Adam"]
-    rows = [[part] + [f"{ledgers[dtype][part]:.3f}" for dtype in DTYPES] for part in parts]
+    rows = [[part] + [f"{ledgers[dtype][part]:.3f}" if part in ledgers[dtype] else "-"
+                      for dtype in DTYPES] for part in parts]  # "-": an older skfcnn's
     rows.append(["epoch - floor"] + [f"{d['epoch'] - d['floor matmul'] - d['floor Adam']:.3f}"
                                      for d in (ledgers[dtype] for dtype in DTYPES)])
     return (["", "### 6b. One epoch by part, timed (the fastest of up to 2 one-epoch fits; "
