@@ -2,7 +2,9 @@
 term run over one block of each vector at a time, so that every pass finds
 the block still in the core's cache.  :class:`OptimizerState` holds the
 state vectors of an optimiser or gradient transform and its scratch rows
-(public in :mod:`skfcnn.nn.optimizers`)."""
+(public in :mod:`skfcnn.nn.optimizers`).  The network's passes take two helpers
+from here too: the matrix product of a pass (:func:`product_for`) and the shared
+zeros of ``relu`` and ``elu`` (:func:`zeros_for`)."""
 
 import numpy as np
 
