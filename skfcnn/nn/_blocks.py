@@ -42,8 +42,10 @@ def matmul_into(left, right, out):
 
 
 #: The sizes (elements) for which :func:`zeros_for` gives an array: below, the scalar
-#: loop is as fast as the call; above, a pass is bound by memory either way.
-ZEROS_MIN, ZEROS_MAX = 4096, 1 << 20
+#: loop is as fast as the call; above, the shared zeros would hold more memory than
+#: the slack of the stated bounds (512 KB in float64 at most; a batch of 200 rows
+#: of up to 327 units, 256 rows of 256 units, fit under it).
+ZEROS_MIN, ZEROS_MAX = 4096, 1 << 16
 _ZEROS = {}
 
 
@@ -56,7 +58,7 @@ def zeros_for(Z):
     two to four times slower than against an array of a batch's size; the results
     are the same, bit for bit (signed zeros and NaN included).  One array per dtype
     serves every shape (a view of its start); it grows to the largest size asked
-    for and is never written, so a large one stays the system's untouched zero pages.
+    for and is never written.
     """
     if not ZEROS_MIN <= Z.size <= ZEROS_MAX:
         return 0
