@@ -25,7 +25,7 @@ __all__ = ["PARTS", "REST", "epoch_ledger"]
 PARTS = {
     "matrix products (numpy.matmul, bias gradients included)": [(np, "matmul")],
     "optimiser passes (Adam's blocks)": [(optimizers.Adam, "_update_block")],
-    "checkpoint copy and L2 term (riding along the update)": [(optimizers, "_before_step")],
+    "checkpoint copy and L2 term": [(np, "copyto"), (network, "add_weight_decay")],
     "batch gather": [(loop._Batches, "_gather")],
     "loss value and L2 penalty value": [(losses._CanonicalLoss, "value"),
                                         (network.Network, "penalty")],

@@ -109,12 +109,13 @@ def test_epoch_ledger_times_every_part_and_puts_numpy_back():
     finally:
         sys.path.remove(BENCHMARKS)
     X, y = make_classification(n_samples=400, n_features=20, random_state=0)
-    matmul, block = np.matmul, optimizers.Adam._update_block
+    matmul, copyto, block = np.matmul, np.copyto, optimizers.Adam._update_block
 
     def make():
         return FCNNClassifier(hidden_layer_sizes=(16,), max_iter=1, random_state=0)
     ledger = epoch_ledger(make, X, y, floor=lambda: (1.0, 3.0), repeats=1)
-    assert np.matmul is matmul and optimizers.Adam._update_block is block  # restored
+    assert np.matmul is matmul and np.copyto is copyto  # restored
+    assert optimizers.Adam._update_block is block
     assert all(ledger[part] > 0 for part in PARTS), ledger  # every part was timed
     assert ledger["floor matmul"] == 1.0 and ledger["floor Adam"] == 3.0
     assert abs(sum(ledger[p] for p in PARTS) + ledger[REST] - ledger["epoch"]) < 1e-12

@@ -101,16 +101,6 @@ def reset_steps(hidden_steps):
             getattr(step, slot.name)[...] = slot.initial
 
 
-def weight_segments(layer_sizes):
-    """``[(start, stop), ...]``: the range of each weight matrix of the dense layers of
-    ``layer_sizes`` in the flat vector (the L2 term's; the biases lie between them)."""
-    segments, start = [], 0
-    for fan_in, fan_out in zip(layer_sizes[:-1], layer_sizes[1:]):
-        segments.append((start, start + fan_in * fan_out))
-        start += (fan_in + 1) * fan_out
-    return segments
-
-
 def weight_mask(params, layer_sizes):
     """A vector like ``params``: 1 at every weight of the dense layers of ``layer_sizes``,
     0 elsewhere (the biases, the steps' parameters)."""

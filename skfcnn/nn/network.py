@@ -67,7 +67,7 @@ from ._blocks import product_for
 from ._buffers import Buffers
 from ._layout import (_layer_views, bind_steps, copied_arrays, n_parameters,
                       n_step_parameters, new_running_state, reset_steps, slot_lists,
-                      weight_mask, weight_segments)
+                      weight_mask)
 from ._protocols import Activation
 from ._state_checks import checked_network_state
 from .activations import ACTIVATIONS, _is_activation, check_hidden_activations, get_activation
@@ -410,8 +410,8 @@ class Network(Buffers):
     def loss_gradient(self, X: NDArray, Y: NDArray, loss: str | Loss, alpha: float = 0.0,
                       sample_weight: NDArray | None = None, *, training: bool = False,
                       rng: np.random.Generator | None = None, fixed_masks: bool = False,
-                      update_stats: bool = True, defer_l2: bool = False) -> float:
-        r"""Objective of one batch; its gradient is written into ``grad``.
+                      update_stats: bool = True) -> float:
+        """Objective of one batch; its gradient is written into ``grad``.
 
         Parameters
         ----------
@@ -427,9 +427,6 @@ class Network(Buffers):
         sample_weight : ndarray of shape (n_samples,), default=None
         training, rng, fixed_masks, update_stats
             As in :meth:`forward`.
-        defer_l2 : bool, default=False
-            Leave :math:`\frac{\alpha}{N} W_l` out of ``grad`` (not of the value): the
-            optimiser adds it (``l2`` of :meth:`~skfcnn.nn.optimizers.Optimizer.update`).
 
         Returns
         -------
@@ -451,13 +448,8 @@ class Network(Buffers):
         value = loss.value(Y, activations[-1], sample_weight)
         if alpha:
             value += self.penalty(alpha, weight_sum)
-        self.backward(activations, Y, 0.0 if defer_l2 else alpha, sample_weight, weight_sum,
-                      loss)
+        self.backward(activations, Y, alpha, sample_weight, weight_sum, loss)
         return value
-
-    def weight_segments(self):
-        """``[(start, stop), ...]``: where each weight matrix lies in ``params``."""
-        return weight_segments(self.dense_sizes)
 
     def backward(self, activations, Y, alpha, sample_weight, weight_sum, loss=None):
         """Back-propagate from the output error; fills ``grad``, updates nothing.

@@ -43,7 +43,6 @@ from numpy.typing import NDArray
 from ._blocks import BLOCK_BYTES, OptimizerState, block_length, blocks, scratch_buffers  # noqa: F401
 from ._hyperparameters import ValueObject
 from ._hyperparameters import check_real as _check_real
-from .penalty import add_weight_decay
 from .transforms import DecoupledWeightDecay, check_decay_mask, decay  # noqa: F401
 
 __all__ = [
@@ -104,37 +103,20 @@ class Optimizer(ValueObject):
                               **{name: np.zeros_like(params) for name in self._state_names})
 
     def update(self, params: NDArray, grad: NDArray, learning_rate: float,
-               state: OptimizerState, *, l2: tuple | None = None,
-               keep: NDArray | None = None) -> NDArray:
-        r"""One in-place step of ``params`` from ``grad`` (``state`` changes too);
+               state: OptimizerState) -> NDArray:
+        """One in-place step of ``params`` from ``grad`` (``state`` changes too);
         returns ``params``.
 
         ``learning_rate`` is taken as a Python float, so that a float32 step is
         computed in float32 (a NumPy float64 scalar would upcast every pass).
-
-        Two more passes may ride along, block by block while each block is in
-        cache (the training loop's; the numbers are those of separate passes):
-
-        l2 : (factor, segments), default=None
-            First add the L2 term :math:`c\,\theta` to ``grad`` on each index range
-            ``(start, stop)`` of ``segments`` (the weights), :math:`c` = ``factor``
-            (:func:`~skfcnn.nn.penalty.add_weight_decay`'s numbers).
-        keep : ndarray like ``params``, default=None
-            Receives ``params`` as they were before the step.
         """
         constants = self._constants(float(learning_rate), state)
         vectors = [getattr(state, name) for name in self._state_names]
         scratch = state.scratch
         if params.size <= scratch.shape[1]:  # one block: no slicing
-            if l2 is not None:
-                _before_step(params, grad, slice(0, params.size), l2, keep, scratch[0])
-            elif keep is not None:  # a tiny network's every step: no call more
-                np.copyto(keep, params)
             self._update_block(params, grad, *vectors, scratch, **constants)
             return params
         for block in blocks(params.size, scratch.shape[1]):
-            if l2 is not None or keep is not None:
-                _before_step(params, grad, block, l2, keep, scratch[0])
             part = params[block]
             self._update_block(part, grad[block], *[vector[block] for vector in vectors],
                                scratch[:, : part.size], **constants)
@@ -153,28 +135,6 @@ class Optimizer(ValueObject):
                 scratch = scratch_buffers(like, self._n_scratch)
             state["_legacy_state"] = OptimizerState(scratch=scratch, **legacy)
         self.__dict__.update(state)
-
-
-def _before_step(params, grad, block, l2, keep, work):
-    """The passes that ride along an update on ``block``: ``keep[block] = params[block]``,
-    then ``grad += factor * params`` on the weights' ranges in it (through ``work``,
-    a scratch row that the update overwrites next)."""
-    if keep is not None:
-        np.copyto(keep[block], params[block])
-    if l2 is None:
-        return
-    factor, segments = l2
-    start, stop = block.start, min(block.stop, params.size)
-    for low, high in segments:
-        low, high = max(low, start), min(high, stop)
-        if low < high:  # one block of the L2 term's own pass
-            add_weight_decay(params[low:high], grad[low:high], factor, work[: high - low])
-
-
-def fuses_passes(optimizer):
-    """Whether ``optimizer.update`` takes the ``l2`` and ``keep`` passes: the blocked
-    update of :class:`Optimizer`, not overridden (AdamW, a chain, a user's object)."""
-    return getattr(type(optimizer), "update", None) is Optimizer.update
 
 
 class SGD(Optimizer):

@@ -17,7 +17,6 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from ..nn.losses import get_loss
-from ..nn.optimizers import fuses_passes
 from .callbacks import HOOKS, defines, standard_callbacks
 from .state import Checkpoint, history, learning_rate, record_epoch
 
@@ -106,45 +105,24 @@ def run_epoch(run, gradient_hooks, batches, order, rate):
     update, optimizer_state = run.optimizer.update, run.optimizer_state
     loss, alpha, save = get_loss(config.loss), config.alpha, last_good.save
     statistics = run.running_state  # the steps' running state (batch norm)
-    passes, segments, kwargs = run.fused  # what the update takes on: set once a call
-    keep = passes.get("keep")
     for X_batch, Y_batch, w_batch in batches(order):
         if w_batch is not None and not w_batch.any():
             continue  # a batch of zero weight carries no information
-        value = loss_gradient(X_batch, Y_batch, loss, alpha, w_batch, **kwargs)
+        value = loss_gradient(X_batch, Y_batch, loss, alpha, w_batch, **config.forward_kwargs)
         if not math.isfinite(value):
             last_good.restore()
             raise FloatingPointError(f"The training loss became {value}")
         if statistics and not all(map(all_finite, statistics)):
             last_good.restore()
             raise FloatingPointError("The batch-norm running statistics became non-finite")
-        if keep is None:
-            save()
+        save()
         weight = X_batch.shape[0] if w_batch is None else float(w_batch.sum())
         total += value * weight
         weight_total += weight
         for hook in gradient_hooks:
             hook(run, grad)
-        if segments is not None:
-            passes["l2"] = (alpha / weight, segments)
-        update(params, grad, rate, optimizer_state, **passes)
+        update(params, grad, rate, optimizer_state)
     return total / weight_total if weight_total > 0 else 0.0
-
-
-def fused_passes(run, gradient_hooks):
-    """``(passes, segments, kwargs)``: the passes the optimiser's blocked update takes on
-    (:func:`~skfcnn.nn.optimizers.fuses_passes`) while each block is in cache, the
-    copy of the parameters into the checkpoint (``keep``) and the L2 term on the
-    weights' ``segments``; and the keyword arguments of ``loss_gradient``.  Nothing
-    for any other optimiser, or when a callback reads the gradient: separate passes."""
-    kwargs = dict(run.config.forward_kwargs)
-    if not fuses_passes(run.optimizer) or gradient_hooks:  # a hook sees grad and params
-        return {}, None, kwargs                            # as the separate passes leave them
-    pairs = run.state.last_good.pairs
-    passes = {"keep": pairs[0][1]} if len(pairs) == 1 else {}  # no running statistics
-    segments = run.network.weight_segments() if run.config.alpha else None
-    kwargs["defer_l2"] = segments is not None
-    return passes, segments, kwargs
 
 
 class DivergenceError(ValueError):
@@ -232,9 +210,6 @@ class TrainingRun:
         Where the progress lines of ``verbose`` go, ``write(line)``: ``print``,
         or the progress bar's own writer while a bar is shown (so that a line
         is written above the bar instead of over it).
-    fused : tuple
-        What the optimiser's update takes on each batch (:func:`fused_passes`),
-        settled once a call.
     """
 
     def __init__(self, network, optimizer, optimizer_state, state, config, validation):
@@ -245,7 +220,6 @@ class TrainingRun:
         # once per call (checked every batch); a run may be made without a network
         self.running_state = [] if network is None else network.running_state
         self.write = print
-        self.fused = ({}, None, {})  # separate passes, until train() settles them
 
     def record(self):
         """The epoch's record: a fresh dict (:func:`~skfcnn.training.state.history`)."""
@@ -318,7 +292,6 @@ def train(network, optimizer, optimizer_state, X, Y, sample_weight, state, confi
     run = TrainingRun(network, optimizer, optimizer_state, state, config, validation)
     run.rng, run.order = rng, order
     hooks = _Hooks(standard_callbacks(config, validation, callbacks))
-    run.fused = fused_passes(run, hooks.on_gradient)
     # Overflow is expected only when training diverges, which _epoch checks for;
     # set once per call rather than per epoch (a few per cent of a tiny epoch).
     with np.errstate(over="ignore", invalid="ignore"):
