@@ -21,7 +21,10 @@ What is measured, all in one run, on the same data with the same settings:
    float64 and float32, for skfcnn, scikit-learn and PyTorch (same threads as
    NumPy's BLAS), and the held-out accuracy of each after those epochs.
 2. The floor: ``numpy.matmul`` alone on the shapes of one epoch, plus one
-   epoch's Adam steps, measured in the same rounds as the fits.
+   epoch's Adam steps; and the bare NumPy epoch (``_bare_epoch.py``: skfcnn's
+   arithmetic, bit for bit, with nothing around it), which splits the distance to
+   the floor into the library's part and the arithmetic's; both measured in the
+   same rounds as the fits.
 3. A tiny network (make_circles, 3 logistic units, 300 full-batch SGD steps), and
    one ``partial_fit`` of its 100 rows.
 4. Prediction: ``predict`` of one row (median of many calls) and
@@ -54,6 +57,7 @@ from sklearn.preprocessing import StandardScaler
 from skfcnn import FCNNClassifier
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _bare_epoch import BareEpoch
 from _common import (
     add_output_argument,
     benchmark_parser,
@@ -148,16 +152,19 @@ def warm_up(factories, data, y_train):
         quiet_fit(model, X, y_train[:2000])
 
 
-def run_rounds(factories, floors, data, y, epochs, repeats):
-    """``{key: [seconds per epoch, one per round]}`` for every library and dtype, and
-    ``("matmul", dtype)``, ``("adam", dtype)`` for the floor, measured in the same
-    rounds; and the last fitted model of each key.
+def run_rounds(factories, floors, bares, data, y, epochs, repeats):
+    """``{key: [seconds per epoch, one per round]}`` for every library and dtype,
+    ``("matmul", dtype)``, ``("adam", dtype)`` for the floor and ``("bare", dtype)`` for
+    the bare NumPy epoch (``bares``), measured in the same rounds; and the last fitted
+    model of each key.
 
     In each round and dtype the floor is measured right before skfcnn's fit and right
     after it, and the round's floor is the mean of the two: the machine's speed drifts
     over seconds, and the ratio to the floor pairs the two measurements closest in time.
+    The bare epochs run right after that.
     """
-    times = {key: [] for key in [*factories, *((part, dtype) for part in ("matmul", "adam")
+    times = {key: [] for key in [*factories, *((part, dtype) for part in ("matmul", "adam",
+                                                                          "bare")
                                                for dtype in DTYPES)]}
     models = {}
     for repeat in range(repeats):
@@ -168,6 +175,8 @@ def run_rounds(factories, floors, data, y, epochs, repeats):
                 times[key].append(quiet_fit(model, data[dtype][0], y) / epochs)
                 if key[0] == "skfcnn":
                     after = floors[dtype]()
+                    times["bare", dtype].append(sum(bares[dtype]()[0] for _ in range(epochs))
+                                                / epochs)
             times["matmul", dtype].append((before[0] + after[0]) / 2)
             times["adam", dtype].append((before[1] + after[1]) / 2)
             log(f"round {repeat + 1}/{repeats}, {dtype.__name__}: " + ", ".join(
@@ -239,6 +248,8 @@ def epoch_rows(times, accuracy, epochs):
                   "floor", " s", TARGETS["floor"]),
         ratio_row("1. epoch, float32 / floor", times["skfcnn", f32], floor_times(times, f32),
                   "floor", " s", TARGETS["floor"]),
+        *(ratio_row(f"1. epoch, {d.__name__} / bare NumPy epoch (the same numbers)",
+                    times["skfcnn", d], times["bare", d], "bare", " s", None) for d in DTYPES),
         ratio_row("1. epoch, float32 (vs sklearn)", times["skfcnn", f32],
                   times["sklearn", f32], "sklearn", " s", None),
         ratio_row("1. epoch, float64 (vs PyTorch)", times["skfcnn", f64], torch[f64],
@@ -347,8 +358,10 @@ def measure(args, torch_mod, threads):
     warm_up(factories, data, y_train)
     floors = {dtype: FloorClock(data[dtype][0], LAYER_SIZES, MNIST["batch_size"], N_PARAMS)
               for dtype in DTYPES}
-    r = dict(zip(("times", "models"),
-                 run_rounds(factories, floors, data, y_train, args.epochs, args.repeats)))
+    bares = {dtype: BareEpoch.for_data(data[dtype][0], y_train, LAYER_SIZES, MNIST)
+             for dtype in DTYPES}
+    r = dict(zip(("times", "models"), run_rounds(factories, floors, bares, data, y_train,
+                                                 args.epochs, args.repeats)))
     r["accuracy"] = {key: model.score(data[key[1]][1], y_test)
                      for key, model in r["models"].items()}
     r["sizes"] = batch_sizes(args.n_train, MNIST["batch_size"])
@@ -444,9 +457,12 @@ def adam_floor_lines(r):
         adam, floor = times["adam", dtype], floor_times(times, dtype)
         share = paired_ratios(times["matmul", dtype], floor)
         to_sklearn = statistics.median(paired_ratios(floor, times["sklearn", dtype]))
+        bare = paired_ratios(times["bare", dtype], floor)
         lines.append(f"  - {dtype.__name__}: Adam {spread(adam)} s per epoch; matmul + Adam "
                      f"{spread(floor)} s = {statistics.median(share):.0%} of the matmul "
-                     f"rate, {to_sklearn:.2f}x scikit-learn's epoch")
+                     f"rate, {to_sklearn:.2f}x scikit-learn's epoch; the bare NumPy epoch "
+                     f"(_bare_epoch.py: skfcnn's numbers, nothing around them) "
+                     f"{spread(times['bare', dtype])} s = {spread(bare, '{:.2f}')}x the floor")
     return lines
 
 

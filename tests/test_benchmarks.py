@@ -41,6 +41,10 @@ def test_run_py_prints_every_comparison_and_the_adam_bound():
     assert any("PyTorch: skipped" in row for row in rows)
     assert not any(re.search(r"PyTorch: \d", row) for row in rows)  # skipped, as asked
     assert report.count("matmul + Adam") == 2  # the bound, in both dtypes
+    for dtype in ("float64", "float32"):
+        label = f"| 1. epoch, {dtype} / bare NumPy epoch (the same numbers) |"
+        assert any(row.startswith(label) for row in rows), label
+    assert report.count("the bare NumPy epoch (_bare_epoch.py") == 2
     assert "### 7. A fresh copy of X" in report and "copy / X per round" in report
     for label in ("matrix products (numpy.matmul", "optimiser passes (Adam's blocks)",
                   "checkpoint copy and L2 term", "batch gather", "the rest:", "epoch - floor"):
@@ -120,3 +124,45 @@ def test_epoch_ledger_times_every_part_and_puts_numpy_back():
     assert ledger["floor matmul"] == 1.0 and ledger["floor Adam"] == 3.0
     assert abs(sum(ledger[p] for p in PARTS) + ledger[REST] - ledger["epoch"]) < 1e-12
     assert 0 < sum(ledger[p] for p in PARTS) < ledger["epoch"]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # two epochs
+def test_bare_epoch_gives_skfcnns_numbers_bit_for_bit(dtype, monkeypatch):
+    """The bare NumPy epoch of run.py is a yardstick only if it does skfcnn's arithmetic:
+    from the same start and row order, the same parameters and losses, every bit."""
+    import numpy as np
+    from sklearn.datasets import make_classification
+    from sklearn.preprocessing import LabelBinarizer
+
+    import skfcnn.estimators.fitting as fitting
+    from skfcnn import FCNNClassifier
+
+    sys.path.insert(0, BENCHMARKS)
+    try:
+        from _bare_epoch import BareEpoch
+    finally:
+        sys.path.remove(BENCHMARKS)
+    X, y = make_classification(n_samples=450, n_features=12, n_informative=8, n_classes=3,
+                               random_state=0)
+    X = X.astype(dtype)
+    start, train = {}, fitting.train
+
+    def spy(network, optimizer, optimizer_state, X, Y, sample_weight, state, config, rng,
+            *args, **kwargs):
+        start["params"], start["rng"] = network.params.copy(), rng.get_state()
+        return train(network, optimizer, optimizer_state, X, Y, sample_weight, state,
+                     config, rng, *args, **kwargs)
+    monkeypatch.setattr(fitting, "train", spy)
+    model = FCNNClassifier(hidden_layer_sizes=(40, 20), max_iter=2, batch_size=100, tol=0,
+                           n_iter_no_change=100, random_state=0).fit(X, y)
+    rng = np.random.RandomState()
+    rng.set_state(start["rng"])
+    params = start["params"]
+    bare = BareEpoch(X, LabelBinarizer().fit_transform(y).astype(dtype), params,
+                     [12, 40, 20, 3], model.alpha, model.learning_rate_init, 100, rng)
+    losses = [bare()[1] for _ in range(2)]
+    assert losses == model.loss_curve_
+    trained = np.concatenate([np.concatenate([c.ravel(), b])
+                              for c, b in zip(model.coefs_, model.intercepts_)])
+    assert params.dtype == trained.dtype and np.array_equal(params, trained)
