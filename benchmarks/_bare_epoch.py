@@ -15,7 +15,9 @@ from skfcnn's epoch to the floor in two:
   products and Adam (the batch gather, bias adds, activations and their
   derivatives, softmax, the loss value, the L2 term and penalty).
 
-Adam is skfcnn's own blocked update, the same code the floor times.
+Adam is skfcnn's own blocked update, the same code the floor times; the L2 term
+(``add_weight_decay``), the layout of the flat parameter vector and the initial
+weights are skfcnn's functions too, plain arithmetic with no object around it.
 """
 
 import math
@@ -25,7 +27,10 @@ import numpy as np
 from scipy.special import xlogy
 from sklearn.preprocessing import LabelBinarizer
 
+from skfcnn.nn._layout import _layer_views
+from skfcnn.nn.initializers import glorot_uniform
 from skfcnn.nn.optimizers import Adam
+from skfcnn.nn.penalty import add_weight_decay
 
 __all__ = ["BareEpoch"]
 
@@ -52,8 +57,8 @@ class BareEpoch:
         self.X, self.Y, self.params, self.rng = X, Y, params, rng
         self.alpha, self.rate, self.batch = alpha, learning_rate, batch_size
         self.grad = np.zeros_like(params)
-        self.W, self.b = _views(params, layer_sizes)
-        self.gW, self.gb = _views(self.grad, layer_sizes)
+        self.W, self.b = _layer_views(params, layer_sizes)
+        self.gW, self.gb = _layer_views(self.grad, layer_sizes)
         dtype, rows = X.dtype, batch_size
         self.xb = np.empty((rows, X.shape[1]), dtype)
         self.yb = np.empty((rows, Y.shape[1]), dtype)
@@ -61,7 +66,7 @@ class BareEpoch:
         self.D = [np.empty((rows, n), dtype) for n in layer_sizes[1:]]
         self.zeros = [np.zeros((rows, n), dtype) for n in layer_sizes[1:]]
         self.ones = np.ones(rows, dtype)
-        self.scratch = np.empty(32768, dtype)  # the L2 term's block, as skfcnn's
+        self.scratch = np.empty(32768, dtype)  # the L2 term's block
         self.eps = np.finfo(dtype).eps
         self.order = np.arange(X.shape[0])
         self.adam = Adam()
@@ -69,20 +74,19 @@ class BareEpoch:
 
     @classmethod
     def for_data(cls, X, y, layer_sizes, settings):
-        r"""A bare epoch for ``(X, y)`` with run.py's ``settings`` (``alpha``,
+        """A bare epoch for ``(X, y)`` with run.py's ``settings`` (``alpha``,
         ``learning_rate_init``, ``batch_size``, ``random_state``), after one untimed
         epoch (first touch of the buffers and of Adam's state).
 
-        The weights and biases start uniform in :math:`\pm\sqrt{6 / (n_{in} +
-        n_{out})}`, scikit-learn's initialisation for ReLU.
+        The weights and biases start as scikit-learn's for ReLU
+        (:func:`~skfcnn.nn.initializers.glorot_uniform`).
         """
         rng = np.random.RandomState(settings["random_state"])
-        parts = []
-        for fan_in, fan_out in zip(layer_sizes[:-1], layer_sizes[1:]):
-            bound = np.sqrt(6 / (fan_in + fan_out))
-            parts.append(rng.uniform(-bound, bound, (fan_in + 1) * fan_out))
+        parts = [np.concatenate([coef.ravel(), intercept]) for coef, intercept in
+                 (glorot_uniform(a, b, rng, X.dtype) for a, b in
+                  zip(layer_sizes[:-1], layer_sizes[1:]))]
         Y = LabelBinarizer().fit_transform(y).astype(X.dtype)
-        bare = cls(X, Y, np.concatenate(parts).astype(X.dtype), layer_sizes,
+        bare = cls(X, Y, np.concatenate(parts), layer_sizes,
                    settings["alpha"], settings["learning_rate_init"], settings["batch_size"],
                    rng)
         bare()
@@ -127,7 +131,7 @@ class BareEpoch:
         delta /= n
         for layer in range(last, -1, -1):
             np.matmul(acts[layer].T, delta, out=self.gW[layer])
-            self._add_l2(layer, self.alpha / n)
+            add_weight_decay(self.W[layer], self.gW[layer], self.alpha / n, self.scratch)
             np.matmul(self.ones[:n], delta, out=self.gb[layer])
             if layer == 0:
                 break
@@ -135,21 +139,3 @@ class BareEpoch:
             np.multiply(below, acts[layer] > 0, out=below)
             delta = below
         return value
-
-    def _add_l2(self, layer, factor):
-        """``gW += factor * W``, by blocks of the scratch's size."""
-        W, gW, size = self.W[layer].reshape(-1), self.gW[layer].reshape(-1), self.scratch.size
-        for start in range(0, W.size, size):
-            part = W[start : start + size]
-            gW[start : start + size] += np.multiply(part, factor, out=self.scratch[: part.size])
-
-
-def _views(flat, layer_sizes):
-    """Weight and bias views of ``flat`` in the order ``W_1, b_1, W_2, b_2, ...``."""
-    weights, biases, start = [], [], 0
-    for fan_in, fan_out in zip(layer_sizes[:-1], layer_sizes[1:]):
-        weights.append(flat[start : start + fan_in * fan_out].reshape(fan_in, fan_out))
-        start += fan_in * fan_out
-        biases.append(flat[start : start + fan_out])
-        start += fan_out
-    return weights, biases

@@ -20,12 +20,12 @@ import numpy as np
 
 __all__ = [
     "INITIALIZERS",
-    "random_signs",
     "glorot_normal",
     "glorot_uniform",
     "he_normal",
     "he_uniform",
     "normal",
+    "random_signs",
     "uniform",
     "zeros",
 ]
